@@ -1,0 +1,75 @@
+# Amphoe Sang Suk: `make run` starts everything, `make test` tests everything against real servers.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+SERVERS := python3 deploy/local/servers.py
+SECRETS := var/secrets
+
+export KAFKA_BOOTSTRAP ?= 127.0.0.1:9092
+# MONGO_URI set by you means a real MongoDB: then no local FerretDB is started.
+ifeq ($(origin MONGO_URI),undefined)
+export MONGO_URI := mongodb://127.0.0.1:27017/
+SERVER_FLAGS :=
+else
+SERVER_FLAGS := --no-mongo
+endif
+export CHANNEL_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/channel-keys.json
+export VOTER_HMAC_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/voter-hmac.key
+
+.PHONY: run stop test test-unit bench bench-ingest lint servers servers-stop init secrets venv clean
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+servers:  ## fetch (first time), start Kafka and, unless MONGO_URI points elsewhere, FerretDB
+	$(SERVERS) start --profile run $(SERVER_FLAGS)
+
+servers-stop:
+	$(SERVERS) stop --profile run
+
+secrets: venv
+	@$(VENV)/bin/sangsuk dev-secrets --out $(SECRETS) >/dev/null
+
+init: venv servers secrets
+	$(VENV)/bin/sangsuk init
+
+run: init  ## everything up: servers, topics, indexes, registry, services
+	@echo "Services:"
+	@$(PY) deploy/local/services.py start --python $(CURDIR)/$(PY)
+	@echo "Kafka:     $(KAFKA_BOOTSTRAP)"
+	@echo "Store:     $(MONGO_URI)"
+	@echo "Dev channel keys: $(CHANNEL_KEYS_FILE)"
+	@echo "API docs:  http://127.0.0.1:8081/openapi.json"
+	@echo "Stop with: make stop"
+
+stop:
+	-@$(PY) deploy/local/services.py stop 2>/dev/null || python3 deploy/local/services.py stop
+	$(SERVERS) stop --profile run
+
+test: venv  ## the whole suite against real servers (started here, stopped afterwards)
+	@$(SERVERS) start --profile test
+	@set -o pipefail; status=0; \
+	  $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	  $(SERVERS) stop --profile test; exit $$status
+
+test-unit: venv
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+bench: bench-ingest
+
+bench-ingest: venv
+	@$(SERVERS) start --profile test
+	@status=0; $(PY) bench/ingest_bench.py || status=$$?; $(SERVERS) stop --profile test; exit $$status
+
+clean: stop
+	rm -rf var $(VENV)

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Start and stop the platform's services under gunicorn for `make run` (stdlib only).
+
+A service runs when its folder has a wsgi.py, so services join `make run` as they are built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR = Path(os.environ.get("SANGSUK_VAR", ROOT / "var")).resolve()
+STATE = VAR / "run" / "services"
+PORTS = {"ingest": 8081, "scoring": 8082, "ranking": 8083, "notify": 8084}
+
+
+def present() -> list[str]:
+    return [name for name in PORTS if (ROOT / "services" / name / "wsgi.py").exists()]
+
+
+def _pid(name: str) -> int | None:
+    try:
+        pid = int((STATE / f"{name}.pid").read_text())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def _wait_port(port: int, name: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if _pid(name) is None:
+            break
+        time.sleep(0.2)
+    sys.exit(f"[services] {name} did not come up; see {STATE / (name + '.log')}")
+
+
+def start(python: str) -> None:
+    STATE.mkdir(parents=True, exist_ok=True)
+    for name in present():
+        if _pid(name):
+            continue
+        port = PORTS[name]
+        env = dict(os.environ, PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(STATE / f"{name}-metrics"))
+        argv = [python, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf", f"services.{name}.wsgi:app"]
+        with open(STATE / f"{name}.log", "ab") as out:
+            proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        (STATE / f"{name}.pid").write_text(str(proc.pid))
+        _wait_port(port, name)
+        print(f"  {name:8} http://127.0.0.1:{port}   (log: {STATE / (name + '.log')})")
+
+
+def stop() -> None:
+    for name in PORTS:
+        pid = _pid(name)
+        if pid:
+            os.killpg(pid, signal.SIGTERM)
+            for _ in range(100):
+                if _pid(name) is None:
+                    break
+                time.sleep(0.2)
+        (STATE / f"{name}.pid").unlink(missing_ok=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("action", choices=["start", "stop"])
+    parser.add_argument("--python", default=sys.executable)
+    args = parser.parse_args()
+    start(args.python) if args.action == "start" else stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
