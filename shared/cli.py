@@ -1,0 +1,75 @@
+"""`sangsuk`: the platform's admin commands (init, dev-secrets, districts)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import secrets
+import sys
+from pathlib import Path
+
+from shared.config import Settings
+from shared.districts import SizeGroupFileError, load_registry
+from shared.vote_rules import CHANNELS
+
+log = logging.getLogger("sangsuk")
+
+
+def init(settings: Settings) -> None:
+    """Topics, indexes and the district registry: idempotent, run at every deploy."""
+    from services.ingest.claims import MongoClaimStore
+    from shared import kafka, mongo
+
+    created = kafka.ensure_topics(settings)
+    db = mongo.database(settings)
+    MongoClaimStore(db.ingest_claims).ensure_indexes()
+    db.ingest_rate.create_index("expires_at")
+    registry = load_registry(settings.size_groups_csv)
+    count = mongo.load_registry_into_store(db, registry)
+    print(json.dumps({"topics_created": created, "districts_loaded": count}, ensure_ascii=False))
+
+
+def dev_secrets(out: Path) -> None:
+    """Generate development secrets once; never overwrite, so keys stay stable across runs."""
+    out.mkdir(parents=True, exist_ok=True)
+    keys_file = out / "channel-keys.json"
+    if not keys_file.exists():
+        keys = {ch: f"ssk_{ch}_{secrets.token_urlsafe(24)}" for ch in CHANNELS}
+        keys_file.write_text(json.dumps(keys, indent=2) + "\n")
+        keys_file.chmod(0o600)
+    hmac_file = out / "voter-hmac.key"
+    if not hmac_file.exists():
+        hmac_file.write_text(secrets.token_hex(32) + "\n")
+        hmac_file.chmod(0o600)
+    print(str(keys_file))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sangsuk", description="Amphoe Sang Suk admin commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create topics and indexes, load the district registry")
+    secrets_cmd = sub.add_parser("dev-secrets", help="generate development channel keys and HMAC secret")
+    secrets_cmd.add_argument("--out", type=Path, default=Path("var/secrets"))
+    districts_cmd = sub.add_parser("districts", help="list the registry (with SIZE_GROUPS_CSV applied)")
+    districts_cmd.add_argument("--csv", help="check an official size-group CSV and use it")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    settings = Settings.from_env()
+    if args.command == "init":
+        init(settings)
+    elif args.command == "dev-secrets":
+        dev_secrets(args.out)
+    elif args.command == "districts":
+        try:
+            registry = load_registry(args.csv or settings.size_groups_csv)
+        except SizeGroupFileError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        for d in registry:
+            print(f"{d.code}\t{d.size_group}\t{d.name_th}\t{d.name_en}\t{d.province_th}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Configuration from the environment, read once at start (twelve-factor style)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Topics:
+    votes: str = "votes.v1"
+    votes_dlq: str = "votes.dlq"
+    scores: str = "scores.v1"
+    comments: str = "comments.v1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    mongo_uri: str = "mongodb://127.0.0.1:27017/"
+    mongo_db: str = "sangsuk"
+    topics: Topics = field(default_factory=Topics)
+    # Partition counts are explicit: votes are keyed by district, so this bounds consumer parallelism.
+    votes_partitions: int = 12
+    replication_factor: int = 1
+    size_groups_csv: str | None = None
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        topics = Topics(
+            votes=env.get("TOPIC_VOTES", Topics.votes),
+            votes_dlq=env.get("TOPIC_VOTES_DLQ", Topics.votes_dlq),
+            scores=env.get("TOPIC_SCORES", Topics.scores),
+            comments=env.get("TOPIC_COMMENTS", Topics.comments),
+        )
+        return cls(
+            kafka_bootstrap=env.get("KAFKA_BOOTSTRAP", cls.kafka_bootstrap),
+            mongo_uri=env.get("MONGO_URI", cls.mongo_uri),
+            mongo_db=env.get("MONGO_DB", cls.mongo_db),
+            topics=topics,
+            votes_partitions=int(env.get("VOTES_PARTITIONS", cls.votes_partitions)),
+            replication_factor=int(env.get("KAFKA_REPLICATION_FACTOR", cls.replication_factor)),
+            size_groups_csv=env.get("SIZE_GROUPS_CSV") or None,
+            log_level=env.get("LOG_LEVEL", cls.log_level),
+        )
+
+
+def env_int(name: str, default: int, env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    return int(env.get(name, default))
+
+
+def env_float(name: str, default: float, env: Mapping[str, str] | None = None) -> float:
+    env = os.environ if env is None else env
+    return float(env.get(name, default))

@@ -1,0 +1,69 @@
+"""The `votes.v1` event: what ingest publishes and every consumer reads (see docs/events.md)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from shared.fields import StrictInteger, UtcDateTime
+from shared.timeutil import iso_utc
+from shared.vote_rules import CHANNELS, MAX_SCORE, MIN_SCORE, SCHEMA_VOTES_V1, SERVICES
+
+
+@dataclass(frozen=True)
+class VoteEvent:
+    vote_id: str
+    district_code: str
+    score: int
+    comment: str
+    staff: str | None
+    service: str | None
+    channel: str
+    voter_key: str | None
+    submitted_at: datetime
+    received_at: datetime
+    schema: str = SCHEMA_VOTES_V1
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["submitted_at"] = iso_utc(self.submitted_at)
+        data["received_at"] = iso_utc(self.received_at)
+        return data
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @property
+    def key(self) -> bytes:
+        """Kafka key: one district's votes share a partition and so stay in order."""
+        return self.district_code.encode("ascii")
+
+
+class VoteEventSchema(Schema):
+    """Reads a `votes.v1` message. Unknown fields are ignored so producers may add optional ones."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    schema = fields.String(required=True, validate=validate.Equal(SCHEMA_VOTES_V1))
+    vote_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    district_code = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    score = StrictInteger(required=True, validate=validate.Range(MIN_SCORE, MAX_SCORE))
+    comment = fields.String(load_default="")
+    staff = fields.String(load_default=None, allow_none=True)
+    service = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(SERVICES)))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    voter_key = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    submitted_at = UtcDateTime(required=True)
+    received_at = UtcDateTime(required=True)
+
+
+def parse_vote_event(raw: bytes) -> VoteEvent:
+    """Bytes from Kafka to a VoteEvent; raises ValueError (incl. ValidationError) for a bad message."""
+    data = json.loads(raw.decode("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("message is not a JSON object")
+    return VoteEvent(**VoteEventSchema().load(data))

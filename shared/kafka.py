@@ -1,0 +1,108 @@
+"""Kafka adapters: topic creation, a producer that waits for acknowledgement, consumers."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from shared.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: dict[str, str]
+
+
+def platform_topics(settings: Settings) -> list[TopicSpec]:
+    """Every topic the platform owns, with explicit partition counts."""
+    week = str(7 * 24 * 3600 * 1000)
+    keep = str(400 * 24 * 3600 * 1000)  # the votes log is the audit trail of a whole campaign year
+    t = settings.topics
+    return [
+        TopicSpec(t.votes, settings.votes_partitions, {"retention.ms": keep, "min.insync.replicas": "1"}),
+        TopicSpec(t.votes_dlq, 3, {"retention.ms": keep}),
+        TopicSpec(t.comments, settings.votes_partitions, {"retention.ms": keep}),
+        TopicSpec(t.scores, 6, {"retention.ms": week}),
+    ]
+
+
+def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:
+    """Create missing topics; returns the names created. Safe to run at every start."""
+    specs = platform_topics(settings) if specs is None else specs
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="sangsuk-admin")
+    try:
+        existing = set(admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        if missing:
+            new = [NewTopic(s.name, s.partitions, settings.replication_factor, topic_configs=s.config)
+                   for s in missing]
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process won the race
+                admin.create_topics(new)
+        return [s.name for s in missing]
+    finally:
+        admin.close()
+
+
+def make_producer(settings: Settings, *, client_id: str, publish_timeout_s: float = 5.0,
+                  **overrides) -> KafkaProducer:
+    """acks=all with the idempotent producer (kafka-python 3 defaults, stated here on purpose).
+
+    delivery_timeout_ms bounds how long a record may wait, so by the time a caller gives up on a
+    future the producer has given up on the record too, and a vote answered 503 is not sent later.
+    """
+    timeout_ms = int(publish_timeout_s * 1000)
+    config = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "client_id": client_id,
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 2,
+        "compression_type": None,
+        "max_block_ms": min(timeout_ms, 3000),
+        "request_timeout_ms": max(timeout_ms - 500, 1000),
+        "delivery_timeout_ms": timeout_ms,
+        "retry_backoff_ms": 100,
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def make_consumer(settings: Settings, *topics: str, group_id: str | None, client_id: str,
+                  **overrides) -> KafkaConsumer:
+    """Manual commits only: a consumer commits an offset after the store holds its effect."""
+    config = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "group_id": group_id,
+        "client_id": client_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "max_poll_records": 2000,
+        "isolation_level": "read_committed",
+    }
+    config.update(overrides)
+    return KafkaConsumer(*topics, **config)
+
+
+def kafka_reachable(settings: Settings, timeout_s: float = 2.0) -> bool:
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="sangsuk-ready",
+                                 request_timeout_ms=int(timeout_s * 1000),
+                                 bootstrap_timeout_ms=int(timeout_s * 1000))
+    except Exception:
+        return False
+    try:
+        admin.describe_cluster()
+        return True
+    except Exception:
+        return False
+    finally:
+        admin.close()

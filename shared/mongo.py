@@ -1,0 +1,53 @@
+"""Document store adapter: one client per process; code that runs unchanged on MongoDB and FerretDB.
+
+FerretDB v1 rules we keep everywhere: no $avg (keep sums and counts), no multi-document
+transactions, no change streams, no TTL indexes (a periodic job expires documents), and a
+unique-key clash inside an upsert is not reported as error 11000 (a plain insert is).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from pymongo import MongoClient
+from pymongo.database import Database
+
+from shared.config import Settings
+from shared.districts import Registry
+
+_clients: dict[str, MongoClient] = {}
+_lock = threading.Lock()
+
+DUPLICATE_KEY = 11000
+
+
+def client(uri: str) -> MongoClient:
+    """A process-wide client per URI, created lazily (after gunicorn forks)."""
+    with _lock:
+        if uri not in _clients:
+            _clients[uri] = MongoClient(
+                uri, serverSelectionTimeoutMS=3000, connectTimeoutMS=3000, socketTimeoutMS=10000,
+                retryWrites=True, tz_aware=True, appname="sangsuk",
+            )
+        return _clients[uri]
+
+
+def database(settings: Settings) -> Database:
+    return client(settings.mongo_uri)[settings.mongo_db]
+
+
+def store_reachable(settings: Settings) -> bool:
+    try:
+        client(settings.mongo_uri).admin.command("ping")
+        return True
+    except Exception:
+        return False
+
+
+def load_registry_into_store(db: Database, registry: Registry) -> int:
+    """Upsert every district; removes none, since votes may still refer to a retired code."""
+    from pymongo import ReplaceOne
+
+    ops = [ReplaceOne({"_id": d.code}, d.to_document(), upsert=True) for d in registry]
+    db.districts.bulk_write(ops, ordered=False)
+    return len(ops)

@@ -1,0 +1,26 @@
+"""Secrets come from the environment or from a file named by NAME_FILE (Kubernetes secret mounts)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+
+class MissingSecret(RuntimeError):
+    pass
+
+
+def read_secret(name: str, env: Mapping[str, str] | None = None, *, required: bool = True) -> str | None:
+    env = os.environ if env is None else env
+    if env.get(name):
+        return env[name]
+    path = env.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise MissingSecret(f"{name}_FILE={path} cannot be read: {exc.strerror}") from exc
+    if required:
+        raise MissingSecret(f"set {name} or {name}_FILE")
+    return None

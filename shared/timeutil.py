@@ -1,0 +1,26 @@
+"""Clock helpers: the programme runs on Bangkok days, the wire carries UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def bangkok_day(moment: datetime) -> date:
+    """The Bangkok calendar day of an aware moment (UTC+7, no daylight saving)."""
+    return moment.astimezone(BANGKOK).date()
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z suffix and millisecond precision, the form every event uses."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
