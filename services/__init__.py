@@ -1,0 +1,1 @@
+"""The platform's services, one folder each: ingest, scoring, ranking, notify."""

@@ -1,0 +1,1 @@
+"""Ingest: takes votes from channels and publishes them to Kafka as `votes.v1` events."""

@@ -1,0 +1,109 @@
+"""Application factory for the ingest service."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask, jsonify
+from pymongo.errors import PyMongoError
+
+from services.ingest import metrics
+from services.ingest.api import bp as votes_bp
+from services.ingest.auth import ChannelKeys
+from services.ingest.claims import ClaimStore, MongoClaimStore, MongoRateLimiter, RateLimiter
+from services.ingest.config import IngestConfig
+from services.ingest.intake import VoteIntake
+from services.ingest.openapi import build_spec
+from services.ingest.publisher import KafkaVotePublisher, VotePublisher
+from shared import kafka, mongo
+from shared.districts import Registry, load_registry
+from shared.logs import configure_logging
+from shared.pdpa import keyed_hash
+from shared.secrets import read_secret
+from shared.timeutil import utcnow
+from shared.web import create_service_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestContext:
+    """What the request handlers need, built once per process."""
+
+    config: IngestConfig
+    keys: ChannelKeys
+    registry: Registry
+    intake: VoteIntake
+    limiter: RateLimiter
+    voter_secret: bytes
+    clock: object
+
+    def rate_limit(self, ip: str, amount: int) -> float | None:
+        subject = keyed_hash(self.voter_secret, "ip", ip)[:32]  # an IP is personal data: keep a hash
+        try:
+            return self.limiter.hit(subject, amount, self.clock())
+        except PyMongoError:
+            metrics.STORE_FAILURES.labels("rate_limit").inc()
+            return None  # fail open: a limiter outage must not turn citizens away
+
+
+def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None = None,
+               voter_secret: bytes | None = None, claims: ClaimStore | None = None,
+               limiter: RateLimiter | None = None, publisher: VotePublisher | None = None,
+               clock=utcnow, readiness: dict | None = None, expire_in_background: bool = True) -> Flask:
+    config = config or IngestConfig.from_env()
+    settings = config.platform
+    configure_logging("ingest", settings.log_level)
+    keys = keys or ChannelKeys.from_json(read_secret("CHANNEL_KEYS"))
+    voter_secret = voter_secret or read_secret("VOTER_HMAC_SECRET").encode()
+    db = mongo.database(settings) if claims is None or limiter is None else None
+    if claims is None:
+        claims = MongoClaimStore(db.ingest_claims)
+    if limiter is None:
+        limiter = MongoRateLimiter(db.ingest_rate, config.ip_limit_per_minute)
+    if publisher is None:
+        publisher = KafkaVotePublisher(
+            lambda: kafka.make_producer(settings, client_id="ingest", publish_timeout_s=config.publish_timeout_s),
+            settings.topics.votes, config.publish_timeout_s)
+    if readiness is None:
+        readiness = {"kafka": lambda: kafka.kafka_reachable(settings),
+                     "store": lambda: mongo.store_reachable(settings)}
+
+    app = create_service_app("ingest", readiness=readiness, trusted_proxy_hops=config.trusted_proxy_hops)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    intake = VoteIntake(claims, publisher, voter_secret=voter_secret, clock=clock,
+                        idempotency_ttl=timedelta(hours=config.idempotency_ttl_hours),
+                        stale_claim=timedelta(seconds=config.stale_claim_s),
+                        publish_retry_after_s=max(1, int(config.publish_timeout_s)))
+    app.extensions["ingest"] = IngestContext(config, keys, load_registry(settings.size_groups_csv), intake,
+                                             limiter, voter_secret, clock)
+    app.register_blueprint(votes_bp)
+    spec = build_spec()
+
+    @app.get("/openapi.json")
+    def openapi():
+        return jsonify(spec)
+
+    if expire_in_background:
+        _start_expiry(config.expire_every_s, [claims, limiter], clock)
+    return app
+
+
+def _start_expiry(every_s: float, stores: list, clock) -> None:
+    """Expire claims and rate windows periodically (FerretDB has no TTL indexes)."""
+
+    def run() -> None:
+        while True:
+            time.sleep(every_s)
+            now: datetime = clock()
+            for store in stores:
+                try:
+                    store.expire(now)
+                except PyMongoError as exc:
+                    log.warning("expiry failed", extra={"error": repr(exc)})
+
+    threading.Thread(target=run, name="ingest-expiry", daemon=True).start()

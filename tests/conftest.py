@@ -1,0 +1,48 @@
+"""Shared fixtures. Integration tests get the real servers and their own topics and database."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from shared.config import Settings, Topics
+from tests.support.infra import Infra, real_servers
+
+
+@pytest.fixture(scope="session")
+def infra() -> Infra:
+    with real_servers() as servers:
+        yield servers
+
+
+@pytest.fixture
+def settings(infra: Infra) -> Settings:
+    """Fresh topics and a fresh database per test, so tests never see each other's votes."""
+    from shared import kafka, mongo
+
+    tag = uuid.uuid4().hex[:10]
+    s = Settings(
+        kafka_bootstrap=infra.kafka_bootstrap,
+        mongo_uri=infra.mongo_uri,
+        mongo_db=f"test_{tag}",
+        topics=Topics(votes=f"votes.v1.{tag}", votes_dlq=f"votes.dlq.{tag}", scores=f"scores.v1.{tag}",
+                      comments=f"comments.v1.{tag}"),
+        votes_partitions=3,
+    )
+    kafka.ensure_topics(s)
+    yield s
+    mongo.client(s.mongo_uri).drop_database(s.mongo_db)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "integration" in item.nodeid.split("/"):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+def tag() -> str:
+    return uuid.uuid4().hex[:8]
+
+

@@ -1,0 +1,68 @@
+"""The real Kafka broker and document server for integration tests.
+
+testcontainers when a Docker engine answers; otherwise the local servers of deploy/local
+(Kafka from Maven Central, FerretDB built from the Go module proxy), started when not running.
+TEST_KAFKA_BOOTSTRAP / TEST_MONGO_URI point the suite at servers of your own (e.g. real MongoDB).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def local_servers():
+    """deploy/local/servers.py as a module (it is a stdlib script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("sangsuk_local_servers", ROOT / "deploy/local/servers.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True)
+class Infra:
+    kafka_bootstrap: str
+    mongo_uri: str
+    kind: str
+
+
+def docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+@contextmanager
+def real_servers() -> Iterator[Infra]:
+    kafka = os.environ.get("TEST_KAFKA_BOOTSTRAP")
+    mongo_uri = os.environ.get("TEST_MONGO_URI")
+    if kafka and mongo_uri:
+        yield Infra(kafka, mongo_uri, "external")
+    elif docker_answers():
+        from testcontainers.kafka import KafkaContainer
+        from testcontainers.mongodb import MongoDbContainer
+
+        with KafkaContainer().with_kraft() as k, MongoDbContainer("mongo:7.0") as m:
+            yield Infra(k.get_bootstrap_server(), m.get_connection_url(), "testcontainers")
+    else:
+        servers = local_servers()
+        profile = servers.profile("test")
+        started = servers.running_pid(profile, "kafka") is None or servers.running_pid(profile, "ferretdb") is None
+        servers.start(profile)
+        try:
+            yield Infra(profile.kafka_bootstrap, profile.mongo_uri, "local")
+        finally:
+            if started and not os.environ.get("SANGSUK_KEEP_SERVERS"):
+                servers.stop(profile)

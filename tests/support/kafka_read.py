@@ -1,0 +1,28 @@
+"""Read a whole topic back, to check what really reached Kafka."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from kafka import KafkaConsumer, TopicPartition
+
+
+def read_topic(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[tuple[bytes, dict]]:
+    """Every message now in the topic, as (key, JSON value), up to the end offsets seen at the start."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        out: list[tuple[bytes, dict]] = []
+        deadline = time.monotonic() + timeout_s
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {topic} to its end in {timeout_s}s")
+            for records in consumer.poll(timeout_ms=500).values():
+                out.extend((r.key, json.loads(r.value)) for r in records)
+        return out
+    finally:
+        consumer.close()

@@ -1,0 +1,42 @@
+"""An ingest app wired to in-memory stand-ins, for fast API tests."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.ingest.app import create_app
+from services.ingest.auth import ChannelKeys
+from services.ingest.config import IngestConfig
+from tests.support.fakes import Clock, MemoryClaims, MemoryLimiter, MemoryPublisher
+
+KEYS = {"qr": "qr-key", "kiosk": "kiosk-key", "line": "line-key", "import": "import-key", "web": "web-key"}
+NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok
+
+
+@dataclass
+class Harness:
+    client: object
+    publisher: MemoryPublisher
+    claims: MemoryClaims
+    clock: Clock
+
+    def post(self, body, *, channel="kiosk", headers=None, path="/v1/votes", raw=None, content_type=None):
+        hdrs = {"Authorization": f"Bearer {KEYS[channel]}"} if channel else {}
+        hdrs.update(headers or {})
+        data = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
+        return self.client.post(path, data=data, headers=hdrs, content_type=content_type or "application/json")
+
+
+def make_harness(limit_per_minute: int = 30) -> Harness:
+    publisher, claims, clock = MemoryPublisher(), MemoryClaims(), Clock(NOW)
+    app = create_app(
+        IngestConfig(ip_limit_per_minute=limit_per_minute),
+        keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
+        voter_secret=b"unit-test-secret",
+        claims=claims, limiter=MemoryLimiter(limit_per_minute), publisher=publisher,
+        clock=clock, readiness={}, expire_in_background=False,
+    )
+    app.testing = False  # exercise the real error handlers
+    return Harness(app.test_client(), publisher, claims, clock)
