@@ -67,3 +67,55 @@ def parse_vote_event(raw: bytes) -> VoteEvent:
     if not isinstance(data, dict):
         raise ValueError("message is not a JSON object")
     return VoteEvent(**VoteEventSchema().load(data))
+
+
+SCHEMA_COMMENTS_V1 = "comments.v1"
+
+
+@dataclass(frozen=True)
+class CommentEvent:
+    """A comment sent after the vote it belongs to (LINE: typed within 30 minutes of the score).
+
+    Keyed by district code like the vote. Scoring attaches it to the vote with `vote_id`; the
+    comment replaces the vote's (empty) comment. `comment_id` makes redelivery harmless.
+    """
+
+    comment_id: str
+    vote_id: str
+    district_code: str
+    comment: str
+    channel: str
+    received_at: datetime
+    schema: str = SCHEMA_COMMENTS_V1
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["received_at"] = iso_utc(self.received_at)
+        return data
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @property
+    def key(self) -> bytes:
+        return self.district_code.encode("ascii")
+
+
+class CommentEventSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    schema = fields.String(required=True, validate=validate.Equal(SCHEMA_COMMENTS_V1))
+    comment_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    vote_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    district_code = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    comment = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    received_at = UtcDateTime(required=True)
+
+
+def parse_comment_event(raw: bytes) -> CommentEvent:
+    data = json.loads(raw.decode("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("message is not a JSON object")
+    return CommentEvent(**CommentEventSchema().load(data))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from marshmallow import ValidationError, fields
+from marshmallow import fields
 
 # Newlines and tabs are ordinary in a comment typed into a textarea; every other control is refused.
 _ALLOWED_CONTROLS = {"\n", "\t"}
@@ -68,8 +68,3 @@ class UtcDateTime(fields.AwareDateTime):
 
 def reject_unknown_message(name: str) -> str:
     return f"unknown field {name!r}; see /openapi.json for the fields this endpoint takes"
-
-
-def check_plain_object(value: object) -> None:
-    if not isinstance(value, dict):
-        raise ValidationError("the body must be a JSON object", "_schema")
