@@ -67,7 +67,7 @@ def create_service_app(service: str, *, readiness: dict[str, ReadinessCheck] | N
         code = exc.code or 500
         message = exc.description or exc.name
         if code == 413:
-            message = f"the body is larger than {app.config.get('MAX_CONTENT_LENGTH', 0) // 1024} KiB"
+            message = f"the body is larger than {(request.max_content_length or 0) // 1024} KiB"
         body = {"error": _HTTP_ERROR_CODES.get(code, exc.name.lower().replace(" ", "_")), "message": message}
         return jsonify(body), code
 

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from services.ingest import domain, metrics
 from services.ingest.intake import Outcome, Submission
-from shared.api_schemas import BatchItemSchema, BatchRequestSchema, VoteRequestSchema
+from shared.api_schemas import BatchRequestSchema
 from shared.errors import ApiError, flatten_messages
 
 bp = Blueprint("votes", __name__)
@@ -85,7 +85,7 @@ def post_vote():
                        "Idempotency-Key must be 1–200 printable ASCII characters without spaces",
                        fields={"Idempotency-Key": ["1–200 printable ASCII characters"]})
     try:
-        data = VoteRequestSchema(registry=ctx.registry, clock=ctx.clock).load(body)
+        data = ctx.vote_schema.load(body)
     except ValidationError as exc:
         metrics.VOTES_REJECTED.labels(channel, "validation").inc()
         raise ApiError(422, "validation_failed", "the vote has invalid fields; see 'fields'",
@@ -100,6 +100,7 @@ def post_vote():
 @bp.post("/v1/votes/batch")
 def post_batch():
     ctx = _ctx()
+    request.max_content_length = ctx.config.max_batch_body_bytes
     channel = ctx.keys.channel_for(request.headers.get("Authorization"))
     body = _require_object(_json_body())
     try:
@@ -107,7 +108,7 @@ def post_batch():
     except ValidationError as exc:
         raise ApiError(422, "validation_failed", "the batch envelope is invalid; see 'fields'",
                        fields=flatten_messages(exc.messages)) from exc
-    schema = BatchItemSchema(registry=ctx.registry, clock=ctx.clock)
+    schema = ctx.batch_item_schema
     results: list[dict | None] = [None] * len(envelope["votes"])
     submissions, positions = [], []
     for i, item in enumerate(envelope["votes"]):

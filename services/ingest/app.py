@@ -20,6 +20,7 @@ from services.ingest.intake import VoteIntake
 from services.ingest.openapi import build_spec
 from services.ingest.publisher import KafkaVotePublisher, VotePublisher
 from shared import kafka, mongo
+from shared.api_schemas import BatchItemSchema, VoteRequestSchema
 from shared.districts import Registry, load_registry
 from shared.logs import configure_logging
 from shared.pdpa import keyed_hash
@@ -41,6 +42,8 @@ class IngestContext:
     limiter: RateLimiter
     voter_secret: bytes
     clock: object
+    vote_schema: VoteRequestSchema
+    batch_item_schema: BatchItemSchema
 
     def rate_limit(self, ip: str, amount: int) -> float | None:
         subject = keyed_hash(self.voter_secret, "ip", ip)[:32]  # an IP is personal data: keep a hash
@@ -79,8 +82,13 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
                         idempotency_ttl=timedelta(hours=config.idempotency_ttl_hours),
                         stale_claim=timedelta(seconds=config.stale_claim_s),
                         publish_retry_after_s=max(1, int(config.publish_timeout_s)))
-    app.extensions["ingest"] = IngestContext(config, keys, load_registry(settings.size_groups_csv), intake,
-                                             limiter, voter_secret, clock)
+    registry = load_registry(settings.size_groups_csv)
+    # Schemas are built once: building one per request cost more than validating the vote.
+    app.extensions["ingest"] = IngestContext(
+        config, keys, registry, intake, limiter, voter_secret, clock,
+        vote_schema=VoteRequestSchema(registry=registry, clock=clock),
+        batch_item_schema=BatchItemSchema(registry=registry, clock=clock),
+    )
     app.register_blueprint(votes_bp)
     spec = build_spec()
 

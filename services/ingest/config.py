@@ -13,6 +13,8 @@ from shared.config import Settings
 class IngestConfig:
     platform: Settings = field(default_factory=Settings)
     max_body_bytes: int = 64 * 1024
+    # 500 votes with comments do not fit in 64 KiB; a batch may carry up to 1 MiB.
+    max_batch_body_bytes: int = 1024 * 1024
     publish_timeout_s: float = 5.0
     idempotency_ttl_hours: int = 24
     # A pending claim older than this belongs to a request that died; a retry may take it over.
@@ -30,6 +32,7 @@ class IngestConfig:
         return cls(
             platform=Settings.from_env(env),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
+            max_batch_body_bytes=int(env.get("MAX_BATCH_BODY_BYTES", cls.max_batch_body_bytes)),
             publish_timeout_s=float(env.get("PUBLISH_TIMEOUT_S", cls.publish_timeout_s)),
             idempotency_ttl_hours=int(env.get("IDEMPOTENCY_TTL_HOURS", cls.idempotency_ttl_hours)),
             stale_claim_s=float(env.get("STALE_CLAIM_S", cls.stale_claim_s)),

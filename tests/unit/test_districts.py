@@ -63,3 +63,24 @@ def test_bad_csv_is_refused_whole_with_a_clear_message(mutate, message):
 def test_csv_with_wrong_header_is_refused():
     with pytest.raises(SizeGroupFileError, match="header"):
         parse_size_groups_csv("code,group\n3706,small\n", default_registry().codes())
+
+
+def test_memoised_partitioner_places_keys_exactly_like_kafkas_default():
+    from kafka.partitioner.default import DefaultPartitioner
+
+    from shared.kafka import MemoisedPartitioner
+
+    class Cluster:
+        def topics(self):
+            return {"t"}
+
+        def partitions_for_topic(self, _topic):
+            return set(range(12))
+
+        def available_partitions_for_topic(self, _topic):
+            return set(range(12))
+
+    codes = [d.code.encode() for d in default_registry()]
+    ours = [MemoisedPartitioner().partition("t", None, c, None, None, Cluster()) for c in codes]
+    kafkas = [DefaultPartitioner().partition("t", None, c, None, None, Cluster()) for c in codes]
+    assert ours == kafkas and len(set(ours)) == 12
