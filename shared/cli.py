@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     districts_cmd = sub.add_parser("districts", help="list the registry (with SIZE_GROUPS_CSV applied)")
     districts_cmd.add_argument("--csv", help="check an official size-group CSV and use it")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env()
     if args.command == "init":
         init(settings)

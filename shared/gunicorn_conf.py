@@ -16,9 +16,19 @@ worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-accesslog = None
+accesslog = None  # requests are counted in /metrics; per-request lines would only add noise
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# Several services share a host locally, and pods have read-only root filesystems.
+control_socket_disable = True
+# Gunicorn's own lines as JSON too, like the services' (shared.logs).
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "shared.logs.JsonFormatter", "service": "gunicorn"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+    "loggers": {"gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False}},
+}
 # Bound the header sizes; bodies are bounded by each app (413).
 limit_request_line = 8190
 limit_request_fields = 100
