@@ -126,3 +126,15 @@ def test_health_readiness_metrics_and_openapi(ingest):
     props = spec["components"]["schemas"]["VoteRequest"]["properties"]
     expected = {"district_code", "score", "comment", "staff", "service", "channel", "voter_id", "submitted_at"}
     assert expected <= set(props)
+
+
+def test_idempotency_holds_across_a_restart_of_ingest(settings):
+    body = {"district_code": "5001", "score": 4}
+    headers = {**AUTH, "Idempotency-Key": f"restart-{uuid.uuid4()}"}
+    with ServiceProcess("services.ingest.wsgi:app", ingest_env(settings)) as svc:
+        first = requests.post(svc.url + "/v1/votes", json=body, headers=headers, timeout=10)
+    with ServiceProcess("services.ingest.wsgi:app", ingest_env(settings)) as svc:
+        again = requests.post(svc.url + "/v1/votes", json=body, headers=headers, timeout=10)
+    assert first.status_code == again.status_code == 202
+    assert first.json() == again.json()
+    assert len(read_topic(settings.kafka_bootstrap, settings.topics.votes)) == 1

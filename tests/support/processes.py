@@ -33,7 +33,7 @@ class ServiceProcess:
         self.argv = [sys.executable, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf", module]
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout_s: float = 30) -> ServiceProcess:
+    def start(self, timeout_s: float = 60) -> ServiceProcess:
         self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + timeout_s
@@ -41,9 +41,9 @@ class ServiceProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"service exited at start:\n{self.output()}")
             try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if requests.get(self.url + "/healthz", timeout=3).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too busy to answer
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"service did not answer /healthz:\n{self.output()}")
