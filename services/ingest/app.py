@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from flask import Flask, jsonify
 from pymongo.errors import PyMongoError
 
+from services.channels.config import ChannelsConfig
 from services.ingest import metrics
 from services.ingest.api import bp as votes_bp
 from services.ingest.auth import ChannelKeys
@@ -18,6 +19,8 @@ from services.ingest.claims import ClaimStore, MongoClaimStore, MongoRateLimiter
 from services.ingest.config import IngestConfig
 from services.ingest.intake import VoteIntake
 from services.ingest.openapi import build_spec
+from services.ingest.pages import views as pages
+from services.ingest.pages.device import DeviceSigner
 from services.ingest.publisher import KafkaVotePublisher, VotePublisher
 from shared import kafka, mongo
 from shared.districts import Registry, load_registry
@@ -82,6 +85,8 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
     app.extensions["ingest"] = IngestContext(config, keys, load_registry(settings.size_groups_csv), intake,
                                              limiter, voter_secret, clock)
     app.register_blueprint(votes_bp)
+    channels = ChannelsConfig.from_env()
+    pages.install(app, channels, DeviceSigner(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie")))
     spec = build_spec()
 
     @app.get("/openapi.json")
@@ -91,6 +96,12 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
     if expire_in_background:
         _start_expiry(config.expire_every_s, [claims, limiter], clock)
     return app
+
+
+def _derived_secret(name: str, voter_secret: bytes, purpose: str) -> bytes:
+    """A secret of its own when configured, else one derived from the voter secret (one less to manage)."""
+    own = read_secret(name, required=False)
+    return own.encode() if own else keyed_hash(voter_secret, "derived", purpose).encode()
 
 
 def _start_expiry(every_s: float, stores: list, clock) -> None:
