@@ -114,3 +114,21 @@ def test_english_switch_and_thai_404(browser, ingest):
     assert response.status == 404
     assert page.locator("h1").inner_text() == "ไม่พบอำเภอนี้"
     context.close()
+
+
+def test_svg_poster_renders_in_chromium_and_its_qr_decodes(browser, tmp_path):
+    import zxingcpp
+    from PIL import Image
+
+    from shared.cli import main
+
+    assert main(["posters", "--out", str(tmp_path), "--base-url", "https://vote.example.test", "--codes", "4712"]) == 0
+    context = browser.new_context(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
+    page = context.new_page()
+    page.goto((tmp_path / "svg" / "4712.svg").as_uri())
+    page.evaluate("document.fonts.ready")
+    page.screenshot(path=str(tmp_path / "poster.png"))
+    context.close()
+    decoded = [b.text for b in zxingcpp.read_barcodes(Image.open(tmp_path / "poster.png"))]
+    assert decoded == ["https://vote.example.test/d/4712"]
+    shutil.copy(tmp_path / "poster.png", ARTIFACTS / "poster-4712.png")
