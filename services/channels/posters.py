@@ -7,6 +7,7 @@ marks sit where they belong; the SVG leaves shaping to the viewer and loads the 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 import time
@@ -159,6 +160,8 @@ def write_posters(districts: Iterable[District], out: Path, *, base_url: str, li
                   progress: bool = True) -> dict:
     """Writes OUT/svg/<code>.svg (+ OUT/svg/fonts) and OUT/pdf/<code>.pdf; returns counts and seconds."""
     started = time.perf_counter()
+    for noisy in ("fontTools", "fpdf"):  # font subsetting logs every glyph at INFO
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     districts = list(districts)
     (out / "pdf").mkdir(parents=True, exist_ok=True)
     fonts = out / "svg" / "fonts"
