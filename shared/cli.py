@@ -24,6 +24,9 @@ def init(settings: Settings) -> None:
     created = kafka.ensure_topics(settings)
     db = mongo.database(settings)
     MongoClaimStore(db.ingest_claims).ensure_indexes()
+    from services.ingest.line.state import MongoConversationStore
+
+    MongoConversationStore(db.line_conversations).ensure_indexes()
     db.ingest_rate.create_index("expires_at")
     registry = load_registry(settings.size_groups_csv)
     count = mongo.load_registry_into_store(db, registry)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent, TextMessageContent, UserSource
 from marshmallow import ValidationError
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "line"
 
 
-class ReplySender:
+class ReplySender(Protocol):
     def reply(self, reply_token: str | None, replies: list[Reply]) -> bool: ...
 
 
