@@ -46,6 +46,7 @@ class ServiceProcess:
             except (requests.ConnectionError, requests.Timeout):  # bound, but the workers still booting
                 pass
             time.sleep(0.2)
+        self.stop()  # __exit__ never runs when __enter__ raises: do not leave the server behind
         raise RuntimeError(f"service did not answer /healthz:\n{self.output()}")
 
     def output(self) -> str:
