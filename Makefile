@@ -17,7 +17,7 @@ endif
 export CHANNEL_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/channel-keys.json
 export VOTER_HMAC_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/voter-hmac.key
 
-.PHONY: run stop test test-unit bench bench-ingest lint servers servers-stop init secrets venv clean
+.PHONY: run stop test test-unit bench bench-ingest lint servers servers-stop init secrets venv clean browser
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -53,11 +53,15 @@ stop:
 	-@$(PY) deploy/local/services.py stop 2>/dev/null || python3 deploy/local/services.py stop
 	$(SERVERS) stop --profile run
 
-test: venv  ## the whole suite against real servers (started here, stopped afterwards)
+test: venv browser  ## the whole suite against real servers (started here, stopped afterwards)
 	@$(SERVERS) start --profile test
 	@set -o pipefail; status=0; \
 	  $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
+
+browser:  ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
+	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 test-unit: venv
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)

@@ -24,6 +24,9 @@ def init(settings: Settings) -> None:
     created = kafka.ensure_topics(settings)
     db = mongo.database(settings)
     MongoClaimStore(db.ingest_claims).ensure_indexes()
+    from services.ingest.line.state import MongoConversationStore
+
+    MongoConversationStore(db.line_conversations).ensure_indexes()
     db.ingest_rate.create_index("expires_at")
     registry = load_registry(settings.size_groups_csv)
     count = mongo.load_registry_into_store(db, registry)
@@ -53,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     secrets_cmd.add_argument("--out", type=Path, default=Path("var/secrets"))
     districts_cmd = sub.add_parser("districts", help="list the registry (with SIZE_GROUPS_CSV applied)")
     districts_cmd.add_argument("--csv", help="check an official size-group CSV and use it")
+    posters_cmd = sub.add_parser("posters", help="write a printable A4 poster (SVG and PDF) per district")
+    posters_cmd.add_argument("--out", type=Path, required=True)
+    posters_cmd.add_argument("--base-url", help="public address of the vote page (default: PUBLIC_BASE_URL)")
+    posters_cmd.add_argument("--codes", help="only these district codes, comma-separated")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env()
@@ -68,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         for d in registry:
             print(f"{d.code}\t{d.size_group}\t{d.name_th}\t{d.name_en}\t{d.province_th}")
+    elif args.command == "posters":
+        from services.channels.cli import posters
+
+        return posters(args.out, base_url=args.base_url, codes=args.codes, size_groups_csv=settings.size_groups_csv)
     return 0
 
 

@@ -11,13 +11,18 @@ from datetime import datetime, timedelta
 from flask import Flask, jsonify
 from pymongo.errors import PyMongoError
 
+from services.channels.config import ChannelsConfig
 from services.ingest import metrics
 from services.ingest.api import bp as votes_bp
 from services.ingest.auth import ChannelKeys
 from services.ingest.claims import ClaimStore, MongoClaimStore, MongoRateLimiter, RateLimiter
 from services.ingest.config import IngestConfig
 from services.ingest.intake import VoteIntake
+from services.ingest.line import webhook as line_webhook
+from services.ingest.line.state import ConversationStore, MongoConversationStore
 from services.ingest.openapi import build_spec
+from services.ingest.pages import views as pages
+from services.ingest.pages.device import DeviceSigner
 from services.ingest.publisher import KafkaVotePublisher, VotePublisher
 from shared import kafka, mongo
 from shared.api_schemas import BatchItemSchema, VoteRequestSchema
@@ -57,13 +62,15 @@ class IngestContext:
 def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None = None,
                voter_secret: bytes | None = None, claims: ClaimStore | None = None,
                limiter: RateLimiter | None = None, publisher: VotePublisher | None = None,
-               clock=utcnow, readiness: dict | None = None, expire_in_background: bool = True) -> Flask:
+               clock=utcnow, readiness: dict | None = None, expire_in_background: bool = True,
+               conversations: ConversationStore | None = None, comment_publisher: VotePublisher | None = None,
+               channels: ChannelsConfig | None = None) -> Flask:
     config = config or IngestConfig.from_env()
     settings = config.platform
     configure_logging("ingest", settings.log_level)
     keys = keys or ChannelKeys.from_json(read_secret("CHANNEL_KEYS"))
     voter_secret = voter_secret or read_secret("VOTER_HMAC_SECRET").encode()
-    db = mongo.database(settings) if claims is None or limiter is None else None
+    db = mongo.database(settings) if claims is None or limiter is None or conversations is None else None
     if claims is None:
         claims = MongoClaimStore(db.ingest_claims)
     if limiter is None:
@@ -72,6 +79,13 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
         publisher = KafkaVotePublisher(
             lambda: kafka.make_producer(settings, client_id="ingest", publish_timeout_s=config.publish_timeout_s),
             settings.topics.votes, config.publish_timeout_s)
+    if conversations is None:
+        conversations = MongoConversationStore(db.line_conversations)
+    if comment_publisher is None:  # comments.v1 shares the votes' producer when there is one
+        producer = (lambda: publisher.producer) if isinstance(publisher, KafkaVotePublisher) else (
+            lambda: kafka.make_producer(settings, client_id="ingest-comments",
+                                        publish_timeout_s=config.publish_timeout_s))
+        comment_publisher = KafkaVotePublisher(producer, settings.topics.comments, config.publish_timeout_s)
     if readiness is None:
         readiness = {"kafka": lambda: kafka.kafka_reachable(settings),
                      "store": lambda: mongo.store_reachable(settings)}
@@ -90,6 +104,22 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
         batch_item_schema=BatchItemSchema(registry=registry, clock=clock),
     )
     app.register_blueprint(votes_bp)
+    channels = channels or ChannelsConfig.from_env()
+    pages.install(app, channels, DeviceSigner(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie")))
+    line_secret = read_secret("LINE_CHANNEL_SECRET", required=False)
+    line_token = read_secret("LINE_CHANNEL_ACCESS_TOKEN", required=False)
+    line_handler = None
+    if line_secret and line_token:  # the SDK takes a second to import: only when LINE is configured
+        from services.ingest.line.conversation import Rules
+        from services.ingest.line.handler import LineHandler
+        from services.ingest.line.sdk import LineReplier
+
+        rules = Rules(app.extensions["ingest"].registry,
+                      comment_window=timedelta(minutes=channels.line_comment_window_min),
+                      postback_max_age=timedelta(hours=channels.line_postback_max_age_h))
+        line_handler = LineHandler(rules, intake, conversations, comment_publisher,
+                                   LineReplier(line_token, channels.line_api_host), voter_secret, clock)
+    line_webhook.install(app, line_handler, line_secret)
     spec = build_spec()
 
     @app.get("/openapi.json")
@@ -97,8 +127,14 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
         return jsonify(spec)
 
     if expire_in_background:
-        _start_expiry(config.expire_every_s, [claims, limiter], clock)
+        _start_expiry(config.expire_every_s, [claims, limiter, conversations], clock)
     return app
+
+
+def _derived_secret(name: str, voter_secret: bytes, purpose: str) -> bytes:
+    """A secret of its own when configured, else one derived from the voter secret (one less to manage)."""
+    own = read_secret(name, required=False)
+    return own.encode() if own else keyed_hash(voter_secret, "derived", purpose).encode()
 
 
 def _start_expiry(every_s: float, stores: list, clock) -> None:

@@ -43,9 +43,10 @@ class ServiceProcess:
             try:
                 if requests.get(self.url + "/healthz", timeout=3).status_code == 200:
                     return self
-            except requests.RequestException:  # not listening yet, or too busy to answer
+            except requests.RequestException:  # not listening yet, or bound while the workers still boot
                 pass
             time.sleep(0.2)
+        self.stop()  # __exit__ never runs when __enter__ raises: do not leave the server behind
         raise RuntimeError(f"service did not answer /healthz:\n{self.output()}")
 
     def output(self) -> str:

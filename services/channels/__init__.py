@@ -1,0 +1,1 @@
+"""The citizen-facing channels' shared parts: public links, QR codes, wording, fonts and posters."""

@@ -1,0 +1,1 @@
+"""The LINE Official Account @amphoesangsook: webhook, conversation rules and district matching."""

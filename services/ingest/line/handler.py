@@ -1,0 +1,132 @@
+"""One LINE webhook event, from the SDK's model to a vote, a comment or a reply.
+
+Votes go through the API's VoteRequestSchema and ingest's intake (channel `line`, voter_id = the
+LINE userId, which intake HMACs); the webhookEventId is the idempotency key, so LINE's
+redeliveries publish nothing new. Comments become `comments.v1` events.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent, TextMessageContent, UserSource
+from marshmallow import ValidationError
+
+from services.ingest import domain
+from services.ingest.intake import Submission, VoteIntake
+from services.ingest.line import conversation as talk
+from services.ingest.line.conversation import AttachComment, CastVote, Ignore, Reply, Rules, SayOnly
+from services.ingest.line.state import ConversationStore
+from services.ingest.publisher import VotePublisher
+from shared.api_schemas import VoteRequestSchema
+from shared.errors import ApiError
+from shared.events import CommentEvent
+from shared.pdpa import keyed_hash, redact
+
+log = logging.getLogger(__name__)
+CHANNEL = "line"
+
+
+class ReplySender(Protocol):
+    def reply(self, reply_token: str | None, replies: list[Reply]) -> bool: ...
+
+
+@dataclass
+class LineHandler:
+    rules: Rules
+    intake: VoteIntake
+    store: ConversationStore
+    comments: VotePublisher  # any publisher of keyed events; here onto comments.v1
+    replier: ReplySender
+    secret: bytes
+    clock: Callable[[], datetime]
+
+    def handle(self, event) -> str:
+        """Process one event; returns what happened (for logs and tests). Never raises for bad input."""
+        if not isinstance(getattr(event, "source", None), UserSource) or not event.source.user_id:
+            return "ignored:source"
+        user_id = event.source.user_id
+        redelivery = bool(event.delivery_context and event.delivery_context.is_redelivery)
+        now = self.clock()
+        key = keyed_hash(self.secret, "line-conversation", user_id)
+        if isinstance(event, FollowEvent):
+            decision = self.rules.on_follow()
+        elif isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
+            comment_id = keyed_hash(self.secret, "line-comment", event.webhook_event_id)[:32]
+            decision = self.rules.on_text(event.message.text, self.store.get(key), now, comment_id)
+            if isinstance(decision, AttachComment):
+                return self._comment(event, key, comment_id, decision, redelivery, now)
+        elif isinstance(event, MessageEvent):
+            decision = self.rules.on_other_message()
+        elif isinstance(event, PostbackEvent):
+            decision = self.rules.on_postback(event.postback.data, now)
+        else:
+            decision = Ignore("unsupported event type")
+        if isinstance(decision, CastVote):
+            return self._vote(event, user_id, key, decision, redelivery, now)
+        if isinstance(decision, SayOnly):
+            self.replier.reply(getattr(event, "reply_token", None), list(decision.replies))
+            return "replied"
+        return f"ignored:{getattr(event, 'type', 'unknown')}"
+
+    def _vote(self, event, user_id: str, key: str, vote: CastVote, redelivery: bool, now: datetime) -> str:
+        body = {"district_code": vote.district.code, "score": vote.score, "voter_id": user_id}
+        try:
+            data = VoteRequestSchema(registry=self.rules.registry, clock=self.clock).load(body)
+            submission = Submission(data, f"line:{event.webhook_event_id}",
+                                    domain.fingerprint({"district_code": vote.district.code, "score": vote.score}))
+            [outcome] = self.intake.submit(CHANNEL, [submission])
+        except ValidationError:
+            self.replier.reply(event.reply_token, [talk.stale()])
+            return "vote:invalid"
+        except ApiError:
+            self.replier.reply(event.reply_token, [talk.vote_failed(vote.district, now)])
+            return "vote:failed"
+        if outcome.status == 202:
+            existing = self.store.get(key)
+            if outcome.replayed and existing and existing.vote_id == outcome.vote_id:
+                result = "vote:replayed"  # a redelivery: the conversation already knows this vote
+            else:
+                _reply, conversation = self.rules.after_vote(vote.district, vote.score, outcome.vote_id, now)
+                self.store.save(key, conversation)
+                result = "vote:replayed" if outcome.replayed else "vote:accepted"
+            if not (outcome.replayed and redelivery):
+                self.replier.reply(event.reply_token, [talk.thanks(vote.district, vote.score,
+                                                                   self.rules.comment_window)])
+            return result
+        if outcome.error == "already_voted_today":
+            self.replier.reply(event.reply_token, [talk.already_voted(vote.district)])
+            return "vote:already_voted"
+        if outcome.error == "request_in_progress":
+            return "vote:in_progress"  # the same event is being handled by another worker
+        self.replier.reply(event.reply_token, [talk.vote_failed(vote.district, now)])
+        return "vote:failed"
+
+    def _comment(self, event, key: str, comment_id: str, decision: AttachComment, redelivery: bool,
+                 now: datetime) -> str:
+        problem = self.rules.comment_problem(decision.text)
+        if problem:
+            self.replier.reply(event.reply_token, [problem])
+            return "comment:refused"
+        held = self.store.reserve_comment(key, decision.conversation.vote_id, comment_id)
+        if held is None:  # another text took the slot a moment ago
+            self.replier.reply(event.reply_token, [talk.comment_thanks()])
+            return "comment:taken"
+        if held.comment_published:
+            if not redelivery:
+                self.replier.reply(event.reply_token, [talk.comment_thanks()])
+            return "comment:replayed"
+        text, _count = redact(decision.text.strip())
+        comment = CommentEvent(comment_id=comment_id, vote_id=held.vote_id, district_code=held.district_code,
+                               comment=text, channel=CHANNEL, received_at=now)
+        [error] = self.comments.publish([comment])
+        self.store.set_comment_published(key, comment_id, error is None)
+        if error is not None:
+            self.replier.reply(event.reply_token, [talk.comment_failed()])
+            return "comment:failed"
+        self.replier.reply(event.reply_token, [talk.comment_thanks()])
+        return "comment:accepted"

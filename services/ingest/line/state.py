@@ -1,0 +1,102 @@
+"""Where the bot remembers a citizen between messages: one document per HMAC(userId), never the id.
+
+The comment slot is taken with a conditional update, so one vote gets one comment even when two
+texts race, and a redelivered comment finds its own slot again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from pymongo import ReturnDocument
+from pymongo.collection import Collection
+
+from services.ingest.line.conversation import Conversation
+
+KEEP_AFTER_WINDOW = timedelta(days=1)  # long enough to recognise LINE's redeliveries
+
+
+class ConversationStore(Protocol):
+    def get(self, key: str) -> Conversation | None: ...
+
+    def save(self, key: str, conversation: Conversation) -> None: ...
+
+    def reserve_comment(self, key: str, vote_id: str, comment_id: str) -> Conversation | None:
+        """Take the vote's comment slot for comment_id; None if another comment holds it."""
+
+    def set_comment_published(self, key: str, comment_id: str, published: bool) -> None:
+        """Record the publish; on failure (published=False) the slot is freed for a retry."""
+
+    def expire(self, now: datetime) -> int: ...
+
+
+def _from_doc(doc: dict) -> Conversation:
+    return Conversation(vote_id=doc["vote_id"], district_code=doc["district_code"], voted_at=doc["voted_at"],
+                        comment_until=doc["comment_until"], comment_id=doc.get("comment_id"),
+                        comment_published=bool(doc.get("comment_published")))
+
+
+class MongoConversationStore:
+    def __init__(self, collection: Collection):
+        self.collection = collection
+
+    def ensure_indexes(self) -> None:
+        self.collection.create_index("expires_at")
+
+    def get(self, key: str) -> Conversation | None:
+        doc = self.collection.find_one({"_id": key})
+        return _from_doc(doc) if doc else None
+
+    def save(self, key: str, conversation: Conversation) -> None:
+        doc = {"vote_id": conversation.vote_id, "district_code": conversation.district_code,
+               "voted_at": conversation.voted_at, "comment_until": conversation.comment_until,
+               "comment_id": conversation.comment_id, "comment_published": conversation.comment_published,
+               "expires_at": conversation.comment_until + KEEP_AFTER_WINDOW}
+        self.collection.replace_one({"_id": key}, doc, upsert=True)
+
+    def reserve_comment(self, key: str, vote_id: str, comment_id: str) -> Conversation | None:
+        doc = self.collection.find_one_and_update(
+            {"_id": key, "vote_id": vote_id, "comment_id": {"$in": [None, comment_id]}},
+            {"$set": {"comment_id": comment_id}}, return_document=ReturnDocument.AFTER)
+        return _from_doc(doc) if doc else None
+
+    def set_comment_published(self, key: str, comment_id: str, published: bool) -> None:
+        update = {"comment_published": True} if published else {"comment_id": None, "comment_published": False}
+        self.collection.update_one({"_id": key, "comment_id": comment_id}, {"$set": update})
+
+    def expire(self, now: datetime) -> int:
+        return self.collection.delete_many({"expires_at": {"$lt": now}}).deleted_count
+
+
+class MemoryConversationStore:
+    """The same rules in memory, for unit tests and a single-process demo."""
+
+    def __init__(self):
+        self.docs: dict[str, Conversation] = {}
+
+    def get(self, key: str) -> Conversation | None:
+        return self.docs.get(key)
+
+    def save(self, key: str, conversation: Conversation) -> None:
+        self.docs[key] = conversation
+
+    def reserve_comment(self, key: str, vote_id: str, comment_id: str) -> Conversation | None:
+        current = self.docs.get(key)
+        if current is None or current.vote_id != vote_id or current.comment_id not in (None, comment_id):
+            return None
+        self.docs[key] = replace(current, comment_id=comment_id)
+        return self.docs[key]
+
+    def set_comment_published(self, key: str, comment_id: str, published: bool) -> None:
+        current = self.docs.get(key)
+        if current and current.comment_id == comment_id:
+            self.docs[key] = (replace(current, comment_published=True) if published
+                              else replace(current, comment_id=None, comment_published=False))
+
+    def expire(self, now: datetime) -> int:
+        old = [k for k, c in self.docs.items() if c.comment_until + KEEP_AFTER_WINDOW < now]
+        for k in old:
+            del self.docs[k]
+        return len(old)

@@ -1,0 +1,226 @@
+"""Flask views of the QR vote page: a thin adapter between the HTML form and ingest's intake."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, send_from_directory, url_for
+from marshmallow import ValidationError
+
+from services.channels import links
+from services.channels.config import ChannelsConfig
+from services.channels.wording import PROGRAMME, SCORE_WORDS, SLOGAN
+from services.ingest import domain
+from services.ingest.api import _throttle
+from services.ingest.intake import Submission
+from services.ingest.pages.device import COOKIE_NAME, CsrfError, DeviceSigner
+from services.ingest.pages.form import VoteForm, field_errors
+from services.ingest.pages.i18n import FIELD_ERRORS, TEXT, pick_lang
+from shared.api_schemas import VoteRequestSchema
+from shared.districts import District
+from shared.errors import ApiError
+from shared.vote_rules import COMMENT_MAX, SERVICES, STAFF_MAX
+
+log = logging.getLogger(__name__)
+
+FONT_DIR = Path(__file__).resolve().parents[2] / "channels" / "fonts"
+CHANNEL = "qr"
+
+bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/assets/page")
+
+# Content-Security-Policy: everything from this origin only, so no request leaves the platform.
+_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+@dataclass(frozen=True)
+class PagesContext:
+    config: ChannelsConfig
+    signer: DeviceSigner
+
+
+def install(app, config: ChannelsConfig, signer: DeviceSigner) -> None:
+    app.extensions["pages"] = PagesContext(config, signer)
+    app.register_blueprint(bp)
+
+
+def _ingest():
+    return current_app.extensions["ingest"]
+
+
+def _pages() -> PagesContext:
+    return current_app.extensions["pages"]
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", _CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _district(code: str) -> District | None:
+    return _ingest().registry.get(code)
+
+
+def _names(district: District, lang: str) -> tuple[str, str]:
+    if lang == "en":
+        return f"{district.name_en} District", f"{district.province_en} Province"
+    return f"อำเภอ{district.name_th}", f"จังหวัด{district.province_th}"
+
+
+def _common(lang: str, switch_url: str | None) -> dict:
+    return {"lang": lang, "t": TEXT[lang], "programme": PROGRAMME[lang], "slogan": SLOGAN[lang],
+            "switch_url": switch_url}
+
+
+def _switch(endpoint: str, lang: str, **values) -> str:
+    other = "en" if lang == "th" else "th"
+    return url_for(endpoint, **values) + ("?lang=en" if other == "en" else "")
+
+
+def _not_found(code: str, lang: str):
+    t = TEXT[lang]
+    html = render_template("message.html", kind="not-found", heading=t["not_found_title"], district_name=None,
+                           lines=[t["not_found_body"].format(code=code[:12])],
+                           **_common(lang, None))
+    return html, 404
+
+
+def _device() -> tuple[str, bool]:
+    """The device id from the signed cookie, or a new one (then the caller must set the cookie)."""
+    existing = _pages().signer.device_from_cookie(request.cookies.get(COOKIE_NAME))
+    return (existing, False) if existing else (DeviceSigner.new_device_id(), True)
+
+
+def _set_device_cookie(response: Response, device_id: str) -> None:
+    config = _pages().config
+    response.set_cookie(COOKIE_NAME, _pages().signer.cookie_value(device_id), max_age=config.device_cookie_days * 86400,
+                        httponly=True, samesite="Lax", secure=request.is_secure, path="/d/")
+
+
+def _render_vote(district: District, lang: str, form: VoteForm, *, notice: dict | None = None, status: int = 200):
+    device_id, new = _device()
+    t = TEXT[lang]
+    name, province = _names(district, lang)
+    words = SCORE_WORDS[lang]
+    scores = [{"value": s, "word": words[s], "mouth_y": 32 if s != 3 else 31,
+               "mouth_c": {1: 22, 2: 27, 3: 31, 4: 37, 5: 42}[s]} for s in range(1, 6)]
+    count_template = t["count"]
+    html = render_template(
+        "vote.html", district_name=name, province_name=province, form=form, notice=notice,
+        scores=scores, services=[(k, v[0] if lang == "th" else v[1]) for k, v in SERVICES.items()],
+        action=url_for("pages.submit", code=district.code), csrf_token=_pages().signer.csrf_token(device_id),
+        staff_max=STAFF_MAX, comment_max=COMMENT_MAX, count_template=count_template,
+        count_text=count_template.format(n=f"{len(form.comment):,}", max=f"{COMMENT_MAX:,}"),
+        score_error=FIELD_ERRORS[lang]["score"],
+        line_route=t["line_route"].format(account=_pages().config.line_account_id,
+                                          message=links.line_message(district.code)),
+        **_common(lang, _switch("pages.vote_page", lang, code=district.code)),
+    )
+    response = Response(html, status=status, mimetype="text/html")
+    if new:
+        _set_device_cookie(response, device_id)
+    return response
+
+
+def _message(district: District, lang: str, kind: str, heading: str, lines: list[str], status: int = 200):
+    name, province = _names(district, lang)
+    html = render_template("message.html", kind=kind, heading=heading, district_name=name, province_name=province,
+                           lines=lines, **_common(lang, _switch(request.endpoint, lang, code=district.code)))
+    return Response(html, status=status, mimetype="text/html")
+
+
+@bp.get("/d/<code>")
+def vote_page(code: str):
+    lang = pick_lang(request.args.get("lang"))
+    district = _district(code)
+    if district is None:
+        return _not_found(code, lang)
+    return _render_vote(district, lang, VoteForm())
+
+
+@bp.post("/d/<code>")
+def submit(code: str):
+    lang = pick_lang(request.form.get("lang"))
+    district = _district(code)
+    if district is None:
+        return _not_found(code, lang)
+    t = TEXT[lang]
+    form = VoteForm.from_mapping(request.form)
+    signer = _pages().signer
+    try:
+        ticket = signer.check_csrf(request.form.get("csrf_token"),
+                                   signer.device_from_cookie(request.cookies.get(COOKIE_NAME)))
+    except CsrfError as exc:
+        log.info("qr form refused", extra={"reason": exc.reason, "district_code": code})
+        body = t["cookies_body"] if exc.reason == "cookie" else t["expired_body"]
+        return _render_vote(district, lang, form, status=400,
+                            notice={"kind": "error", "title": t["expired_title"], "body": body})
+    body = form.to_request(district.code, ticket.device_id)
+    ctx = _ingest()
+    try:
+        data = VoteRequestSchema(registry=ctx.registry, clock=ctx.clock).load(body)
+    except ValidationError as exc:
+        form.errors = field_errors(exc.messages, form, lang)
+        return _render_vote(district, lang, form, status=422,
+                            notice={"kind": "error", "title": t["errors_title"], "body": form.errors.get("_form")})
+    try:
+        _throttle(CHANNEL, 1)
+        [outcome] = ctx.intake.submit(CHANNEL, [Submission(data, f"qr-form:{ticket.nonce}", domain.fingerprint(body))])
+    except ApiError as exc:
+        kind = "slow" if exc.status == 429 else "busy"
+        return _render_vote(district, lang, form, status=exc.status,
+                            notice={"kind": "error", "title": t[f"{kind}_title"], "body": t[f"{kind}_body"]})
+    if outcome.status == 202:
+        target = url_for("pages.thanks", code=district.code)
+        return redirect(target + ("?" + urlencode({"lang": lang}) if lang != "th" else ""), code=303)
+    if outcome.error in ("already_voted_today", "idempotency_key_reused"):
+        return _message(district, lang, "already", t["already_title"], [t["already_body"]], status=409)
+    return _render_vote(district, lang, form, status=outcome.status if outcome.status >= 500 else 503,
+                        notice={"kind": "error", "title": t["busy_title"], "body": t["busy_body"]})
+
+
+@bp.get("/d/<code>/thanks")
+def thanks(code: str):
+    lang = pick_lang(request.args.get("lang"))
+    district = _district(code)
+    if district is None:
+        return _not_found(code, lang)
+    t = TEXT[lang]
+    return _message(district, lang, "thanks", t["thanks_title"], [t["thanks_body"], t["thanks_ranking"]])
+
+
+def _qr_url(code: str) -> str:
+    base = _pages().config.public_base_url or request.host_url.rstrip("/")
+    return links.page_url(base, code)
+
+
+@bp.get("/d/<code>/qr.svg")
+def qr_svg(code: str):
+    district = _district(code)
+    if district is None:
+        return _not_found(code, "th")
+    svg = links.qr_svg(_qr_url(code), title=f"{PROGRAMME['th']} อำเภอ{district.name_th}")
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@bp.get("/d/<code>/qr.png")
+def qr_png(code: str):
+    if _district(code) is None:
+        return _not_found(code, "th")
+    scale = min(max(request.args.get("scale", 8, type=int), 2), 40)
+    return Response(links.qr_png(_qr_url(code), scale=scale), mimetype="image/png",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@bp.get("/assets/fonts/<path:name>")
+def font(name: str):
+    return send_from_directory(FONT_DIR, name, max_age=30 * 86400)
