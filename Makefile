@@ -53,10 +53,9 @@ stop:
 	-@$(PY) deploy/local/services.py stop 2>/dev/null || python3 deploy/local/services.py stop
 	$(SERVERS) stop --profile run
 
-test: venv browser  ## the whole suite against real servers (started here, stopped afterwards)
-	@$(SERVERS) start --profile test
-	@set -o pipefail; status=0; \
-	  $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+test: venv browser  ## the whole suite against real servers (started here, stopped afterwards, pass or fail)
+	@status=0; \
+	  $(SERVERS) start --profile test && $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 
 browser:  ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
@@ -72,8 +71,8 @@ lint: venv
 bench: bench-ingest
 
 bench-ingest: venv
-	@$(SERVERS) start --profile test
-	@status=0; $(PY) bench/ingest_bench.py || status=$$?; $(SERVERS) stop --profile test; exit $$status
+	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
+	  $(SERVERS) stop --profile test; exit $$status
 
 clean: stop
 	rm -rf var $(VENV)

@@ -44,7 +44,11 @@ class Profile:
 
     @property
     def state(self) -> Path:
-        return VAR / self.name
+        # KRaft stores the controller's address in its data: other ports need other data.
+        default = DEFAULT_PORTS.get(self.name)
+        if default is None or default == (self.kafka_port, self.mongo_port):
+            return VAR / self.name
+        return VAR / f"{self.name}-{self.kafka_port}-{self.mongo_port}"
 
     @property
     def kafka_bootstrap(self) -> str:
