@@ -53,7 +53,7 @@ def _check_channel(data: dict, channel: str) -> None:
                        fields={"channel": [f"must be '{channel}' for this key"]})
 
 
-def _throttle(channel: str, amount: int) -> None:
+def throttle_public_channel(channel: str, amount: int) -> None:
     ctx = _ctx()
     if channel not in ctx.config.ip_throttled_channels:
         return
@@ -91,7 +91,7 @@ def post_vote():
         raise ApiError(422, "validation_failed", "the vote has invalid fields; see 'fields'",
                        fields=flatten_messages(exc.messages)) from exc
     _check_channel(data, channel)
-    _throttle(channel, 1)
+    throttle_public_channel(channel, 1)
     submission = Submission(data, key, domain.fingerprint(body) if key else None)
     [outcome] = ctx.intake.submit(channel, [submission])
     return _respond(outcome)
@@ -130,7 +130,7 @@ def post_batch():
         submissions.append(Submission(data, key, domain.fingerprint(item) if key else None))
         positions.append(i)
     if submissions:
-        _throttle(channel, len(submissions))
+        throttle_public_channel(channel, len(submissions))
         for i, outcome in zip(positions, ctx.intake.submit(channel, submissions), strict=True):
             results[i] = {"index": i, "status": outcome.status, **outcome.body()}
     accepted = sum(1 for r in results if r and r["status"] == 202)

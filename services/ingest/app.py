@@ -23,7 +23,7 @@ from services.ingest.line.state import ConversationStore, MongoConversationStore
 from services.ingest.openapi import build_spec
 from services.ingest.pages import views as pages
 from services.ingest.pages.device import DeviceSigner
-from services.ingest.publisher import KafkaVotePublisher, VotePublisher
+from services.ingest.publisher import EventPublisher, KafkaEventPublisher
 from shared import kafka, mongo
 from shared.api_schemas import BatchItemSchema, VoteRequestSchema
 from shared.districts import Registry, load_registry
@@ -61,9 +61,9 @@ class IngestContext:
 
 def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None = None,
                voter_secret: bytes | None = None, claims: ClaimStore | None = None,
-               limiter: RateLimiter | None = None, publisher: VotePublisher | None = None,
+               limiter: RateLimiter | None = None, publisher: EventPublisher | None = None,
                clock=utcnow, readiness: dict | None = None, expire_in_background: bool = True,
-               conversations: ConversationStore | None = None, comment_publisher: VotePublisher | None = None,
+               conversations: ConversationStore | None = None, comment_publisher: EventPublisher | None = None,
                channels: ChannelsConfig | None = None) -> Flask:
     config = config or IngestConfig.from_env()
     settings = config.platform
@@ -76,16 +76,17 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
     if limiter is None:
         limiter = MongoRateLimiter(db.ingest_rate, config.ip_limit_per_minute)
     if publisher is None:
-        publisher = KafkaVotePublisher(
+        publisher = KafkaEventPublisher(
             lambda: kafka.make_producer(settings, client_id="ingest", publish_timeout_s=config.publish_timeout_s),
             settings.topics.votes, config.publish_timeout_s)
     if conversations is None:
         conversations = MongoConversationStore(db.line_conversations)
     if comment_publisher is None:  # comments.v1 shares the votes' producer when there is one
-        producer = (lambda: publisher.producer) if isinstance(publisher, KafkaVotePublisher) else (
+        producer = (lambda: publisher.producer) if isinstance(publisher, KafkaEventPublisher) else (
             lambda: kafka.make_producer(settings, client_id="ingest-comments",
                                         publish_timeout_s=config.publish_timeout_s))
-        comment_publisher = KafkaVotePublisher(producer, settings.topics.comments, config.publish_timeout_s)
+        comment_publisher = KafkaEventPublisher(producer, settings.topics.comments, config.publish_timeout_s,
+                                                event="comment")
     if readiness is None:
         readiness = {"kafka": lambda: kafka.kafka_reachable(settings),
                      "store": lambda: mongo.store_reachable(settings)}

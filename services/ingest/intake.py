@@ -16,7 +16,7 @@ from pymongo.errors import PyMongoError
 
 from services.ingest import domain, metrics
 from services.ingest.claims import FAILED, PUBLISHED, Claim, ClaimStore, NewClaim
-from services.ingest.publisher import VotePublisher
+from services.ingest.publisher import EventPublisher
 from shared.errors import ApiError
 from shared.events import VoteEvent
 
@@ -65,7 +65,7 @@ class _Item:
 
 
 class VoteIntake:
-    def __init__(self, claims: ClaimStore, publisher: VotePublisher, *, voter_secret: bytes,
+    def __init__(self, claims: ClaimStore, publisher: EventPublisher, *, voter_secret: bytes,
                  clock: Callable[[], datetime], idempotency_ttl: timedelta, stale_claim: timedelta,
                  publish_retry_after_s: int = 5):
         self.claims = claims

@@ -9,8 +9,8 @@ VOTES_REJECTED = Counter("ingest_votes_rejected_total", "Votes refused, by reaso
 VOTES_REPLAYED = Counter("ingest_votes_replayed_total", "Idempotent retries answered from the store",
                          ["channel"])
 REDACTIONS = Counter("ingest_personal_data_redactions_total", "Personal identifiers redacted from text")
-KAFKA_PUBLISH_LATENCY = Histogram("ingest_kafka_publish_seconds", "Time to publish and get acks for a request",
-                                  buckets=LATENCY_BUCKETS)
-KAFKA_PUBLISH_FAILURES = Counter("ingest_kafka_publish_failures_total", "Votes Kafka did not acknowledge",
-                                 ["error"])
+KAFKA_PUBLISH_LATENCY = Histogram("ingest_kafka_publish_seconds", "Time to publish a request's events and get acks",
+                                  ["event"], buckets=LATENCY_BUCKETS)
+KAFKA_PUBLISH_FAILURES = Counter("ingest_kafka_publish_failures_total", "Events Kafka did not acknowledge",
+                                 ["event", "error"])
 STORE_FAILURES = Counter("ingest_store_failures_total", "Document store operations that failed", ["operation"])

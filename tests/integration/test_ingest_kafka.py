@@ -120,7 +120,7 @@ def test_health_readiness_metrics_and_openapi(ingest):
     assert 'ingest_votes_accepted_total{channel="kiosk"} 1.0' in metrics
     assert 'ingest_votes_rejected_total{channel="kiosk",reason="validation"} 1.0' in metrics
     assert 'http_requests_total{method="POST",route="/v1/votes",service="ingest",status="422"} 1.0' in metrics
-    assert "ingest_kafka_publish_seconds_bucket" in metrics
+    assert 'ingest_kafka_publish_seconds_bucket{event="vote",le="0.05"}' in metrics
     spec = requests.get(ingest.url + "/openapi.json", timeout=5).json()
     assert spec["openapi"].startswith("3.")
     props = spec["components"]["schemas"]["VoteRequest"]["properties"]

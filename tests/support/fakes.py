@@ -1,4 +1,4 @@
-"""In-memory stand-ins of our own interfaces (ClaimStore, RateLimiter, VotePublisher) for unit tests."""
+"""In-memory stand-ins of our own interfaces (ClaimStore, RateLimiter, EventPublisher) for unit tests."""
 
 from __future__ import annotations
 

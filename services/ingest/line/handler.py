@@ -21,7 +21,7 @@ from services.ingest.intake import Submission, VoteIntake
 from services.ingest.line import conversation as talk
 from services.ingest.line.conversation import AttachComment, CastVote, Ignore, Reply, Rules, SayOnly
 from services.ingest.line.state import ConversationStore
-from services.ingest.publisher import VotePublisher
+from services.ingest.publisher import EventPublisher
 from shared.api_schemas import VoteRequestSchema
 from shared.errors import ApiError
 from shared.events import CommentEvent
@@ -40,7 +40,7 @@ class LineHandler:
     rules: Rules
     intake: VoteIntake
     store: ConversationStore
-    comments: VotePublisher  # any publisher of keyed events; here onto comments.v1
+    comments: EventPublisher  # any publisher of keyed events; here onto comments.v1
     replier: ReplySender
     secret: bytes
     clock: Callable[[], datetime]

@@ -14,7 +14,7 @@ from services.channels import links
 from services.channels.config import ChannelsConfig
 from services.channels.wording import PROGRAMME, SCORE_WORDS, SLOGAN
 from services.ingest import domain
-from services.ingest.api import _throttle
+from services.ingest.api import throttle_public_channel
 from services.ingest.intake import Submission
 from services.ingest.pages.device import COOKIE_NAME, CsrfError, DeviceSigner
 from services.ingest.pages.form import VoteForm, field_errors
@@ -173,7 +173,7 @@ def submit(code: str):
         return _render_vote(district, lang, form, status=422,
                             notice={"kind": "error", "title": t["errors_title"], "body": form.errors.get("_form")})
     try:
-        _throttle(CHANNEL, 1)
+        throttle_public_channel(CHANNEL, 1)
         [outcome] = ctx.intake.submit(CHANNEL, [Submission(data, f"qr-form:{ticket.nonce}", domain.fingerprint(body))])
     except ApiError as exc:
         kind = "slow" if exc.status == 429 else "busy"
