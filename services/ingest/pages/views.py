@@ -19,7 +19,6 @@ from services.ingest.intake import Submission
 from services.ingest.pages.device import COOKIE_NAME, CsrfError, DeviceSigner
 from services.ingest.pages.form import VoteForm, field_errors
 from services.ingest.pages.i18n import FIELD_ERRORS, TEXT, pick_lang
-from shared.api_schemas import VoteRequestSchema
 from shared.districts import District
 from shared.errors import ApiError
 from shared.vote_rules import COMMENT_MAX, SERVICES, STAFF_MAX
@@ -167,7 +166,7 @@ def submit(code: str):
     body = form.to_request(district.code, ticket.device_id)
     ctx = _ingest()
     try:
-        data = VoteRequestSchema(registry=ctx.registry, clock=ctx.clock).load(body)
+        data = ctx.vote_schema.load(body)
     except ValidationError as exc:
         form.errors = field_errors(exc.messages, form, lang)
         return _render_vote(district, lang, form, status=422,
