@@ -53,7 +53,7 @@ def test_votes_are_applied_and_served_with_duplicates_redeliveries_and_comments(
     p.send(settings.topics.votes, key=b"3706", value=b"{not json").get(timeout=10)
     p.send(settings.topics.votes, key=b"3706", value=b'{"schema":"votes.v1","vote_id":"x"}').get(timeout=10)
     db = mongo.database(settings)
-    with ConsumerProcess(env) as consumer, ServiceProcess("services.scoring.wsgi:app", env) as web:
+    with ServiceProcess("services.scoring.wsgi:app", env) as web, ConsumerProcess(env) as consumer:
         time.sleep(2)
         acked += send_votes(p, settings.topics.votes, [early])
         expected = oracle(acked)
