@@ -17,7 +17,7 @@ endif
 export CHANNEL_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/channel-keys.json
 export VOTER_HMAC_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/voter-hmac.key
 
-.PHONY: run stop test test-unit bench bench-ingest lint servers servers-stop init secrets venv clean
+.PHONY: run stop test test-unit bench bench-ingest bench-scoring lint servers servers-stop init secrets venv clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -70,6 +70,10 @@ bench: bench-ingest
 bench-ingest: venv
 	@$(SERVERS) start --profile test
 	@status=0; $(PY) bench/ingest_bench.py || status=$$?; $(SERVERS) stop --profile test; exit $$status
+
+bench-scoring: venv
+	@$(SERVERS) start --profile test
+	@status=0; $(PY) bench/scoring_bench.py || status=$$?; $(SERVERS) stop --profile test; exit $$status
 
 clean: stop
 	rm -rf var $(VENV)

@@ -50,9 +50,19 @@ def main() -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    profile_path = os.environ.get("SCORING_PROFILE")  # the benchmark's "where does the time go"
+    profiler = None
+    if profile_path:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     try:
         worker.run(stop)
     finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile_path)
         consumer.close(autocommit=False)
         producer.close(timeout=5)
     return 0
