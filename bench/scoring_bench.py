@@ -87,7 +87,7 @@ def plain_read_rate(s: Settings) -> float:
 def committed(s: Settings, group: str) -> int:
     admin = KafkaAdminClient(bootstrap_servers=s.kafka_bootstrap)
     try:
-        offsets = admin.list_group_offsets(group)
+        offsets = admin.list_group_offsets(group).get(group, {})
         return sum(o.offset for tp, o in offsets.items() if tp.topic == s.topics.votes and o.offset > 0)
     finally:
         admin.close()
