@@ -43,7 +43,7 @@ class ServiceProcess:
             try:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a busy machine may accept before answering
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"service did not answer /healthz:\n{self.output()}")
