@@ -28,6 +28,9 @@ def init(settings: Settings) -> None:
 
     MongoConversationStore(db.line_conversations).ensure_indexes()
     db.ingest_rate.create_index("expires_at")
+    from services.scoring.store import ScoringStore
+
+    ScoringStore(db).ensure_indexes()
     registry = load_registry(settings.size_groups_csv)
     count = mongo.load_registry_into_store(db, registry)
     print(json.dumps({"topics_created": created, "districts_loaded": count}, ensure_ascii=False))

@@ -119,3 +119,48 @@ def parse_comment_event(raw: bytes) -> CommentEvent:
     if not isinstance(data, dict):
         raise ValueError("message is not a JSON object")
     return CommentEvent(**CommentEventSchema().load(data))
+
+
+SCHEMA_SCORES_V1 = "scores.v1"
+
+
+class ScoreWindowSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    first = fields.String(data_key="from", allow_none=True, required=True)
+    last = fields.String(data_key="to", allow_none=True, required=True)
+    votes = StrictInteger(required=True, validate=validate.Range(min=0))
+    sum = StrictInteger(required=True, validate=validate.Range(min=0))
+    mean = fields.Float(required=True)
+    histogram = fields.Dict(keys=fields.String(), values=StrictInteger(), required=True)
+    last_vote_at = fields.String(allow_none=True, required=True)
+
+
+class ScoresEventSchema(Schema):
+    """A `scores.v1` message: one district's standing after an applied batch (see docs/events.md)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    schema = fields.String(required=True, validate=validate.Equal(SCHEMA_SCORES_V1))
+    district_code = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    day = fields.String(required=True)
+    as_of = UtcDateTime(required=True)
+    windows = fields.Dict(keys=fields.String(), values=fields.Nested(ScoreWindowSchema), required=True)
+    latest_comments = fields.List(fields.Dict(), load_default=list)
+
+
+def scores_event_bytes(standing: dict, as_of: datetime) -> bytes:
+    """A standing (as the scoring service computes it) as a `scores.v1` message, keyed by district."""
+    body = {"schema": SCHEMA_SCORES_V1, "district_code": standing["district_code"], "day": standing["day"],
+            "as_of": iso_utc(as_of), "windows": standing["windows"],
+            "latest_comments": standing.get("latest_comments", [])}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def parse_scores_event(raw: bytes) -> dict:
+    data = json.loads(raw.decode("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("message is not a JSON object")
+    return ScoresEventSchema().load(data)

@@ -24,11 +24,17 @@ HTTP_LATENCY = Histogram(
 )
 
 
-def render() -> tuple[bytes, str]:
-    """The exposition for /metrics: merged across worker processes when running under gunicorn."""
+def render(extra_dirs: tuple[str, ...] = ()) -> tuple[bytes, str]:
+    """The exposition for /metrics: merged across worker processes when running under gunicorn.
+
+    `extra_dirs` are multiprocess folders of other processes of the service (e.g. a consumer).
+    """
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        for directory in extra_dirs:
+            if os.path.isdir(directory):
+                multiprocess.MultiProcessCollector(registry, path=directory)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     from prometheus_client import REGISTRY
 

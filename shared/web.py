@@ -26,7 +26,7 @@ _HTTP_ERROR_CODES = {
 
 
 def create_service_app(service: str, *, readiness: dict[str, ReadinessCheck] | None = None,
-                       trusted_proxy_hops: int = 0) -> Flask:
+                       trusted_proxy_hops: int = 0, extra_metrics_dirs: tuple[str, ...] = ()) -> Flask:
     """A Flask app with the platform's cross-cutting behaviour; services add their blueprints."""
     app = Flask(service)
     app.config["SERVICE_NAME"] = service
@@ -89,7 +89,7 @@ def create_service_app(service: str, *, readiness: dict[str, ReadinessCheck] | N
 
     @app.get("/metrics")
     def metrics_endpoint():
-        payload, content_type = metrics.render()
+        payload, content_type = metrics.render(extra_metrics_dirs)
         return Response(payload, content_type=content_type)
 
     return app

@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 VAR = Path(os.environ.get("SANGSUK_VAR", ROOT / "var")).resolve()
 STATE = VAR / "run" / "services"
 PORTS = {"ingest": 8081, "scoring": 8082, "ranking": 8083, "notify": 8084}
+# Processes a service runs beside its web workers (started after it, stopped with it).
+SIDECARS = {"scoring": ["-m", "services.scoring.consumer"]}
 
 
 def present() -> list[str]:
@@ -60,10 +62,15 @@ def start(python: str) -> None:
         (STATE / f"{name}.pid").write_text(str(proc.pid))
         _wait_port(port, name)
         print(f"  {name:8} http://127.0.0.1:{port}   (log: {STATE / (name + '.log')})")
+        if name in SIDECARS and not _pid(f"{name}-sidecar"):
+            with open(STATE / f"{name}-sidecar.log", "ab") as out:
+                side = subprocess.Popen([python, *SIDECARS[name]], cwd=ROOT, env=env, stdout=out,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            (STATE / f"{name}-sidecar.pid").write_text(str(side.pid))
 
 
 def stop() -> None:
-    for name in PORTS:
+    for name in [*PORTS, *(f"{n}-sidecar" for n in SIDECARS)]:
         pid = _pid(name)
         if pid:
             os.killpg(pid, signal.SIGTERM)

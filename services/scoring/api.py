@@ -1,0 +1,26 @@
+"""GET /v1/districts/<code>/score: the stored standing, or zeros for a district with no votes yet."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from services.scoring import domain
+from shared.errors import ApiError
+from shared.timeutil import bangkok_day, utcnow
+
+bp = Blueprint("scores", __name__)
+
+
+@bp.get("/v1/districts/<code>/score")
+def district_score(code: str):
+    ctx = current_app.extensions["scoring"]
+    district = ctx.registry.get(code)
+    if district is None:
+        raise ApiError(404, "unknown_district", f"no district with code {code!r} in the programme")
+    standing = ctx.store.standing(code)
+    if standing is None:
+        today = bangkok_day(utcnow())
+        standing = domain.standing(code, {}, ctx.windows.at(today), today)
+    body = {k: v for k, v in standing.items() if k != "partition"}
+    body["name_th"], body["name_en"] = district.name_th, district.name_en
+    return jsonify(body)

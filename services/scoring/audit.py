@@ -1,0 +1,120 @@
+"""`python -m services.scoring.audit`: rebuild every bucket and standing from the Kafka log into fresh
+collections and report each difference from the live ones.
+
+This is the check that lets DOPA trust a ranking, and the way back from a lost store (`--keep`
+leaves the rebuilt collections, named in the report). It reads the votes and comments topics from
+the beginning up to their end offsets at start, without joining the consumer group, so the live
+service is untouched. Compare while the live consumer has caught up (lag 0), or figures still in
+flight show as differences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from collections import defaultdict
+
+from kafka import KafkaConsumer, TopicPartition
+
+from services.scoring.config import ScoringConfig
+from services.scoring.handler import Scorer, Windows
+from services.scoring.store import ScoringStore
+from shared import mongo
+from shared.districts import load_registry
+from shared.timeutil import utcnow
+
+
+class _Discard:
+    """The rebuild publishes nothing: live consumers of scores.v1 must not see audit events."""
+
+    def __init__(self):
+        self.dead_letters = 0
+
+    def dead_letter(self, message, reason: str) -> None:
+        self.dead_letters += 1
+
+    def publish_standings(self, standings: list[dict]) -> None:
+        pass
+
+
+def rebuild(config: ScoringConfig, prefix: str, batch: int = 20000) -> dict:
+    settings = config.platform
+    target = ScoringStore(mongo.database(settings), prefix)
+    target.drop()
+    sink = _Discard()
+    scorer = Scorer(target, load_registry(settings.size_groups_csv), sink, votes_topic=settings.topics.votes,
+                    comments_topic=settings.topics.comments,
+                    windows=Windows(config.campaign_start, config.campaign_end), clock=utcnow)
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
+                             max_partition_fetch_bytes=8 * 1024 * 1024, isolation_level="read_committed")
+    read = 0
+    try:
+        parts = [TopicPartition(t, p) for t in (settings.topics.votes, settings.topics.comments)
+                 for p in sorted(consumer.partitions_for_topic(t) or [])]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        end = consumer.end_offsets(parts)
+        while any(consumer.position(tp) < end[tp] for tp in parts):
+            polled = consumer.poll(timeout_ms=1000, max_records=batch)
+            records = [r for tp, rs in polled.items() for r in rs if r.offset < end[tp]]
+            if records:
+                scorer.handle(records)
+                read += len(records)
+        return {"messages_read": read, "dead_letters": sink.dead_letters,
+                "end_offsets": {f"{tp.topic}:{tp.partition}": o for tp, o in end.items()}}
+    finally:
+        consumer.close()
+
+
+def figures(store: ScoringStore) -> dict[str, dict]:
+    """district:day -> count, sum, histogram, summed over partitions."""
+    out: dict[str, dict] = defaultdict(lambda: {"votes": 0, "sum": 0, "histogram": [0] * 5})
+    for doc in store.buckets.find({}):
+        for district, t in doc.get("d", {}).items():
+            cell = out[f"{district}:{doc['day']}"]
+            cell["votes"] += t.get("n", 0)
+            cell["sum"] += t.get("s", 0)
+            cell["histogram"] = [a + t.get(f"h{i + 1}", 0) for i, a in enumerate(cell["histogram"])]
+    return {k: v for k, v in out.items() if v["votes"]}
+
+
+def compare(live: ScoringStore, rebuilt: ScoringStore) -> list[dict]:
+    differences = []
+    a, b = figures(live), figures(rebuilt)
+    for key in sorted(set(a) | set(b)):
+        if a.get(key) != b.get(key):
+            differences.append({"what": "bucket", "district_day": key, "live": a.get(key), "rebuilt": b.get(key)})
+    sa, sb = live.all_standings(), rebuilt.all_standings()
+    for district in sorted(set(sa) | set(sb)):
+        wa = (sa.get(district) or {}).get("windows", {}).get("campaign")
+        wb = (sb.get(district) or {}).get("windows", {}).get("campaign")
+        if wa != wb:
+            differences.append({"what": "standing", "district": district, "live": wa, "rebuilt": wb})
+    return differences
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.scoring.audit", description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep the rebuilt collections (recovery)")
+    args = parser.parse_args(argv)
+    config = ScoringConfig.from_env()
+    prefix = f"audit_{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:6]}"
+    started = time.monotonic()
+    summary = rebuild(config, prefix)
+    db = mongo.database(config.platform)
+    rebuilt = ScoringStore(db, prefix)
+    differences = compare(ScoringStore(db), rebuilt)
+    if not args.keep:
+        rebuilt.drop()
+    report = {"rebuilt_into": prefix if args.keep else None, **summary,
+              "seconds": round(time.monotonic() - started, 1), "differences": len(differences),
+              "details": differences[:200]}
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 1 if differences else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""The pure core of scoring: tallies, Bangkok-day buckets, windows, standings and coalescing.
+
+No I/O here. The adapters (store.py, worker.py) feed it votes and persisted bucket state, and
+it answers what to increment, which standing a district has, and which districts changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from shared.timeutil import bangkok_day, iso_utc
+from shared.vote_rules import MAX_SCORE, MIN_SCORE
+
+SCORES = range(MIN_SCORE, MAX_SCORE + 1)
+WINDOW_NAMES = ("campaign", "last_7_days", "last_30_days")
+LATEST_COMMENTS = 10
+
+
+@dataclass
+class Tally:
+    """Count, sum and histogram of scores, and the latest submitted_at: all a window needs."""
+
+    votes: int = 0
+    total: int = 0
+    hist: list[int] = field(default_factory=lambda: [0] * len(SCORES))
+    last_at: datetime | None = None
+
+    def add(self, score: int, at: datetime) -> None:
+        self.votes += 1
+        self.total += score
+        self.hist[score - MIN_SCORE] += 1
+        if self.last_at is None or at > self.last_at:
+            self.last_at = at
+
+    def merge(self, other: Tally) -> None:
+        self.votes += other.votes
+        self.total += other.total
+        self.hist = [a + b for a, b in zip(self.hist, other.hist, strict=True)]
+        if other.last_at is not None and (self.last_at is None or other.last_at > self.last_at):
+            self.last_at = other.last_at
+
+    @property
+    def mean(self) -> float:
+        return round(self.total / self.votes, 4) if self.votes else 0.0
+
+    # The stored form inside a bucket document: short names, one $inc per field.
+    def to_fields(self) -> dict:
+        doc = {"n": self.votes, "s": self.total, **{f"h{s}": self.hist[s - MIN_SCORE] for s in SCORES}}
+        if self.last_at is not None:
+            doc["last"] = self.last_at
+        return doc
+
+    @classmethod
+    def from_fields(cls, doc: Mapping) -> Tally:
+        return cls(doc.get("n", 0), doc.get("s", 0), [doc.get(f"h{s}", 0) for s in SCORES], doc.get("last"))
+
+
+@dataclass(frozen=True)
+class Vote:
+    """A parsed vote and where it sits in the log: (partition, offset) is its position."""
+
+    vote_id: str
+    district: str
+    score: int
+    submitted_at: datetime
+    received_at: datetime
+    partition: int
+    offset: int
+    comment: str = ""
+
+    @property
+    def day(self) -> date:
+        return bangkok_day(self.submitted_at)
+
+
+def bucket_id(partition: int, day: date) -> str:
+    """One bucket document per Bangkok day per votes partition; it holds a tally per district."""
+    return f"{day.isoformat()}:p{partition}"
+
+
+@dataclass
+class Bucket:
+    """A day of one partition: tallies by district and the watermark (highest offset applied)."""
+
+    partition: int
+    day: date
+    watermark: int = -1
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    exists: bool = False
+
+    @property
+    def id(self) -> str:
+        return bucket_id(self.partition, self.day)
+
+
+@dataclass
+class Increment:
+    """What one batch adds to one bucket, and the watermark the bucket moves to."""
+
+    bucket: Bucket
+    tallies: dict[str, Tally]
+    new_watermark: int
+    votes: list[Vote]
+
+
+def plan_increments(votes: Iterable[Vote], buckets: Mapping[str, Bucket]) -> list[Increment]:
+    """Coalesce a batch per bucket, keeping only votes beyond the bucket's watermark.
+
+    Votes at or below the watermark were applied by an earlier attempt of this batch (a crash
+    after the bucket write and before the offset commit); counting them again would double them.
+    """
+    grouped: dict[str, Increment] = {}
+    for vote in votes:
+        bucket = buckets[bucket_id(vote.partition, vote.day)]
+        if vote.offset <= bucket.watermark:
+            continue
+        inc = grouped.get(bucket.id)
+        if inc is None:
+            inc = grouped[bucket.id] = Increment(bucket, {}, bucket.watermark, [])
+        inc.tallies.setdefault(vote.district, Tally()).add(vote.score, vote.submitted_at)
+        inc.new_watermark = max(inc.new_watermark, vote.offset)
+        inc.votes.append(vote)
+    return list(grouped.values())
+
+
+@dataclass(frozen=True)
+class Window:
+    """Inclusive Bangkok days; None means open-ended."""
+
+    name: str
+    first: date | None
+    last: date | None
+
+    def contains(self, day: date) -> bool:
+        return (self.first is None or day >= self.first) and (self.last is None or day <= self.last)
+
+
+def windows_for(today: date, campaign_start: date | None = None, campaign_end: date | None = None) -> list[Window]:
+    """Campaign (configured, default all time), and the last 7 and 30 Bangkok days including today."""
+    return [
+        Window("campaign", campaign_start, campaign_end),
+        Window("last_7_days", today - timedelta(days=6), today),
+        Window("last_30_days", today - timedelta(days=29), today),
+    ]
+
+
+def standing(district: str, days: Mapping[date, Tally], windows: list[Window], today: date,
+             comments: list[dict] | None = None) -> dict:
+    """The district's standing as JSON: the body of GET /score and of a scores.v1 event."""
+    out: dict = {"district_code": district, "day": today.isoformat(), "windows": {}}
+    for window in windows:
+        tally = Tally()
+        for day, day_tally in days.items():
+            if window.contains(day):
+                tally.merge(day_tally)
+        out["windows"][window.name] = window_json(window, tally)
+    out["latest_comments"] = list(comments or [])
+    return out
+
+
+def window_json(window: Window, tally: Tally) -> dict:
+    return {
+        "from": window.first.isoformat() if window.first else None,
+        "to": window.last.isoformat() if window.last else None,
+        "votes": tally.votes,
+        "sum": tally.total,
+        "mean": tally.mean,
+        "histogram": {str(s): tally.hist[s - MIN_SCORE] for s in SCORES},
+        "last_vote_at": iso_utc(tally.last_at) if tally.last_at else None,
+    }
+
+
+def same_standing(a: Mapping | None, b: Mapping | None) -> bool:
+    """Equal in what a reader sees (windows and comments), ignoring when it was computed."""
+    if a is None or b is None:
+        return a is b
+    return a.get("windows") == b.get("windows") and a.get("latest_comments") == b.get("latest_comments")
+
+
+def merge_comments(current: list[dict], new: Iterable[dict], limit: int = LATEST_COMMENTS) -> list[dict]:
+    """Latest comments first, one per vote; idempotent, so a replayed batch changes nothing."""
+    by_vote = {c["vote_id"]: c for c in current}
+    for c in new:
+        by_vote[c["vote_id"]] = c
+    return sorted(by_vote.values(), key=lambda c: (c["at"], c["vote_id"]), reverse=True)[:limit]
+
+
+def comment_entry(vote_id: str, score: int, comment: str, at: datetime) -> dict:
+    return {"vote_id": vote_id, "score": score, "comment": comment, "at": iso_utc(at)}

@@ -1,0 +1,254 @@
+"""Applies one polled batch: parse, record votes, apply bucket increments, recompute and publish standings.
+
+The handler owns the in-memory view of the buckets of its assigned partitions (the state store,
+in Kafka Streams terms). The view is only a read cache: every write is conditional on the
+watermark it was read with, so a stale view costs a re-read, never a wrong count.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from marshmallow import ValidationError
+
+from services.scoring import domain
+from services.scoring.domain import Bucket, Tally, Vote
+from services.scoring.store import ScoringStore
+from shared.districts import Registry
+from shared.events import CommentEventSchema, VoteEventSchema
+from shared.timeutil import bangkok_day
+
+log = logging.getLogger(__name__)
+
+_VOTE_SCHEMA = VoteEventSchema()  # a schema instance is reusable; building one per message is slow
+_COMMENT_SCHEMA = CommentEventSchema()
+MAX_CONFLICT_RETRIES = 20
+
+
+class Message(Protocol):
+    """What the handler needs of a Kafka record (kafka-python's ConsumerRecord has these)."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: bytes
+
+
+class Sink(Protocol):
+    def dead_letter(self, message: Message, reason: str) -> None: ...
+    def publish_standings(self, standings: list[dict]) -> None: ...
+
+
+@dataclass
+class BatchReport:
+    applied: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    replayed: int = 0
+    published: int = 0
+    applied_votes: list[Vote] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Windows:
+    campaign_start: date | None = None
+    campaign_end: date | None = None
+
+    def at(self, today: date) -> list[domain.Window]:
+        return domain.windows_for(today, self.campaign_start, self.campaign_end)
+
+
+class Scorer:
+    def __init__(self, store: ScoringStore, registry: Registry, sink: Sink, *, votes_topic: str,
+                 comments_topic: str, windows: Windows, clock: Callable[[], datetime]):
+        self.store = store
+        self.registry = registry
+        self.sink = sink
+        self.votes_topic = votes_topic
+        self.comments_topic = comments_topic
+        self.windows = windows
+        self.clock = clock
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop the view (after a rebalance another consumer may have written our partitions)."""
+        self.buckets: dict[str, Bucket] = {}
+        self.loaded: set[int] = set()
+        self.standings: dict[str, dict] = {}
+        self.partition_of: dict[str, int] = {}
+        self.bucket_ids_of: dict[str, set[str]] = defaultdict(set)
+
+    # ------------------------------------------------------------------ the batch
+
+    def handle(self, messages: Iterable[Message]) -> BatchReport:
+        report = BatchReport()
+        votes, comments = [], []
+        for message in messages:
+            try:
+                if message.topic == self.comments_topic:
+                    comments.append((message, self._parse_comment(message.value)))
+                else:
+                    votes.append(self._parse_vote(message))
+            except (ValueError, ValidationError) as exc:
+                self.sink.dead_letter(message, _reason(exc))
+                report.dead_letters += 1
+        self._load({v.partition for v in votes} | {m.partition for m, _ in comments})
+
+        recorded = self.store.record_votes(votes)
+        report.duplicates = len(recorded.duplicates)
+        new_votes = self._apply(recorded.to_count)
+        report.applied = len(new_votes)
+        report.replayed = len(recorded.to_count) - len(new_votes)
+        report.applied_votes = new_votes
+
+        fresh_comments: dict[str, list[dict]] = defaultdict(list)
+        for v in recorded.to_count:
+            self.partition_of[v.district] = v.partition
+            if v.comment:
+                fresh_comments[v.district].append(domain.comment_entry(v.vote_id, v.score, v.comment, v.received_at))
+            elif v.vote_id in recorded.early_comments:
+                text, at = recorded.early_comments[v.vote_id]
+                fresh_comments[v.district].append(domain.comment_entry(v.vote_id, v.score, text, at))
+        for _message, event in comments:
+            vote = self.store.attach_comment(event.vote_id, event.district_code, event.comment, event.received_at)
+            if vote is not None:
+                self.partition_of.setdefault(vote["d"], vote["p"])
+                fresh_comments[vote["d"]].append(
+                    domain.comment_entry(event.vote_id, vote["s"], event.comment, event.received_at))
+
+        touched = {v.district for v in recorded.to_count} | set(fresh_comments)
+        report.published = self._publish(touched, fresh_comments, only_changed=False)
+        return report
+
+    def refresh(self, partitions: Iterable[int]) -> int:
+        """Move the rolling windows to today for every district of these partitions; publish what changed."""
+        partitions = set(partitions)
+        self._load(partitions)
+        districts = {d for d, p in self.partition_of.items() if p in partitions}
+        return self._publish(districts, {}, only_changed=True)
+
+    # ------------------------------------------------------------------ steps
+
+    def _parse_vote(self, message: Message) -> Vote:
+        data = json.loads(message.value.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("message is not a JSON object")
+        fields = _VOTE_SCHEMA.load(data)
+        if fields["district_code"] not in self.registry:
+            raise ValueError(f"unknown district {fields['district_code']}")
+        return Vote(fields["vote_id"], fields["district_code"], fields["score"], fields["submitted_at"],
+                    fields["received_at"], message.partition, message.offset, fields.get("comment") or "")
+
+    def _parse_comment(self, raw: bytes):
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("message is not a JSON object")
+        from shared.events import CommentEvent
+
+        event = CommentEvent(**_COMMENT_SCHEMA.load(data))
+        if event.district_code not in self.registry:
+            raise ValueError(f"unknown district {event.district_code}")
+        return event
+
+    def _load(self, partitions: set[int]) -> None:
+        missing = partitions - self.loaded
+        if not missing:
+            return
+        for bucket in self.store.load_buckets({"p": {"$in": sorted(missing)}}):
+            self._remember(bucket)
+        for district, standing in self.store.load_standings(missing).items():
+            self.standings[district] = standing
+            self.partition_of.setdefault(district, standing.get("partition", -1))
+        self.loaded |= missing
+
+    def _remember(self, bucket: Bucket) -> None:
+        self.buckets[bucket.id] = bucket
+        for district in bucket.tallies:
+            self.bucket_ids_of[district].add(bucket.id)
+            self.partition_of.setdefault(district, bucket.partition)
+
+    def _apply(self, votes: list[Vote]) -> list[Vote]:
+        """Step 2: conditional increments; a bucket that moved under us is re-read and re-planned."""
+        for v in votes:
+            key = domain.bucket_id(v.partition, v.day)
+            if key not in self.buckets:
+                self.buckets[key] = Bucket(v.partition, v.day)
+        applied: list[Vote] = []
+        pending = votes
+        for _ in range(MAX_CONFLICT_RETRIES):
+            conflicted: list[Vote] = []
+            for inc in domain.plan_increments(pending, self.buckets):
+                if self.store.apply(inc):
+                    self._absorb(inc)
+                    applied.extend(inc.votes)
+                else:
+                    self._reread(inc.bucket)
+                    conflicted.extend(inc.votes)
+            if not conflicted:
+                return applied
+            pending = conflicted
+        raise RuntimeError("bucket writes kept conflicting; another consumer owns these partitions")
+
+    def _absorb(self, inc: domain.Increment) -> None:
+        bucket = inc.bucket
+        bucket.exists = True
+        bucket.watermark = inc.new_watermark
+        for district, tally in inc.tallies.items():
+            bucket.tallies.setdefault(district, Tally()).merge(tally)
+            self.bucket_ids_of[district].add(bucket.id)
+
+    def _reread(self, bucket: Bucket) -> None:
+        fresh = self.store.load_buckets({"_id": bucket.id})
+        self.buckets[bucket.id] = fresh[0] if fresh else Bucket(bucket.partition, bucket.day)
+        if fresh:
+            self._remember(fresh[0])
+
+    def _days_of(self, district: str) -> dict[date, Tally]:
+        days: dict[date, Tally] = {}
+        for key in self.bucket_ids_of.get(district, ()):
+            bucket = self.buckets[key]
+            tally = bucket.tallies.get(district)
+            if tally is not None:
+                days.setdefault(bucket.day, Tally()).merge(tally)
+        return days
+
+    def compute(self, district: str, new_comments: list[dict] | None = None) -> dict:
+        today = bangkok_day(self.clock())
+        previous = self.standings.get(district, {})
+        comments = domain.merge_comments(previous.get("latest_comments", []), new_comments or [])
+        result = domain.standing(district, self._days_of(district), self.windows.at(today), today, comments)
+        result["partition"] = self.partition_of.get(district, -1)
+        return result
+
+    def _publish(self, districts: set[str], comments: dict[str, list[dict]], *, only_changed: bool) -> int:
+        """Step 3: recompute standings, store them per partition, publish one event per district."""
+        by_partition: dict[int, dict[str, dict]] = defaultdict(dict)
+        out: list[dict] = []
+        for district in sorted(districts):
+            new = self.compute(district, comments.get(district))
+            if only_changed and domain.same_standing(new, self.standings.get(district)):
+                continue
+            by_partition[new["partition"]][district] = new
+            out.append(new)
+        for partition, standings in by_partition.items():
+            self.store.save_standings(partition, standings)
+            self.standings.update(standings)
+        if out:
+            self.sink.publish_standings(out)
+        return len(out)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "invalid: " + json.dumps(exc.messages, ensure_ascii=False, default=str)[:500]
+    if isinstance(exc, UnicodeDecodeError):
+        return "unparsable: not UTF-8"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"unparsable: {exc.msg}"
+    return f"invalid: {exc}"[:500]

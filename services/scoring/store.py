@@ -1,0 +1,180 @@
+"""The scoring state in the document store: votes by vote_id, day buckets with watermarks, standings.
+
+Every write here is a single-document operation (atomic on FerretDB and MongoDB alike), so the
+design needs no multi-document transactions; docs/scoring.md gives the exactly-once argument.
+Bulk updates are avoided on purpose: FerretDB v1 runs each update of a bulk as its own
+transaction (~3 ms each) and stalls on large unordered update bulks; inserts batch well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from services.scoring.domain import Bucket, Increment, Tally, Vote
+from shared.mongo import DUPLICATE_KEY
+
+
+@dataclass
+class Recorded:
+    """Step 1's verdict: votes to count (new, or our own earlier attempt) and true duplicates."""
+
+    to_count: list[Vote]
+    duplicates: list[Vote]
+    # A comment that arrived (comments.v1) before its vote, now joined to it: vote_id -> (text, at).
+    early_comments: dict[str, tuple[str, datetime]]
+
+
+class ScoringStore:
+    """Collections `<prefix>_votes`, `<prefix>_buckets`, `<prefix>_standings` (the audit uses a fresh prefix)."""
+
+    def __init__(self, db: Database, prefix: str = "scoring"):
+        self.db = db
+        self.prefix = prefix
+        self.votes: Collection = db[f"{prefix}_votes"]
+        self.buckets: Collection = db[f"{prefix}_buckets"]
+        self.standings: Collection = db[f"{prefix}_standings"]
+
+    def ensure_indexes(self) -> None:
+        self.buckets.create_index("p")
+        self.buckets.create_index("day")
+
+    # ------------------------------------------------------------------ step 1: votes by vote_id
+
+    def record_votes(self, votes: list[Vote]) -> Recorded:
+        """Insert each vote under _id = vote_id with its log position; sort out the clashes."""
+        if not votes:
+            return Recorded([], [], {})
+        docs = [{"_id": v.vote_id, "p": v.partition, "o": v.offset, "d": v.district, "s": v.score,
+                 "t": v.submitted_at, **({"c": v.comment, "ca": v.received_at} if v.comment else {})}
+                for v in votes]
+        clashed: set[int] = set()
+        try:
+            self.votes.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            other = [e for e in errors if e.get("code") != DUPLICATE_KEY]
+            if other:
+                raise
+            clashed = {e["index"] for e in errors}
+        if not clashed:
+            return Recorded(list(votes), [], {})
+        return self._sort_clashes(votes, clashed)
+
+    def _sort_clashes(self, votes: list[Vote], clashed: set[int]) -> Recorded:
+        ids = list({votes[i].vote_id for i in clashed})
+        stored = {d["_id"]: d for d in self.votes.find({"_id": {"$in": ids}})}
+        to_count, duplicates, early = [], [], {}
+        for i, vote in enumerate(votes):
+            if i not in clashed:
+                to_count.append(vote)
+                continue
+            doc = stored.get(vote.vote_id, {})
+            if "o" not in doc:  # a comment waited here for its vote: the vote takes the placeholder
+                doc = self._claim_placeholder(vote) or self.votes.find_one({"_id": vote.vote_id}) or {}
+                stored[vote.vote_id] = doc
+            if (doc.get("p"), doc.get("o")) == (vote.partition, vote.offset):
+                to_count.append(vote)  # our own earlier attempt: the bucket watermark decides
+                if doc.get("c") and not vote.comment:
+                    early[vote.vote_id] = (doc["c"], doc.get("ca") or vote.received_at)
+            else:
+                duplicates.append(vote)  # the same vote again at another log position
+        return Recorded(to_count, duplicates, early)
+
+    def _claim_placeholder(self, vote: Vote) -> dict | None:
+        return self.votes.find_one_and_update(
+            {"_id": vote.vote_id, "o": {"$exists": False}},
+            {"$set": {"p": vote.partition, "o": vote.offset, "d": vote.district, "s": vote.score,
+                      "t": vote.submitted_at}},
+            return_document=True)
+
+    def attach_comment(self, vote_id: str, district: str, text: str, at: datetime) -> dict | None:
+        """Join a comments.v1 comment to its vote; returns the vote, or None if the vote is not here yet."""
+        update = {"$set": {"c": text, "ca": at}}
+        for _ in range(3):
+            doc = self.votes.find_one_and_update({"_id": vote_id}, update, return_document=True)
+            if doc is not None:
+                return doc if "o" in doc else None
+            try:  # plain insert, not upsert: FerretDB reports a clash only for a plain insert
+                self.votes.insert_one({"_id": vote_id, "d": district, "c": text, "ca": at})
+                return None
+            except DuplicateKeyError:
+                continue  # the vote (or another copy of the comment) arrived meanwhile
+        raise RuntimeError(f"could not attach a comment to vote {vote_id}")
+
+    # ------------------------------------------------------------------ step 2: buckets with watermarks
+
+    def load_buckets(self, query: dict) -> list[Bucket]:
+        return [bucket_from_doc(d) for d in self.buckets.find(query)]
+
+    def apply(self, inc: Increment) -> bool:
+        """One conditional single-document write; False when the bucket moved since it was read."""
+        bucket = inc.bucket
+        if not bucket.exists:
+            doc = {"_id": bucket.id, "p": bucket.partition, "day": bucket.day.isoformat(),
+                   "wm": inc.new_watermark, "d": {d: t.to_fields() for d, t in inc.tallies.items()}}
+            try:
+                self.buckets.insert_one(doc)
+                return True
+            except DuplicateKeyError:
+                return False
+        increments: dict = {}
+        maxima: dict = {}
+        for district, tally in inc.tallies.items():
+            for name, value in tally.to_fields().items():
+                if name == "last":
+                    maxima[f"d.{district}.last"] = value
+                elif value:
+                    increments[f"d.{district}.{name}"] = value
+        update = {"$inc": increments, "$set": {"wm": inc.new_watermark}}
+        if maxima:
+            update["$max"] = maxima
+        result = self.buckets.update_one({"_id": bucket.id, "wm": bucket.watermark}, update)
+        return result.matched_count == 1
+
+    # ------------------------------------------------------------------ step 3: standings
+
+    def load_standings(self, partitions: Iterable[int]) -> dict[str, dict]:
+        """district -> stored standing, for the given partitions' documents."""
+        out: dict[str, dict] = {}
+        for doc in self.standings.find({"_id": {"$in": [standings_id(p) for p in partitions]}}):
+            out.update(doc.get("districts", {}))
+        return out
+
+    def save_standings(self, partition: int, standings: dict[str, dict]) -> None:
+        """One document per votes partition (one write instead of one per district: see module doc)."""
+        if not standings:
+            return
+        self.standings.update_one(
+            {"_id": standings_id(partition)},
+            {"$set": {"p": partition, **{f"districts.{d}": s for d, s in standings.items()}}},
+            upsert=True)
+
+    def standing(self, district: str) -> dict | None:
+        doc = self.standings.find_one({f"districts.{district}": {"$exists": True}},
+                                      {f"districts.{district}": 1})
+        return doc["districts"][district] if doc else None
+
+    def all_standings(self) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for doc in self.standings.find({}):
+            out.update(doc.get("districts", {}))
+        return out
+
+    def drop(self) -> None:
+        for collection in (self.votes, self.buckets, self.standings):
+            collection.drop()
+
+
+def standings_id(partition: int) -> str:
+    return f"p{partition}"
+
+
+def bucket_from_doc(doc: dict) -> Bucket:
+    return Bucket(doc["p"], date.fromisoformat(doc["day"]), doc["wm"],
+                  {d: Tally.from_fields(f) for d, f in doc.get("d", {}).items()}, exists=True)
