@@ -1,4 +1,4 @@
-"""The `votes.v1` event: what ingest publishes and every consumer reads (see docs/events.md)."""
+"""The platform's events: `votes.v1`, `comments.v1`, `scores.v1` (see docs/events.md)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,32 @@ from shared.timeutil import iso_utc
 from shared.vote_rules import CHANNELS, MAX_SCORE, MIN_SCORE, SCHEMA_VOTES_V1, SERVICES
 
 
+class DistrictEvent:
+    """JSON on the wire, times as UTC ISO 8601, keyed by district code so that one district's
+    events share a partition and stay in order."""
+
+    district_code: str
+
+    def to_json(self) -> dict:
+        return {k: iso_utc(v) if isinstance(v, datetime) else v for k, v in asdict(self).items()}
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @property
+    def key(self) -> bytes:
+        return self.district_code.encode("ascii")
+
+
+def _json_object(raw: bytes) -> dict:
+    data = json.loads(raw.decode("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("message is not a JSON object")
+    return data
+
+
 @dataclass(frozen=True)
-class VoteEvent:
+class VoteEvent(DistrictEvent):
     vote_id: str
     district_code: str
     score: int
@@ -26,20 +50,6 @@ class VoteEvent:
     submitted_at: datetime
     received_at: datetime
     schema: str = SCHEMA_VOTES_V1
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data["submitted_at"] = iso_utc(self.submitted_at)
-        data["received_at"] = iso_utc(self.received_at)
-        return data
-
-    def to_bytes(self) -> bytes:
-        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-    @property
-    def key(self) -> bytes:
-        """Kafka key: one district's votes share a partition and so stay in order."""
-        return self.district_code.encode("ascii")
 
 
 class VoteEventSchema(Schema):
@@ -63,17 +73,14 @@ class VoteEventSchema(Schema):
 
 def parse_vote_event(raw: bytes) -> VoteEvent:
     """Bytes from Kafka to a VoteEvent; raises ValueError (incl. ValidationError) for a bad message."""
-    data = json.loads(raw.decode("utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError("message is not a JSON object")
-    return VoteEvent(**VoteEventSchema().load(data))
+    return VoteEvent(**_VOTE_SCHEMA.load(_json_object(raw)))
 
 
 SCHEMA_COMMENTS_V1 = "comments.v1"
 
 
 @dataclass(frozen=True)
-class CommentEvent:
+class CommentEvent(DistrictEvent):
     """A comment sent after the vote it belongs to (LINE: typed within 30 minutes of the score).
 
     Keyed by district code like the vote. Scoring attaches it to the vote with `vote_id`; the
@@ -87,18 +94,6 @@ class CommentEvent:
     channel: str
     received_at: datetime
     schema: str = SCHEMA_COMMENTS_V1
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data["received_at"] = iso_utc(self.received_at)
-        return data
-
-    def to_bytes(self) -> bytes:
-        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-    @property
-    def key(self) -> bytes:
-        return self.district_code.encode("ascii")
 
 
 class CommentEventSchema(Schema):
@@ -114,11 +109,12 @@ class CommentEventSchema(Schema):
     received_at = UtcDateTime(required=True)
 
 
+_VOTE_SCHEMA = VoteEventSchema()  # schemas are reusable; building one per message is slow
+_COMMENT_SCHEMA = CommentEventSchema()
+
+
 def parse_comment_event(raw: bytes) -> CommentEvent:
-    data = json.loads(raw.decode("utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError("message is not a JSON object")
-    return CommentEvent(**CommentEventSchema().load(data))
+    return CommentEvent(**_COMMENT_SCHEMA.load(_json_object(raw)))
 
 
 SCHEMA_SCORES_V1 = "scores.v1"
