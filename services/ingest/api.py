@@ -102,6 +102,10 @@ def post_batch():
     ctx = _ctx()
     request.max_content_length = ctx.config.max_batch_body_bytes
     channel = ctx.keys.channel_for(request.headers.get("Authorization"))
+    if "Idempotency-Key" in request.headers:  # silently ignoring it would promise what is not kept
+        raise ApiError(400, "invalid_idempotency_key",
+                       "a batch takes an idempotency_key per vote, not an Idempotency-Key header",
+                       fields={"Idempotency-Key": ["not accepted on /v1/votes/batch"]})
     body = _require_object(_json_body())
     try:
         envelope = BatchRequestSchema().load(body)

@@ -89,6 +89,15 @@ def test_batch_bad_items_do_not_sink_good_ones():
     assert len(h.publisher.events) == 2
 
 
+def test_batch_refuses_a_request_level_idempotency_key():
+    h = make_harness()
+    response = h.post({"votes": [{"district_code": "3706", "score": 5}]}, path="/v1/votes/batch",
+                      headers={"Idempotency-Key": "whole-batch"})
+    assert response.status_code == 400
+    assert "per vote" in response.get_json()["message"]
+    assert h.publisher.events == []
+
+
 def test_batch_envelope_limits():
     h = make_harness()
     assert h.post({"votes": []}, path="/v1/votes/batch").status_code == 422
