@@ -6,7 +6,8 @@
    (and CPU seconds of the consumer, FerretDB and Kafka during the run: where the time goes).
 4. Freshness: votes posted through a real ingest process at a steady 500/s; for each, the time
    from its 202 to the first scores.v1 event whose standing includes it; p50 and p95.
-Figures are printed as JSON. Not a test: it asserts nothing.
+Figures are printed as JSON. Not a test: it asserts nothing. BENCH_PROFILE=1 profiles the consumer
+(off by default: the profiler's overhead would be in the figures).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from tests.support.scoring import ConsumerProcess, make_vote, now_utc, producer,
 VOTES = int(os.environ.get("BENCH_VOTES", "200000"))
 RATE = int(os.environ.get("BENCH_RATE", "500"))
 FRESH_SECONDS = int(os.environ.get("BENCH_FRESH_SECONDS", "20"))
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"  # opt-in: cProfile the consumer (slows it down)
 
 
 def fresh_settings(base: Settings) -> Settings:
@@ -95,7 +97,9 @@ def committed(s: Settings, group: str) -> int:
 
 def scoring_rate(s: Settings, servers, profile) -> dict:
     state = tempfile.mkdtemp(prefix="bench-scoring-")
-    env = scoring_env(s, state, SCORING_PROFILE=str(Path(state) / "consumer.prof"))
+    # cProfile inflates Python time several-fold: figures are measured without it unless asked for.
+    extra = {"SCORING_PROFILE": str(Path(state) / "consumer.prof")} if PROFILE else {}
+    env = scoring_env(s, state, **extra)
     group = env["SCORING_GROUP_ID"]
     ferret, broker = servers.running_pid(profile, "ferretdb"), servers.running_pid(profile, "kafka")
     before = {"ferretdb": cpu_seconds(ferret), "kafka": cpu_seconds(broker)}
@@ -118,7 +122,7 @@ def scoring_rate(s: Settings, servers, profile) -> dict:
     steady = (VOTES - first_at[1]) / (time.perf_counter() - first_at[0]) if first_at else None
     return {"votes_per_s": VOTES / elapsed, "votes_per_s_after_first_commit": steady, "seconds": elapsed,
             "cpu_seconds": {"scoring_consumer": consumer_cpu, **{k: after[k] - before[k] for k in after}},
-            "profile": str(Path(state) / "consumer.prof")}
+            "profile": extra.get("SCORING_PROFILE")}
 
 
 def freshness(s: Settings, codes: list[str]) -> dict:
