@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition  # noqa: E402
+from kafka.errors import KafkaError  # noqa: E402
 
 from shared import kafka, mongo  # noqa: E402
 from shared.config import Settings, Topics  # noqa: E402
@@ -87,10 +88,13 @@ def plain_read_rate(s: Settings) -> float:
 
 
 def committed(s: Settings, group: str) -> int:
+    """Votes the group has committed; 0 while its coordinator is still being elected (a fresh broker)."""
     admin = KafkaAdminClient(bootstrap_servers=s.kafka_bootstrap)
     try:
         offsets = admin.list_group_offsets(group).get(group, {})
         return sum(o.offset for tp, o in offsets.items() if tp.topic == s.topics.votes and o.offset > 0)
+    except KafkaError:
+        return 0
     finally:
         admin.close()
 
