@@ -238,11 +238,13 @@ class Scorer:
                 continue
             by_partition[new["partition"]][district] = new
             out.append(new)
+        # Publish first: the producer sends while the store writes (the worker flushes and commits
+        # only after both), so an event does not wait for the standings documents.
+        if out:
+            self.sink.publish_standings(out)
         for partition, standings in by_partition.items():
             self.store.save_standings(partition, standings)
             self.standings.update(standings)
-        if out:
-            self.sink.publish_standings(out)
         return len(out)
 
 
