@@ -169,7 +169,6 @@ def parse_scores_event(raw: bytes) -> dict:
 
 # ---------------------------------------------------------------- fast path for votes.v1 (scoring's hot loop)
 
-_VOTE_REQUIRED_TEXT = ("vote_id", "district_code", "channel")
 _DISTRICT_CODE_RE = re.compile(r"^\d{4}$")  # the same patterns VoteEventSchema uses, matched the same way
 _VOTER_KEY_RE = re.compile(r"^[0-9a-f]{64}$")
 _SERVICE_NAMES = frozenset(SERVICES)
@@ -191,9 +190,10 @@ def _fast_utc(value: object) -> datetime | None:
 
 
 def load_vote_event_fast(data: dict) -> dict | None:
-    """What `VoteEventSchema().load(data)` returns, about 10x faster, or None where the schema would refuse.
+    """What `VoteEventSchema().load(data)` returns, or None where the schema would refuse.
 
-    Why: marshmallow's per-field machinery was half of the scoring consumer's CPU. This checks the
+    Why: marshmallow was ~40% of the scoring consumer's profiled time (28 µs a vote with json.loads;
+    this: 5 µs). This checks the
     same rules by hand; on None the caller runs the schema to get its precise error (a dead letter's
     reason), so refusals keep marshmallow's wording. tests/unit/test_vote_event_fast.py holds the
     equivalence to the schema as a property test: change both together.
