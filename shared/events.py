@@ -193,10 +193,10 @@ def load_vote_event_fast(data: dict) -> dict | None:
     """What `VoteEventSchema().load(data)` returns, or None where the schema would refuse.
 
     Why: marshmallow was ~40% of the scoring consumer's profiled time (28 µs a vote with json.loads;
-    this: 5 µs). This checks the
-    same rules by hand; on None the caller runs the schema to get its precise error (a dead letter's
-    reason), so refusals keep marshmallow's wording. tests/unit/test_vote_event_fast.py holds the
-    equivalence to the schema as a property test: change both together.
+    this: 5 µs). This checks the same rules by hand; on None the caller runs the schema to get its
+    precise error (a dead letter's reason), so refusals keep marshmallow's wording.
+    tests/unit/test_vote_event_fast.py holds the equivalence to the schema as a property test:
+    change both together.
     """
     schema = data.get("schema")
     if not isinstance(schema, str) or schema != SCHEMA_VOTES_V1:
