@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
@@ -160,3 +161,72 @@ def parse_scores_event(raw: bytes) -> dict:
     if not isinstance(data, dict):
         raise ValueError("message is not a JSON object")
     return ScoresEventSchema().load(data)
+
+
+# ---------------------------------------------------------------- fast path for votes.v1 (scoring's hot loop)
+
+_DISTRICT_CODE_RE = re.compile(r"^\d{4}$")  # the same patterns VoteEventSchema uses, matched the same way
+_VOTER_KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+_SERVICE_NAMES = frozenset(SERVICES)
+_CHANNEL_NAMES = frozenset(CHANNELS)
+
+
+def _fast_utc(value: object) -> datetime | None:
+    """UtcDateTime's parse (datetime.fromisoformat, offset required, to UTC) or None if it would refuse."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    offset = moment.utcoffset()
+    if offset is None:
+        return None
+    return moment.astimezone(UTC)  # may raise OverflowError, exactly as the schema does
+
+
+def load_vote_event_fast(data: dict) -> dict | None:
+    """What `VoteEventSchema().load(data)` returns, or None where the schema would refuse.
+
+    Why: marshmallow was ~40% of the scoring consumer's profiled time (28 µs a vote with json.loads;
+    this: 5 µs). This checks the same rules by hand; on None the caller runs the schema to get its
+    precise error (a dead letter's reason), so refusals keep marshmallow's wording.
+    tests/unit/test_vote_event_fast.py holds the equivalence to the schema as a property test:
+    change both together.
+    """
+    schema = data.get("schema")
+    if not isinstance(schema, str) or schema != SCHEMA_VOTES_V1:
+        return None
+    vote_id = data.get("vote_id")
+    if not isinstance(vote_id, str) or not 1 <= len(vote_id) <= 64:
+        return None
+    district = data.get("district_code")
+    if not isinstance(district, str) or _DISTRICT_CODE_RE.match(district) is None:
+        return None
+    score = data.get("score")
+    if isinstance(score, bool) or not isinstance(score, int) or not MIN_SCORE <= score <= MAX_SCORE:
+        return None
+    channel = data.get("channel")
+    if not isinstance(channel, str) or channel not in _CHANNEL_NAMES:
+        return None
+    comment = data.get("comment", "")
+    if not isinstance(comment, str):
+        return None
+    staff = data.get("staff")
+    if staff is not None and not isinstance(staff, str):
+        return None
+    service = data.get("service")
+    if service is not None and (not isinstance(service, str) or service not in _SERVICE_NAMES):
+        return None
+    voter_key = data.get("voter_key")
+    if voter_key is not None and (not isinstance(voter_key, str) or _VOTER_KEY_RE.match(voter_key) is None):
+        return None
+    submitted_at = _fast_utc(data.get("submitted_at"))
+    if submitted_at is None:
+        return None
+    received_at = _fast_utc(data.get("received_at"))
+    if received_at is None:
+        return None
+    return {"schema": SCHEMA_VOTES_V1, "vote_id": vote_id, "district_code": district, "score": score,
+            "comment": comment, "staff": staff, "service": service, "channel": channel,
+            "voter_key": voter_key, "submitted_at": submitted_at, "received_at": received_at}

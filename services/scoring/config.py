@@ -23,7 +23,10 @@ class ScoringConfig:
     # Campaign window in Bangkok days, inclusive; None = open (default: all time).
     campaign_start: date | None = None
     campaign_end: date | None = None
-    max_batch: int = 20000
+    # Per batch the store pays a fixed cost (one write per partition-day bucket, one per partition's
+    # standings), so on a backlog bigger batches go faster: 50,000 measured ~1.6x 20,000 on FerretDB.
+    # At a steady rate a poll returns what has arrived, so this does not slow freshness.
+    max_batch: int = 50000
     poll_timeout_ms: int = 500
     # Where the consumer process leaves its metrics and heartbeat for the web process to read.
     state_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "sangsuk-scoring")

@@ -81,6 +81,10 @@ class ScoringWorker:
         self._lag_at = 0.0
 
     def run(self, stop: threading.Event) -> None:
+        # Learn the topics' partitions first: a group leader that joins before its metadata knows the
+        # topics assigns nothing ("No partition metadata") and, seen on a fresh bench run, never rejoins.
+        for topic in self.topics:
+            self.consumer.partitions_for_topic(topic)
         self.consumer.subscribe(self.topics, listener=_Rebalance(self))
         self.heartbeat.beat(True, force=True)
         while not stop.is_set():

@@ -40,6 +40,11 @@ def settled(db, expected, timeout_s: float = 120) -> dict:
     return stored_figures(db)
 
 
+# Valid in every field, but its time has no UTC form (year 0): the schema raises OverflowError, not ValidationError.
+NO_UTC_FORM = (b'{"schema":"votes.v1","vote_id":"overflow-1","district_code":"3706","score":3,"channel":"kiosk",'
+               b'"submitted_at":"0001-01-01T00:00:00+01:00","received_at":"2026-11-21T02:30:00Z"}')
+
+
 def test_votes_are_applied_and_served_with_duplicates_redeliveries_and_comments(settings, env):
     rng = random.Random(1)
     now = now_utc()
@@ -52,6 +57,7 @@ def test_votes_are_applied_and_served_with_duplicates_redeliveries_and_comments(
     p.send(settings.topics.comments, key=comment.key, value=comment.to_bytes()).get(timeout=10)  # before its vote
     p.send(settings.topics.votes, key=b"3706", value=b"{not json").get(timeout=10)
     p.send(settings.topics.votes, key=b"3706", value=b'{"schema":"votes.v1","vote_id":"x"}').get(timeout=10)
+    p.send(settings.topics.votes, key=b"3706", value=NO_UTC_FORM).get(timeout=10)  # must not stop the consumer
     db = mongo.database(settings)
     with ServiceProcess("services.scoring.wsgi:app", env) as web, ConsumerProcess(env) as consumer:
         time.sleep(2)
@@ -79,7 +85,7 @@ def test_votes_are_applied_and_served_with_duplicates_redeliveries_and_comments(
     from tests.support.kafka_read import read_topic
 
     dlq = _read_raw(settings.kafka_bootstrap, settings.topics.votes_dlq)
-    assert sorted(v for v, _ in dlq) == sorted([b"{not json", b'{"schema":"votes.v1","vote_id":"x"}'])
+    assert sorted(v for v, _ in dlq) == sorted([b"{not json", b'{"schema":"votes.v1","vote_id":"x"}', NO_UTC_FORM])
     assert all(dict(h)["reason"] for _, h in dlq)
     events = read_topic(settings.kafka_bootstrap, settings.topics.scores)
     assert {k.decode() for k, _ in events} == {d for d, _ in expected}
