@@ -137,9 +137,7 @@ class Scorer:
     # ------------------------------------------------------------------ steps
 
     def _parse_vote(self, message: Message) -> Vote:
-        data = json.loads(message.value.decode("utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("message is not a JSON object")
+        data = _json_object(message.value)
         # The hand-written check first (marshmallow costs ~5x more); the schema only for a refusal's reason.
         fields = load_vote_event_fast(data) or _VOTE_SCHEMA.load(data)
         if fields["district_code"] not in self.registry:
@@ -147,10 +145,8 @@ class Scorer:
         return Vote(fields["vote_id"], fields["district_code"], fields["score"], fields["submitted_at"],
                     fields["received_at"], message.partition, message.offset, fields.get("comment") or "")
 
-    def _parse_comment(self, raw: bytes):
-        data = json.loads(raw.decode("utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("message is not a JSON object")
+    def _parse_comment(self, raw: bytes | None):
+        data = _json_object(raw)
         from shared.events import CommentEvent
 
         event = CommentEvent(**_COMMENT_SCHEMA.load(data))
@@ -246,6 +242,15 @@ class Scorer:
             self.store.save_standings(partition, standings)
             self.standings.update(standings)
         return len(out)
+
+
+def _json_object(raw: bytes | None) -> dict:
+    if raw is None:  # a record with no value (a tombstone): nothing to count, and no reason to crash
+        raise ValueError("message has no value")
+    data = json.loads(raw.decode("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("message is not a JSON object")
+    return data
 
 
 def _reason(exc: Exception) -> str:

@@ -58,6 +58,7 @@ def test_votes_are_applied_and_served_with_duplicates_redeliveries_and_comments(
     p.send(settings.topics.votes, key=b"3706", value=b"{not json").get(timeout=10)
     p.send(settings.topics.votes, key=b"3706", value=b'{"schema":"votes.v1","vote_id":"x"}').get(timeout=10)
     p.send(settings.topics.votes, key=b"3706", value=NO_UTC_FORM).get(timeout=10)  # must not stop the consumer
+    p.send(settings.topics.votes, key=b"3706", value=None).get(timeout=10)  # a tombstone: no value at all
     db = mongo.database(settings)
     with ServiceProcess("services.scoring.wsgi:app", env) as web, ConsumerProcess(env) as consumer:
         time.sleep(2)
@@ -85,7 +86,8 @@ def test_votes_are_applied_and_served_with_duplicates_redeliveries_and_comments(
     from tests.support.kafka_read import read_topic
 
     dlq = _read_raw(settings.kafka_bootstrap, settings.topics.votes_dlq)
-    assert sorted(v for v, _ in dlq) == sorted([b"{not json", b'{"schema":"votes.v1","vote_id":"x"}', NO_UTC_FORM])
+    assert sorted(v or b"" for v, _ in dlq) == sorted(
+        [b"", b"{not json", b'{"schema":"votes.v1","vote_id":"x"}', NO_UTC_FORM])
     assert all(dict(h)["reason"] for _, h in dlq)
     events = read_topic(settings.kafka_bootstrap, settings.topics.scores)
     assert {k.decode() for k, _ in events} == {d for d, _ in expected}
