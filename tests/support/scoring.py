@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from kafka import KafkaProducer
 
 from shared.config import Settings
 from shared.events import VoteEvent
 from shared.timeutil import bangkok_day
+from tests.support.processes import ManagedProcess
 
-ROOT = Path(__file__).resolve().parents[2]
 CODES = ("3706", "4408", "4712", "1101", "5001", "9601", "3401", "4001", "6501", "8301")
 
 
@@ -35,39 +30,11 @@ def scoring_env(settings: Settings, state_dir: str, **extra: str) -> dict[str, s
     }
 
 
-class ConsumerProcess:
+class ConsumerProcess(ManagedProcess):
     """`python -m services.scoring.consumer` as a real OS process (so it can be SIGKILLed)."""
 
     def __init__(self, env: dict[str, str]):
-        self.env = {**os.environ, **env}
-        self.log = tempfile.NamedTemporaryFile(prefix="scoring-consumer-", suffix=".log", delete=False)  # noqa: SIM115
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> ConsumerProcess:
-        self.proc = subprocess.Popen([sys.executable, "-m", "services.scoring.consumer"], cwd=ROOT, env=self.env,
-                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        return self
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-
-    def stop(self) -> None:
-        self.kill(signal.SIGTERM)
-
-    def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")[-5000:]
-
-    def __enter__(self) -> ConsumerProcess:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        super().__init__([sys.executable, "-m", "services.scoring.consumer"], env, log_prefix="scoring-consumer-")
 
 
 def make_vote(rng: random.Random, now: datetime, *, codes=CODES, vote_id: str | None = None,
