@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from services.ingest.claims import PENDING, Claim, NewClaim
+from services.ingest.line.conversation import Conversation
+from services.ingest.line.state import KEEP_AFTER_WINDOW
 from shared.events import VoteEvent
 
 
@@ -83,3 +85,35 @@ class Clock:
 
     def advance(self, **kwargs) -> None:
         self.now += timedelta(**kwargs)
+
+
+class MemoryConversationStore:
+    """The conversation store's rules in memory."""
+
+    def __init__(self):
+        self.docs: dict[str, Conversation] = {}
+
+    def get(self, key: str) -> Conversation | None:
+        return self.docs.get(key)
+
+    def save(self, key: str, conversation: Conversation) -> None:
+        self.docs[key] = conversation
+
+    def reserve_comment(self, key: str, vote_id: str, comment_id: str) -> Conversation | None:
+        current = self.docs.get(key)
+        if current is None or current.vote_id != vote_id or current.comment_id not in (None, comment_id):
+            return None
+        self.docs[key] = replace(current, comment_id=comment_id)
+        return self.docs[key]
+
+    def set_comment_published(self, key: str, comment_id: str, published: bool) -> None:
+        current = self.docs.get(key)
+        if current and current.comment_id == comment_id:
+            self.docs[key] = (replace(current, comment_published=True) if published
+                              else replace(current, comment_id=None, comment_published=False))
+
+    def expire(self, now: datetime) -> int:
+        old = [k for k, c in self.docs.items() if c.comment_until + KEEP_AFTER_WINDOW < now]
+        for k in old:
+            del self.docs[k]
+        return len(old)

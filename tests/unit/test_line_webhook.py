@@ -9,9 +9,8 @@ import pytest
 from services.ingest.app import create_app
 from services.ingest.auth import ChannelKeys
 from services.ingest.config import IngestConfig
-from services.ingest.line.state import MemoryConversationStore
 from tests.support import line_api as line
-from tests.support.fakes import Clock, MemoryClaims, MemoryLimiter, MemoryPublisher
+from tests.support.fakes import Clock, MemoryClaims, MemoryConversationStore, MemoryLimiter, MemoryPublisher
 from tests.unit.ingest_app import KEYS, NOW
 
 HOOK = "/v1/channels/line/webhook"
