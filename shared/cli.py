@@ -32,8 +32,9 @@ def init(settings: Settings) -> None:
 
     ScoringStore(db).ensure_indexes()
     registry = load_registry(settings.size_groups_csv)
-    count = mongo.load_registry_into_store(db, registry)
-    print(json.dumps({"topics_created": created, "districts_loaded": count}, ensure_ascii=False))
+    written = mongo.load_registry_into_store(db, registry)
+    print(json.dumps({"topics_created": created, "districts": len(registry), "districts_written": written},
+                     ensure_ascii=False))
 
 
 def dev_secrets(out: Path) -> None:
