@@ -28,6 +28,7 @@ def init(settings: Settings) -> None:
 
     MongoConversationStore(db.line_conversations).ensure_indexes()
     db.ingest_rate.create_index("expires_at")
+    db.ingest_counters.create_index("expires_at")
     from services.scoring.store import ScoringStore
 
     ScoringStore(db).ensure_indexes()

@@ -62,6 +62,19 @@ class MemoryLimiter:
         return 0
 
 
+class MemoryCounters:
+    def __init__(self):
+        self.counts: dict[str, int] = {}
+
+    def add(self, increments: dict[str, tuple[int, datetime]]) -> dict[str, int]:
+        for counter, (amount, _expires) in increments.items():
+            self.counts[counter] = self.counts.get(counter, 0) + amount
+        return {counter: self.counts[counter] for counter in increments}
+
+    def expire(self, now: datetime) -> int:
+        return 0
+
+
 class MemoryPublisher:
     """Records what would be published; `fail` makes every publish fail like an absent broker."""
 

@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.unit.ingest_app import make_harness
+from tests.unit.ingest_app import PUBLIC_BASE_URL, make_harness
 
 
 def _token(html: str) -> str:
@@ -100,5 +100,34 @@ def test_qr_codes_carry_the_page_url(h, tmp_path, monkeypatch):
     assert png.mimetype == "image/png"
     (tmp_path / "qr.png").write_bytes(png.data)
     [decoded] = zxingcpp.read_barcodes(Image.open(tmp_path / "qr.png"))
-    assert decoded.text == "http://localhost/d/4712"
+    assert decoded.text == f"{PUBLIC_BASE_URL}/d/4712"
     assert h.client.get("/d/1001/qr.png").status_code == 404
+
+
+@pytest.mark.parametrize("host", ["phish.example", "abcdefghij." * 700 + "example", "amphoesangsook.example.evil.test"])
+def test_qr_codes_never_follow_the_host_header(h, tmp_path, host):
+    png = h.client.get("/d/4712/qr.png", headers={"Host": host})
+    assert png.status_code == 200
+    (tmp_path / "qr.png").write_bytes(png.data)
+    [decoded] = zxingcpp.read_barcodes(Image.open(tmp_path / "qr.png"))
+    assert decoded.text == f"{PUBLIC_BASE_URL}/d/4712"
+    svg = h.client.get("/d/4712/qr.svg", headers={"Host": host})
+    assert svg.status_code == 200 and host.encode() not in svg.data
+
+
+@pytest.mark.parametrize(("scale", "pixels"), [("40", 16), ("9" * 5000, 8), ("-3", 8), ("1", 2), ("abc", 8)])
+def test_qr_scale_is_capped_and_bad_scales_are_harmless(h, scale, pixels):
+    png = h.client.get(f"/d/4712/qr.png?scale={scale}")
+    assert png.status_code == 200
+    width = Image.open(__import__("io").BytesIO(png.data)).size[0]
+    reference = Image.open(__import__("io").BytesIO(h.client.get("/d/4712/qr.png?scale=1").data)).size[0]
+    assert width == reference * pixels // 2
+
+
+def test_ingest_refuses_to_start_without_public_base_url(monkeypatch):
+    from services.channels.config import ChannelsConfig
+    from services.ingest.app import create_app
+
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(SystemExit, match="PUBLIC_BASE_URL"):
+        create_app(channels=ChannelsConfig(public_base_url=""), keys=None, voter_secret=b"s")
