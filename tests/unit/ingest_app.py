@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from services.channels.config import ChannelsConfig
 from services.ingest.app import create_app
 from services.ingest.auth import ChannelKeys
 from services.ingest.config import IngestConfig
-from services.channels.config import ChannelsConfig
 from tests.support.fakes import Clock, MemoryClaims, MemoryCounters, MemoryLimiter, MemoryPublisher
 
 KEYS = {"qr": "qr-key", "kiosk": "kiosk-key", "line": "line-key", "import": "import-key", "web": "web-key"}

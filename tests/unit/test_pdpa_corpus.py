@@ -82,7 +82,8 @@ for i, text in enumerate(["+66 2 123 4567", "+66(0)2-123-4567", "0066 2123 4567"
 
 EMAILS = [
     ("ascii", "somchai.j@example.co.th", "somchai"), ("plus", "somchai+vote@gmail.com", "somchai"),
-    ("fullwidth-at", "somchai＠gmail.com", "somchai"), ("fullwidth-all", "ｓｏｍｃｈａｉ＠ｇｍａｉｌ．ｃｏｍ", "somchai"),
+    ("fullwidth-at", "somchai＠gmail.com", "somchai"),
+    ("fullwidth-all", "ｓｏｍｃｈａｉ＠ｇｍａｉｌ．ｃｏｍ", "somchai"),
     ("thai-local", "สมชาย@example.com", "สมชาย"), ("thai-domain", "info@ไทยบริการ.ไทย", "info"),
     ("idn", "contact@bücher.de", "contact"), ("spaces-around-at", "somchai @ gmail.com", "somchai"),
     ("uppercase", "SOMCHAI@GMAIL.COM", "SOMCHAI"), ("underscore", "som_chai_99@hotmail.com", "som_chai_99"),
