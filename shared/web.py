@@ -154,7 +154,7 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     return out
 
 
-def _has_lone_surrogate(value: object) -> bool:
+def has_lone_surrogate(value: object) -> bool:
     """Any text holding a lone UTF-16 surrogate (JSON allows "\\ud800"; no UTF-8 encoder does)."""
     stack = [value]
     while stack:
@@ -195,8 +195,12 @@ def read_body() -> bytes:
     return b"".join(chunks)
 
 
-def parse_json_body() -> object:
-    """The request's JSON, or a precise 4xx for every way a client can get it wrong."""
+def parse_json_body(*, check_text: bool = True) -> object:
+    """The request's JSON, or a precise 4xx for every way a client can get it wrong.
+
+    `check_text=False` leaves lone surrogates to the caller, so a batch can refuse only the vote
+    that holds one.
+    """
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type",
                        "send the vote as JSON with 'Content-Type: application/json'")
@@ -218,7 +222,7 @@ def parse_json_body() -> object:
         raise ApiError(400, "malformed_json", "the body is nested too deeply") from exc
     except ValueError as exc:  # e.g. an integer past Python's 4,300-digit conversion limit
         raise ApiError(400, "malformed_json", f"the body holds a value that cannot be read: {str(exc)[:120]}") from exc
-    if _has_lone_surrogate(body):
+    if check_text and has_lone_surrogate(body):
         raise ApiError(400, "invalid_unicode",
                        "the body holds a lone UTF-16 surrogate (e.g. \\ud800), which is not text; send valid Unicode")
     return body

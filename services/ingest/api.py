@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from services.ingest.intake import Outcome, Result, Source, Submission
 from shared.api_schemas import BatchRequestSchema
 from shared.errors import ApiError, flatten_messages
-from shared.web import parse_json_body
+from shared.web import has_lone_surrogate, parse_json_body
 
 bp = Blueprint("votes", __name__)
 
@@ -74,7 +74,9 @@ def post_batch():
         raise ApiError(400, "invalid_idempotency_key",
                        "a batch takes an idempotency_key per vote, not an Idempotency-Key header",
                        fields={"Idempotency-Key": ["not accepted on /v1/votes/batch"]})
-    body = parse_json_body()
+    body = parse_json_body(check_text=False)  # a lone surrogate inside a vote is that vote's problem
+    if isinstance(body, dict) and has_lone_surrogate(list(body)):
+        raise ApiError(400, "invalid_unicode", "a key of the batch holds a lone UTF-16 surrogate; send valid Unicode")
     if not isinstance(body, dict):
         raise ApiError(422, "validation_failed", "the body must be a JSON object",
                        fields={"_body": ["must be a JSON object"]})

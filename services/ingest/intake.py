@@ -31,6 +31,7 @@ from shared.districts import Registry
 from shared.errors import flatten_messages
 from shared.events import VoteEvent
 from shared.pdpa import keyed_hash
+from shared.web import has_lone_surrogate
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,9 @@ class VoteIntake:
         if not isinstance(body, dict):
             what = "each vote" if batch else "the body"
             return _invalid(f"{what} must be a JSON object", {"_body": ["must be a JSON object"]})
+        if has_lone_surrogate(body):  # not text: it could neither be shown in an error nor published
+            return _invalid("the vote holds a lone UTF-16 surrogate (e.g. \\ud800), which is not text",
+                            {"_body": ["contains a lone UTF-16 surrogate; send valid Unicode"]})
         try:
             data = (self.batch_schema if batch else self.schema).load(body)
         except ValidationError as exc:
