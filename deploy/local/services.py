@@ -53,16 +53,22 @@ def _wait_port(port: int, name: str, timeout: float = 30) -> None:
     sys.exit(f"[services] {name} did not come up; see {STATE / (name + '.log')}")
 
 
+def service_env(name: str, port: int) -> dict[str, str]:
+    """Loopback only (scoring's read API is internal); ingest trusts the proxy's one hop."""
+    env = dict(os.environ, PORT=str(port), BIND=f"127.0.0.1:{port}",
+               PROMETHEUS_MULTIPROC_DIR=str(STATE / f"{name}-metrics"))
+    if name == PUBLIC:
+        env["TRUSTED_PROXY_HOPS"] = "1"
+    return env
+
+
 def start(python: str) -> None:
     STATE.mkdir(parents=True, exist_ok=True)
     for name in present():
         if _pid(name):
             continue
         port = PORTS[name]
-        env = dict(os.environ, PORT=str(port), BIND=f"127.0.0.1:{port}",
-                   PROMETHEUS_MULTIPROC_DIR=str(STATE / f"{name}-metrics"))
-        if name == PUBLIC:
-            env["TRUSTED_PROXY_HOPS"] = "1"
+        env = service_env(name, port)
         argv = [python, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf", f"services.{name}.wsgi:app"]
         with open(STATE / f"{name}.log", "ab") as out:
             proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
