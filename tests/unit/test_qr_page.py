@@ -91,6 +91,20 @@ def test_per_ip_throttling_answers_with_a_page(h):
         h.client.delete_cookie("ssk_device", path="/d/")  # a new device each time, one address
         statuses.append(h.client.post("/d/3706", data={"csrf_token": _open(h), "score": "4"}).status_code)
     assert statuses == [303, 303, 303, 429, 429]
+    h.client.delete_cookie("ssk_device", path="/d/")
+    limited = h.client.post("/d/3706", data={"csrf_token": _open(h), "score": "4"})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+
+
+def test_dropping_the_device_cookie_cannot_stuff_the_official_count():
+    h = make_harness(limit_per_minute=10**6)
+    statuses = []
+    for _ in range(26):  # a fresh identity on every GET, one address, a few seconds
+        h.client.delete_cookie("ssk_device", path="/d/")
+        statuses.append(h.client.post("/d/3706", data={"csrf_token": _open(h), "score": "5"}).status_code)
+    assert statuses == [303] * 26  # nothing lost: every vote is published
+    assert [e.flagged for e in h.publisher.events] == [False] * 10 + [True] * 16
+    assert {e.flag_reason for e in h.publisher.events[10:]} == {"address_burst"}
 
 
 def test_qr_codes_carry_the_page_url(h, tmp_path, monkeypatch):
