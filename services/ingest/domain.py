@@ -70,10 +70,15 @@ def channel_problems(request: dict, channel: str, received_at: datetime) -> dict
 def fingerprint(body: object) -> str:
     """What a request asked for, to tell an honest retry from a reused Idempotency-Key.
 
-    ASCII-escaped so that any JSON value, even text no UTF-8 encoder accepts, has a fingerprint.
+    Any JSON value has one: text that no UTF-8 encoder accepts (a lone surrogate) is hashed in its
+    ASCII-escaped form instead of raising.
     """
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        data = canonical.encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode("ascii")
+    return hashlib.sha256(data).hexdigest()
 
 
 def idempotency_claim_id(secret: bytes, channel: str, key: str) -> str:

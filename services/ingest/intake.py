@@ -202,8 +202,15 @@ class VoteIntake:
                                          message="the vote store is unavailable and the vote was NOT accepted; "
                                                  "retry later with the same Idempotency-Key")
             return
+        except Exception:
+            self._release_quietly(items)  # nothing was published: a fault of ours must not lock voters out
+            raise
         to_publish = [it for it in items if it.outcome is None]
-        self._flag(source, to_publish)
+        try:
+            self._flag(source, to_publish)
+        except Exception:
+            self._release_quietly(items)  # nothing was published yet
+            raise
         self._publish(to_publish)
 
     # ------------------------------------------------------------------ claims
@@ -290,7 +297,7 @@ class VoteIntake:
 
     def _release_quietly(self, items: list[_Item]) -> None:
         # A leftover pending claim goes stale and is taken over by the retry, so failure here is fine.
-        with contextlib.suppress(PyMongoError):
+        with contextlib.suppress(Exception):
             self.claims.release([c.id for it in items for c, new in ((it.idem, it.idem_new),
                                                                      (it.voter, it.voter_new)) if c and new])
 
