@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -176,8 +177,9 @@ def has_lone_surrogate(value: object) -> bool:
 def read_body() -> bytes:
     """The request body, refused with 413 past `request.max_content_length` however it is framed.
 
-    Werkzeug cuts a chunked body at the limit and returns the first part as if it were whole;
-    here the stream is read one byte past the limit to tell.
+    Werkzeug cuts a chunked body at the limit and returns the first part as if it were whole (for
+    get_data and for form parsing alike); here the stream is read one byte past the limit to tell.
+    Call it before touching request.form or request.get_data.
     """
     limit = request.max_content_length
     if request.content_length is not None or limit is None or not request.environ.get("wsgi.input_terminated"):
@@ -192,7 +194,11 @@ def read_body() -> bytes:
         size += len(chunk)
     if size > limit:
         raise RequestEntityTooLarge()
-    return b"".join(chunks)
+    data = b"".join(chunks)
+    # From here on the body is an ordinary one of known length, for request.form and get_data too.
+    request.environ["wsgi.input"] = io.BytesIO(data)
+    request.environ["CONTENT_LENGTH"] = str(len(data))
+    return data
 
 
 def parse_json_body(*, check_text: bool = True) -> object:

@@ -145,3 +145,20 @@ def test_ingest_refuses_to_start_without_public_base_url(monkeypatch):
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     with pytest.raises(SystemExit, match="PUBLIC_BASE_URL"):
         create_app(channels=ChannelsConfig(public_base_url=""), keys=None, voter_secret=b"s")
+
+
+def test_a_chunked_form_over_the_limit_is_refused_not_cut(h):
+    import io
+    from urllib.parse import urlencode
+
+    def post_chunked(body: bytes):
+        return h.client.post("/d/3706", input_stream=io.BytesIO(body), content_type="application/x-www-form-urlencoded",
+                             headers={"Transfer-Encoding": "chunked"},
+                             environ_overrides={"wsgi.input_terminated": True})
+
+    token = _open(h)
+    big = urlencode({"csrf_token": token, "score": "4", "comment": "ก" * 30000}).encode()  # ~270 kB encoded
+    assert post_chunked(big).status_code == 413
+    assert h.publisher.events == []
+    assert post_chunked(urlencode({"csrf_token": token, "score": "4"}).encode()).status_code == 303
+    assert len(h.publisher.events) == 1

@@ -18,6 +18,7 @@ from services.ingest.pages.form import VoteForm, field_errors
 from services.ingest.pages.i18n import FIELD_ERRORS, TEXT, pick_lang
 from shared.districts import District
 from shared.vote_rules import COMMENT_MAX, SERVICES, STAFF_MAX
+from shared.web import read_body
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ def vote_page(code: str):
 
 @bp.post("/d/<code>")
 def submit(code: str):
+    read_body()  # 413 for a body over the limit however it is framed, before the form is parsed
     lang = pick_lang(request.form.get("lang"))
     district = _district(code)
     if district is None:
