@@ -38,7 +38,7 @@ FERRETDB_BIN = CACHE / "bin" / "localferretdb"
 DEFAULT_PORTS = {"run": (9092, 27017), "test": (19092, 27018)}
 # Not 5432: a system PostgreSQL may own it.
 DEFAULT_PG_PORTS = {"run": 5433, "test": 15433}
-PG_EVENT_TRIGGER_SQL = HERE / "postgresql" / "id_gin_index.sql"
+PG_EVENT_TRIGGER_SQL = HERE / "postgresql" / "gin_twins.sql"
 
 
 @dataclass(frozen=True)
@@ -348,7 +348,7 @@ def psql(p: Profile, *args: str, database: str = "postgres") -> str:
 
 
 def prepare_pg_database(p: Profile) -> None:
-    """FerretDB's database, with the event trigger that gives every new collection a GIN `_id` index."""
+    """FerretDB's database, with the event trigger that gives each of its single-field indexes a GIN twin."""
     if not psql(p, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{p.pg_database}'").strip():
         psql(p, "-c", f'CREATE DATABASE "{p.pg_database}"')
     psql(p, "-f", str(PG_EVENT_TRIGGER_SQL), database=p.pg_database)
