@@ -69,10 +69,15 @@ def test_public_routes_go_through_a_buffering_ingress_and_scoring_is_internal():
 def test_make_run_binds_every_service_to_loopback_behind_the_proxy():
     import importlib.util
 
+    from shared.manifest import manifests
+
     spec = importlib.util.spec_from_file_location("local_services", K8S.parent / "local" / "services.py")
     services = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(services)
-    for name, port in services.PORTS.items():
-        env = services.service_env(name, port)
-        assert env["BIND"] == f"127.0.0.1:{port}", name
-    assert services.service_env("ingest", 8081)["TRUSTED_PROXY_HOPS"] == "1"  # the proxy's X-Forwarded-For
+    served = [m for m in manifests() if m.port is not None]
+    assert {m.name for m in served} >= {"ingest", "scoring"}
+    for manifest in served:
+        env = services.service_env(manifest)
+        assert env["BIND"] == f"127.0.0.1:{manifest.port}", manifest.name
+    assert [m.name for m in served if m.public] == ["ingest"]  # scoring's read API is internal
+    assert services.service_env(next(m for m in served if m.public))["TRUSTED_PROXY_HOPS"] == "1"
