@@ -34,6 +34,7 @@ from tests.support.scoring import (
 
 KIOSK = {"Authorization": f"Bearer {KEYS['kiosk']}"}
 STALE_S = 3
+CRASH_STALE_S = 20  # long enough that a restarted ingest on a busy machine answers before the claims go stale
 
 
 def _batch(url: str, votes: list, timeout: float = 30) -> list[dict]:
@@ -64,12 +65,13 @@ def test_retries_after_an_unserialisable_item_and_a_crash_publish_each_vote_unde
     late = replace(settings.topics, votes=f"{settings.topics.votes}.late")
     crash_votes = [{"district_code": "5001", "score": 2, "voter_id": f"{tag}-crash-{i}",
                     "idempotency_key": f"{tag}-crash-{i}"} for i in range(3)]
-    crash_env = ingest_env(replace(settings, topics=late), STALE_CLAIM_S=str(STALE_S), PUBLISH_TIMEOUT_S="5")
+    crash_env = ingest_env(replace(settings, topics=late), STALE_CLAIM_S=str(CRASH_STALE_S), PUBLISH_TIMEOUT_S="5")
     with ServiceProcess("services.ingest.wsgi:app", crash_env) as doomed:
         sender = threading.Thread(target=lambda: _swallow(lambda: _batch(doomed.url, crash_votes, timeout=10)))
         sender.start()
         time.sleep(1.5)
         doomed.kill()
+        killed_at = time.monotonic()
         sender.join()
     claims = mongo.database(settings).ingest_claims
     pending = {d["vote_id"] for d in claims.find({"state": "pending"})}
@@ -77,7 +79,8 @@ def test_retries_after_an_unserialisable_item_and_a_crash_publish_each_vote_unde
     kafka.ensure_topics(replace(settings, topics=late))
     with ServiceProcess("services.ingest.wsgi:app", crash_env) as ingest:
         assert {r["status"] for r in _batch(ingest.url, crash_votes)} == {409}  # not stale yet: in progress
-        time.sleep(STALE_S + 1)
+        assert time.monotonic() - killed_at < CRASH_STALE_S, "the 409 above must come before the claims went stale"
+        time.sleep(max(0.0, killed_at + CRASH_STALE_S + 1 - time.monotonic()))
         retried = _batch(ingest.url, crash_votes)
         assert [r["status"] for r in retried] == [202, 202, 202]
         assert {r["vote_id"] for r in retried} == pending  # taken over under the ids they were given
