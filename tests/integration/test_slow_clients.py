@@ -135,3 +135,36 @@ def test_gunicorns_own_refusals_are_json_and_its_log_has_no_client_address(inges
     assert requests.models.complexjson.loads(body)["error"] == error
     time.sleep(0.3)
     assert "ip=127.0.0.1" not in ingest.output() and "ip=[address]" in ingest.output()
+
+
+def test_make_runs_starter_puts_the_proxy_in_front_of_the_public_service(settings, monkeypatch, tmp_path):
+    import importlib.util
+    from dataclasses import replace
+
+    from tests.support.processes import ROOT, free_port
+    from tests.support.scoring import wait_until
+
+    spec = importlib.util.spec_from_file_location("local_services", ROOT / "deploy" / "local" / "services.py")
+    starter = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(starter)
+    monkeypatch.setattr(starter, "STATE", tmp_path)
+    monkeypatch.setattr(starter, "PROXY_PORT", free_port())
+    for name, value in ingest_env(settings).items():
+        monkeypatch.setenv(name, value)
+    manifest = replace(next(m for m in starter.manifests() if m.public), port=free_port())
+    try:
+        starter.start_service(str(ROOT / ".venv" / "bin" / "python"), manifest)
+        starter._start_proxy(manifest)
+        public = f"http://127.0.0.1:{starter.PROXY_PORT}"
+        wait_until(lambda: _ok(public + "/healthz"), 30, "ingest through the proxy")
+        assert requests.post(public + "/v1/votes", json=VOTE, headers=AUTH, timeout=10).status_code == 202
+    finally:
+        starter.stop()
+    assert not list(tmp_path.glob("*.pid"))
+
+
+def _ok(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
