@@ -35,13 +35,11 @@ class IngestConfig:
     key_flag_channels: frozenset[str] = frozenset({"kiosk"})
 
     def flag_rules(self) -> list:
-        from services.ingest.domain import FlagRule
+        from services.ingest.domain import FlagRules
 
-        day, burst = timedelta(days=1), timedelta(minutes=self.burst_window_min)
-        return [FlagRule("address_daily_cap", "address", self.address_daily_cap, day),
-                FlagRule("address_burst", "address", self.address_burst_cap, burst),
-                FlagRule("key_daily_cap", "key", self.key_daily_cap, day),
-                FlagRule("key_burst", "key", self.key_burst_cap, burst)]
+        burst = timedelta(minutes=self.burst_window_min)
+        return [FlagRules("address", self.address_daily_cap, self.address_burst_cap, burst),
+                FlagRules("key", self.key_daily_cap, self.key_burst_cap, burst)]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:

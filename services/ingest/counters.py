@@ -15,8 +15,8 @@ from pymongo.collection import Collection
 
 
 class VoteCounters(Protocol):
-    def add(self, increments: dict[str, tuple[int, datetime]]) -> dict[str, int]:
-        """Add to each counter (id -> (amount, expires_at)); returns each counter's total afterwards."""
+    def add(self, increments: dict[str, tuple[dict[str, int], datetime]]) -> dict[str, dict[str, int]]:
+        """Add to counter documents (id -> ({field: amount}, expires_at)); returns those fields' totals after."""
 
     def expire(self, now: datetime) -> int: ...
 
@@ -28,13 +28,13 @@ class MongoVoteCounters:
     def ensure_indexes(self) -> None:
         self.collection.create_index("expires_at")
 
-    def add(self, increments: dict[str, tuple[int, datetime]]) -> dict[str, int]:
+    def add(self, increments: dict[str, tuple[dict[str, int], datetime]]) -> dict[str, dict[str, int]]:
         totals = {}
-        for counter, (amount, expires_at) in increments.items():
+        for counter, (amounts, expires_at) in increments.items():  # one keyed write per document
             doc = self.collection.find_one_and_update(
-                {"_id": counter}, {"$inc": {"n": amount}, "$setOnInsert": {"expires_at": expires_at}},
+                {"_id": counter}, {"$inc": amounts, "$setOnInsert": {"expires_at": expires_at}},
                 upsert=True, return_document=ReturnDocument.AFTER)
-            totals[counter] = doc["n"]
+            totals[counter] = {name: doc[name] for name in amounts}
         return totals
 
     def expire(self, now: datetime) -> int:

@@ -108,42 +108,49 @@ def voter_day_expiry(event: VoteEvent) -> datetime:
 
 
 @dataclass(frozen=True)
-class FlagRule:
-    """At most `limit` votes for one district from one subject (an address, an API key) per span."""
+class FlagRules:
+    """The cap and the burst rule for one kind of subject (an address, an API key), per district.
 
-    reason: str
-    subject_kind: str  # "address" | "key"
-    limit: int
-    span: timedelta  # one Bangkok day, or a burst window of minutes
+    Both count in one document per subject, district and Bangkok day, so flagging a vote costs one
+    keyed write: `n` counts the day, `w<window>` each burst window. Days and windows are placed by
+    submitted_at, the vote's own time, so an offline upload is judged by when its votes were cast.
+    """
 
-    def counter_id(self, subject: str, event: VoteEvent) -> str:
-        """Windows are placed by submitted_at, the vote's own time, so an offline upload is judged by
-        when its votes were cast, not by when the kiosk came back online."""
-        if self.span >= timedelta(days=1):
-            window = bangkok_day(event.submitted_at).isoformat()
-        else:
-            span_s = int(self.span.total_seconds())
-            window = str(int(event.submitted_at.timestamp()) // span_s)
-        return f"{self.reason}:{subject}:{event.district_code}:{window}"
+    kind: str  # "address" | "key": the reasons are "<kind>_daily_cap" and "<kind>_burst"
+    daily_cap: int
+    burst_cap: int
+    burst_window: timedelta
 
-    def expires_at(self, event: VoteEvent) -> datetime:
-        if self.span >= timedelta(days=1):
-            return event.submitted_at + timedelta(days=MAX_AGE_DAYS + 2)
-        return event.submitted_at + self.span * 2
+    def counter(self, subject: str, event: VoteEvent) -> tuple[str, str]:
+        """(document id, the burst window's field) for this vote."""
+        day = bangkok_day(event.submitted_at).isoformat()
+        window = int(event.submitted_at.timestamp()) // max(1, int(self.burst_window.total_seconds()))
+        return f"{self.kind}:{subject}:{event.district_code}:{day}", f"w{window}"
+
+    @staticmethod
+    def expires_at(event: VoteEvent) -> datetime:
+        return event.submitted_at + timedelta(days=MAX_AGE_DAYS + 2)
+
+    def reason(self, day_position: int, burst_position: int) -> str | None:
+        if burst_position > self.burst_cap:
+            return f"{self.kind}_burst"
+        if day_position > self.daily_cap:
+            return f"{self.kind}_daily_cap"
+        return None
 
 
-def flag_positions(counted: list[tuple[str, int]], totals: dict[str, int]) -> list[int]:
+def flag_positions(counted: list[str], totals: dict[str, int]) -> list[int]:
     """Each counted vote's position within its counter once this request is added.
 
-    `counted` lists (counter id, 1) per vote in order; `totals` holds each counter after the
+    `counted` names the counter of each vote in order; `totals` holds each counter after the
     request's increments, so the request's own votes are the last ones of each counter.
     """
     added: dict[str, int] = {}
-    for counter, _ in counted:
+    for counter in counted:
         added[counter] = added.get(counter, 0) + 1
     seen: dict[str, int] = {}
     positions = []
-    for counter, _ in counted:
+    for counter in counted:
         seen[counter] = seen.get(counter, 0) + 1
         positions.append(totals[counter] - added[counter] + seen[counter])
     return positions

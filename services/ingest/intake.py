@@ -312,17 +312,18 @@ class VoteIntake:
                         if source.channel in self.config.address_flag_channels else None),
             "key": source.key_id if source.channel in self.config.key_flag_channels else None,
         }
-        counted: list[tuple[_Item, domain.FlagRule, str]] = []
-        increments: dict[str, tuple[int, datetime]] = {}
-        for rule in self.flag_rules:
-            subject = subjects.get(rule.subject_kind)
+        counted: list[tuple[_Item, domain.FlagRules, str, str]] = []
+        increments: dict[str, tuple[dict[str, int], datetime]] = {}
+        for rules in self.flag_rules:
+            subject = subjects.get(rules.kind)
             if not subject:
                 continue
             for it in items:
-                counter = rule.counter_id(subject, it.event)
-                amount, expires = increments.get(counter, (0, rule.expires_at(it.event)))
-                increments[counter] = (amount + 1, expires)
-                counted.append((it, rule, counter))
+                doc, window = rules.counter(subject, it.event)
+                fields, _expires = increments.setdefault(doc, ({}, rules.expires_at(it.event)))
+                fields["n"] = fields.get("n", 0) + 1
+                fields[window] = fields.get(window, 0) + 1
+                counted.append((it, rules, doc, window))
         if not counted:
             return
         try:
@@ -331,10 +332,13 @@ class VoteIntake:
             metrics.STORE_FAILURES.labels("counters").inc()
             log.warning("vote counters unavailable; votes not flagged", extra={"error": repr(exc)})
             return
-        positions = domain.flag_positions([(counter, 1) for _, _, counter in counted], totals)
-        for (it, rule, _counter), position in zip(counted, positions, strict=True):
-            if position > rule.limit and not it.event.flagged:
-                it.event = replace(it.event, flagged=True, flag_reason=rule.reason)
+        flat = {f"{doc}|{name}": total for doc, fields in totals.items() for name, total in fields.items()}
+        days = domain.flag_positions([f"{doc}|n" for _, _, doc, _ in counted], flat)
+        bursts = domain.flag_positions([f"{doc}|{window}" for _, _, doc, window in counted], flat)
+        for (it, rules, _doc, _window), day, burst in zip(counted, days, bursts, strict=True):
+            reason = rules.reason(day, burst)
+            if reason and not it.event.flagged:
+                it.event = replace(it.event, flagged=True, flag_reason=reason)
 
     def _publish(self, items: list[_Item]) -> None:
         if not items:

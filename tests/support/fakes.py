@@ -64,12 +64,16 @@ class MemoryLimiter:
 
 class MemoryCounters:
     def __init__(self):
-        self.counts: dict[str, int] = {}
+        self.docs: dict[str, dict[str, int]] = {}
 
-    def add(self, increments: dict[str, tuple[int, datetime]]) -> dict[str, int]:
-        for counter, (amount, _expires) in increments.items():
-            self.counts[counter] = self.counts.get(counter, 0) + amount
-        return {counter: self.counts[counter] for counter in increments}
+    def add(self, increments: dict[str, tuple[dict[str, int], datetime]]) -> dict[str, dict[str, int]]:
+        totals = {}
+        for counter, (amounts, _expires) in increments.items():
+            doc = self.docs.setdefault(counter, {})
+            for name, amount in amounts.items():
+                doc[name] = doc.get(name, 0) + amount
+            totals[counter] = {name: doc[name] for name in amounts}
+        return totals
 
     def expire(self, now: datetime) -> int:
         return 0
