@@ -20,6 +20,7 @@ def init(settings: Settings) -> None:
     """Topics, indexes and the district registry: idempotent, run at every deploy."""
     from services.ingest.claims import MongoClaimStore
     from shared import kafka, mongo
+    from shared.expiry import ensure_due_index
 
     created = kafka.ensure_topics(settings)
     db = mongo.database(settings)
@@ -27,7 +28,7 @@ def init(settings: Settings) -> None:
     from services.ingest.line.state import MongoConversationStore
 
     MongoConversationStore(db.line_conversations).ensure_indexes()
-    db.ingest_rate.create_index("expires_at")
+    ensure_due_index(db.ingest_rate)  # MongoRateLimiter's expiry
     from services.scoring.store import ScoringStore
 
     ScoringStore(db).ensure_indexes()
