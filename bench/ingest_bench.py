@@ -240,15 +240,10 @@ def main() -> int:
 
 
 def init_indexes(settings: Settings) -> None:
-    """The store's indexes as `sangsuk init` makes them (without its topics and registry)."""
-    from services.ingest.claims import MongoClaimStore
-    from services.ingest.line.state import MongoConversationStore
-    from shared.expiry import ensure_due_index
+    """The store's indexes as `sangsuk init` makes them (ingest's manifest), without topics and registry."""
+    from services.ingest.manifest import MANIFEST
 
-    db = mongo.database(settings)
-    MongoClaimStore(db.ingest_claims).ensure_indexes()
-    MongoConversationStore(db.line_conversations).ensure_indexes()
-    ensure_due_index(db.ingest_rate)
+    MANIFEST.prepare_store(mongo.database(settings))
 
 
 def print_table(phases: dict) -> None:
