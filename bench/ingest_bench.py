@@ -204,7 +204,8 @@ def main() -> int:
     workers = int(os.environ.get("BENCH_WORKERS", "2"))
     report: dict = {"machine": f"{os.cpu_count()} cores", "load": os.getloadavg(), "gunicorn_workers": workers,
                     "requests_per_round": REQUESTS, "concurrency": CONCURRENCY, "rounds": ROUNDS,
-                    "batches_per_round": BATCHES, "aged_claims": AGED_CLAIMS}
+                    "batches_per_round": BATCHES, "aged_claims": AGED_CLAIMS,
+                    "started": datetime.now(UTC).isoformat(timespec="seconds")}
     phases = {}
     for phase in ("fresh", "aged"):
         tag = uuid.uuid4().hex[:8]
@@ -227,16 +228,20 @@ def main() -> int:
             pids = {"ingest": ingest.proc.pid, **{name: servers.running_pid(profile, name)
                                                   for name in ("ferretdb", "postgresql", "kafka")}}
             phases[phase] = measure(bare.url, ingest.url, pids)
-        phases[phase]["claims_at_end"] = db.ingest_claims.estimated_document_count()
         mongo.client(settings.mongo_uri).drop_database(settings.mongo_db)
+        save({**report, "phases": phases})  # a phase measured is kept even if the next one fails
     report["phases"] = phases
     report["load_after"] = os.getloadavg()
     print_table(phases)
+    print(f"raw results: {save(report)}")
+    return 0
+
+
+def save(report: dict) -> Path:
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "ingest.json").write_text(json.dumps(report, indent=2))
-    print(f"raw results: {out / 'ingest.json'}")
-    return 0
+    return out / "ingest.json"
 
 
 def init_indexes(settings: Settings) -> None:
