@@ -24,6 +24,7 @@ from shared.stream.sink import Sink
 
 # Broker trouble worth waiting out (a flush timing out, a coordinator moving); services add their store's.
 TRANSIENT: tuple[type[BaseException], ...] = (KafkaError, TimeoutError)
+BACKLOG_TIMEOUT_MS = 2000
 
 
 def _ours(partitions: Iterable[KafkaTopicPartition]) -> Assignment:
@@ -90,6 +91,25 @@ class KafkaConsumerPort:
                 continue
             if position is not None:
                 out[TopicPartition(tp.topic, tp.partition)] = max(0, high - position)
+        return out
+
+    def backlog(self) -> dict[TopicPartition, int]:
+        paused = self.consumer.paused()
+        partitions = [tp for tp in self.consumer.assignment() if tp not in paused]
+        if not partitions:
+            return {}
+        ends = self.consumer.end_offsets(partitions, timeout_ms=BACKLOG_TIMEOUT_MS)
+        out: dict[TopicPartition, int] = {}
+        for tp in partitions:
+            try:
+                # Also waits for a pending offset reset or validation: the unsticking upstream names
+                # for kafka-python #3106.
+                position = self.consumer.position(tp, timeout_ms=BACKLOG_TIMEOUT_MS)
+            except KafkaError:  # lost in a rebalance meanwhile: not ours to judge
+                continue
+            if position is None:  # still unresolved: all the partition holds is waiting
+                position = self.consumer.beginning_offsets([tp], timeout_ms=BACKLOG_TIMEOUT_MS)[tp]
+            out[TopicPartition(tp.topic, tp.partition)] = max(0, ends[tp] - position)
         return out
 
     def close(self) -> None:
