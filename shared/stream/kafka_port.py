@@ -49,11 +49,18 @@ class KafkaConsumerPort:
 
     def subscribe(self, topics: list[str], *, on_assigned: RebalanceCallback,
                   on_revoked: RebalanceCallback) -> None:
-        # Learn the topics' partitions first: a group leader that joins before its metadata knows the
-        # topics assigns nothing ("No partition metadata") and, seen on a fresh bench run, never rejoins.
+        # Subscribe, then learn the topics' partitions, before the first poll joins the group.
+        # - Learnt at all: a leader that joins before its metadata knows the topics assigns nothing
+        #   ("No partition metadata") and, seen on a fresh bench run, never rejoins.
+        # - Learnt after subscribing: the metadata then reaches kafka-python's snapshot of the subscribed
+        #   topics, so the leader's first assignment is made against it. Learnt before, the snapshot is
+        #   empty at the first assignment; the metadata that follows makes the leader rejoin at once, and
+        #   kafka-python 3.0.12 can lose that second join (it completes between two polls, the leader's
+        #   new snapshot clears need_rejoin, and nothing finishes it): every partition is left pending
+        #   revocation, never fetched, while the group drops the member. docs/stream.md, "Why 7".
+        self.consumer.subscribe(topics, listener=_Listener(on_assigned, on_revoked))
         for topic in topics:
             self.consumer.partitions_for_topic(topic)
-        self.consumer.subscribe(topics, listener=_Listener(on_assigned, on_revoked))
 
     def poll(self, timeout_ms: int, max_records: int) -> list[Record]:
         batch = self.consumer.poll(timeout_ms=timeout_ms, max_records=max_records)

@@ -1,4 +1,5 @@
-"""The runtime's Kafka adapter on the real broker: the backlog the stall check relies on.
+"""The runtime's Kafka adapter on the real broker: a fresh member joins once and fetches; the backlog the
+stall check relies on.
 
 The loop (tests/unit/test_stream_loop.py) stops a consumer whose polls return nothing while
 `backlog()` says records wait; here that figure is checked against what the broker really holds:
@@ -61,5 +62,36 @@ def test_backlog_is_what_the_broker_holds_past_our_positions_on_unpaused_partiti
             for r in port.poll(1000, 10):
                 read[r.partition] += 1
         assert port.backlog() == {tp: 0 for tp in tps}
+    finally:
+        port.close()
+
+
+def test_a_fresh_member_is_assigned_once_and_fetches_no_second_rebalance(settings, tag):
+    """The trigger of bench-scoring's hang: a leader whose first assignment was made before its metadata
+    snapshot knew the topics rejoins at once, and kafka-python 3.0.12 can lose that second join (every
+    partition left pending revocation, never fetched). Subscribing before learning the partitions
+    makes the first assignment the only one."""
+    topic = settings.topics.votes
+    p = producer(settings)
+    for i in range(30):
+        p.send(topic, value=f"v{i}".encode(), partition=i % 3)
+    p.flush()
+    p.close()
+    assigned: list = []
+    revoked: list = []
+    port = _port(settings, f"join-{tag}")
+    try:
+        port.subscribe([topic, settings.topics.comments], on_assigned=assigned.append,
+                       on_revoked=lambda a: a and revoked.append(a))
+        seen = 0
+        deadline = time.monotonic() + 60
+        while seen < 30:
+            assert time.monotonic() < deadline, f"{seen} of 30 records in 60 s; assignments {assigned}"
+            seen += len(port.poll(200, 10))  # the scoring consumer's poll in tests and benchmarks
+        settle = time.monotonic() + 5  # a second rebalance shows within a few polls of the first
+        while time.monotonic() < settle:
+            port.poll(200, 10)
+        assert len(assigned) == 1 and not revoked, f"assignments {assigned}, revocations {revoked}"
+        assert len(assigned[0]) == 2 * settings.votes_partitions  # comments has as many partitions as votes
     finally:
         port.close()
