@@ -33,8 +33,8 @@ STALL_MIN_POLLS = 10
 
 class ConsumerStalled(Exception):
     """Records wait past our positions on unpaused partitions, yet polls have returned none for
-    `stall_s`: the client is stuck (seen with kafka-python 3.0.12, docs/stream.md). Not retried: the
-    process stops, nothing uncommitted is lost, and a restarted consumer joins afresh."""
+    `stall_s`: the client is stuck (kafka-python 3.0.12 did so after a lost join, docs/stream.md "Why 7").
+    Not retried: the process stops, nothing uncommitted is lost, and a restarted consumer joins afresh."""
 
 
 class ConsumerLoop:
