@@ -20,6 +20,8 @@ class StreamConfig:
     backoff_max_s: float = 10.0
     heartbeat_stale_s: float = 30.0
     flush_timeout_s: float = 30.0
+    # No records for this long while the broker holds records past our positions: the consumer stops.
+    stall_s: float = 60.0
     profile_path: str | None = None  # cProfile output, for a benchmark's "where does the time go"
 
     @classmethod
@@ -40,6 +42,7 @@ class StreamConfig:
             backoff_max_s=float(get("BACKOFF_MAX_S", cls.backoff_max_s)),
             heartbeat_stale_s=float(get("HEARTBEAT_STALE_S", cls.heartbeat_stale_s)),
             flush_timeout_s=float(get("FLUSH_TIMEOUT_S", cls.flush_timeout_s)),
+            stall_s=float(get("STALL_S", cls.stall_s)),
             profile_path=env.get(f"{prefix}_PROFILE") or None,
         )
 

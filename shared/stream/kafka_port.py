@@ -24,6 +24,7 @@ from shared.stream.sink import Sink
 
 # Broker trouble worth waiting out (a flush timing out, a coordinator moving); services add their store's.
 TRANSIENT: tuple[type[BaseException], ...] = (KafkaError, TimeoutError)
+BACKLOG_TIMEOUT_MS = 2000
 
 
 def _ours(partitions: Iterable[KafkaTopicPartition]) -> Assignment:
@@ -48,11 +49,18 @@ class KafkaConsumerPort:
 
     def subscribe(self, topics: list[str], *, on_assigned: RebalanceCallback,
                   on_revoked: RebalanceCallback) -> None:
-        # Learn the topics' partitions first: a group leader that joins before its metadata knows the
-        # topics assigns nothing ("No partition metadata") and, seen on a fresh bench run, never rejoins.
+        # Subscribe, then learn the topics' partitions, before the first poll joins the group.
+        # - Learnt at all: a leader that joins before its metadata knows the topics assigns nothing
+        #   ("No partition metadata") and, seen on a fresh bench run, never rejoins.
+        # - Learnt after subscribing: the metadata then reaches kafka-python's snapshot of the subscribed
+        #   topics, so the leader's first assignment is made against it. Learnt before, the snapshot is
+        #   empty at the first assignment; the metadata that follows makes the leader rejoin at once, and
+        #   kafka-python 3.0.12 can lose that second join (it completes between two polls, the leader's
+        #   new snapshot clears need_rejoin, and nothing finishes it): every partition is left pending
+        #   revocation, never fetched, while the group drops the member. docs/stream.md, "Why 7".
+        self.consumer.subscribe(topics, listener=_Listener(on_assigned, on_revoked))
         for topic in topics:
             self.consumer.partitions_for_topic(topic)
-        self.consumer.subscribe(topics, listener=_Listener(on_assigned, on_revoked))
 
     def poll(self, timeout_ms: int, max_records: int) -> list[Record]:
         batch = self.consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
@@ -90,6 +98,25 @@ class KafkaConsumerPort:
                 continue
             if position is not None:
                 out[TopicPartition(tp.topic, tp.partition)] = max(0, high - position)
+        return out
+
+    def backlog(self) -> dict[TopicPartition, int]:
+        paused = self.consumer.paused()
+        partitions = [tp for tp in self.consumer.assignment() if tp not in paused]
+        if not partitions:
+            return {}
+        ends = self.consumer.end_offsets(partitions, timeout_ms=BACKLOG_TIMEOUT_MS)
+        out: dict[TopicPartition, int] = {}
+        for tp in partitions:
+            try:
+                # Also waits for a pending offset reset or validation: the unsticking upstream names
+                # for kafka-python #3106.
+                position = self.consumer.position(tp, timeout_ms=BACKLOG_TIMEOUT_MS)
+            except KafkaError:  # lost in a rebalance meanwhile: not ours to judge
+                continue
+            if position is None:  # still unresolved: all the partition holds is waiting
+                position = self.consumer.beginning_offsets([tp], timeout_ms=BACKLOG_TIMEOUT_MS)[tp]
+            out[TopicPartition(tp.topic, tp.partition)] = max(0, ends[tp] - position)
         return out
 
     def close(self) -> None:

@@ -3,7 +3,9 @@
 Guarantees (tests/unit/test_stream_loop.py): offsets are committed only after the processor
 returned and the sink's output was acknowledged; a failed attempt commits nothing and is redone
 from the same records after a backoff, the partitions paused while the consumer stays in its
-group; the processor forgets its cache on every rebalance and after every failure.
+group; the processor forgets its cache on every rebalance and after every failure; a consumer that
+gets no records for `stall_s` while the broker holds records past its positions stops (ConsumerStalled),
+to be restarted, instead of spinning forever.
 """
 
 from __future__ import annotations
@@ -26,13 +28,21 @@ from shared.stream.sink import Sink
 log = logging.getLogger(__name__)
 
 LAG_EVERY_S = 2.0
+STALL_MIN_POLLS = 10
+
+
+class ConsumerStalled(Exception):
+    """Records wait past our positions on unpaused partitions, yet polls have returned none for
+    `stall_s`: the client is stuck (kafka-python 3.0.12 did so after a lost join, docs/stream.md "Why 7").
+    Not retried: the process stops, nothing uncommitted is lost, and a restarted consumer joins afresh."""
 
 
 class ConsumerLoop:
     def __init__(self, consumer: ConsumerPort, processor: Processor[Any], sink: Sink, *, topics: list[str],
                  config: StreamConfig, heartbeat: Heartbeat, metrics: StreamMetrics,
                  retry_on: tuple[type[BaseException], ...], clock: Callable[[], datetime],
-                 observe: Callable[[Any], None] = lambda report: None):
+                 observe: Callable[[Any], None] = lambda report: None,
+                 monotonic: Callable[[], float] = time.monotonic):
         """`retry_on`: the errors that mean "try again later" (store or broker away); any other error
         stops the process, to be restarted. `observe` records a service's own metrics from a report
         once its batch is committed (or its tick's output acknowledged)."""
@@ -47,7 +57,10 @@ class ConsumerLoop:
         self.retry_on = retry_on
         self.clock = clock
         self.observe = observe
+        self.monotonic = monotonic
         self._lag_at = 0.0
+        self._idle_since: float | None = None
+        self._empty_polls = 0
 
     def run(self, stop: threading.Event) -> None:
         self.start()
@@ -61,6 +74,10 @@ class ConsumerLoop:
     def run_once(self, stop: threading.Event) -> None:
         """One poll: its batch (if any) to the processor and committed, then the tick."""
         records = self.consumer.poll(self.config.poll_timeout_ms, self.config.max_batch)
+        if records:
+            self._not_idle()
+        else:
+            self._check_stall()
         if records and not self._until_done(lambda: self._batch(records), stop):
             return  # stopped while failing: nothing committed, and the heartbeat still says not ready
         if not self._until_done(self._tick, stop):
@@ -100,6 +117,7 @@ class ConsumerLoop:
                 attempt()
                 if paused:
                     self.consumer.resume(self.consumer.assignment())
+                    self._not_idle()  # paused is not stalled
                     self._beat(True, force=True)
                 return True
             except self.retry_on as exc:
@@ -128,10 +146,42 @@ class ConsumerLoop:
             self.consumer.seek(tp, offset)
         self.consumer.pause(self.consumer.assignment())
 
+    # ------------------------------------------------------------------ stall
+
+    def _not_idle(self) -> None:
+        self._idle_since, self._empty_polls = None, 0
+
+    def _check_stall(self) -> None:
+        """After `stall_s` and STALL_MIN_POLLS polls in a row without records, ask the broker whether
+        any wait for us: none, and we are merely idle (look again after as long); some, and the
+        consumer is stuck. Counting polls too keeps a long batch or tick from looking like a stall."""
+        now = self.monotonic()
+        if self._idle_since is None:
+            self._idle_since = now
+        self._empty_polls += 1
+        idle_s = now - self._idle_since
+        if idle_s < self.config.stall_s or self._empty_polls < STALL_MIN_POLLS:
+            return
+        try:
+            backlog = {tp: n for tp, n in self.consumer.backlog().items() if n > 0}
+        except self.retry_on as exc:  # cannot tell now: the broker is away, which is not a stall
+            log.warning("backlog check failed", extra={"error": repr(exc)[:300]})
+            return
+        if not backlog:
+            self._not_idle()
+            return
+        waiting = sum(backlog.values())
+        log.error("consumer stalled: records wait but no poll returned any; stopping to be restarted",
+                  extra={"idle_s": round(idle_s, 1), "empty_polls": self._empty_polls, "records_waiting": waiting,
+                         "partitions": sorted(f"{t}:{p}" for t, p in backlog)})
+        raise ConsumerStalled(f"{self._empty_polls} polls in {idle_s:.0f} s returned no records while {waiting} "
+                              f"wait on {len(backlog)} partitions")
+
     # ------------------------------------------------------------------ group and health
 
     def _assigned(self, assigned: Assignment) -> None:
         self.processor.forget()
+        self._not_idle()
         log.info("partitions assigned", extra={"partitions": sorted(f"{t}:{p}" for t, p in assigned)})
 
     def _revoked(self, revoked: Assignment) -> None:

@@ -53,6 +53,10 @@ class ConsumerPort(Protocol):
     def lag(self) -> dict[TopicPartition, int]:
         """Records behind the end, per assigned partition whose end is known."""
 
+    def backlog(self) -> dict[TopicPartition, int]:
+        """Records waiting past our position, per assigned unpaused partition, with the end asked of the
+        broker now (not learnt from fetches, which a stalled consumer no longer gets)."""
+
     def close(self) -> None:
         """Leave the group without committing."""
 

@@ -33,6 +33,8 @@ class MemoryConsumer:
         self.paused: set[TopicPartition] = set()
         self.next_assignment: frozenset[TopicPartition] | None = None
         self.refuse_commits = False
+        self.stuck = False  # polls return nothing whatever waits: a stalled client
+        self.backlog_checks = 0
         self.polls = 0
         self.closed = False
 
@@ -59,6 +61,8 @@ class MemoryConsumer:
             self.log.append(("assigned", self.assigned))
             self.on_assigned(self.assigned)
         out: list[MemoryRecord] = []
+        if self.stuck:
+            return out
         for tp in sorted(self.assigned - self.paused):
             taken = self.partitions.get(tp, [])[self.positions[tp]:][:max_records - len(out)]
             self.positions[tp] += len(taken)
@@ -88,6 +92,10 @@ class MemoryConsumer:
 
     def lag(self) -> dict[TopicPartition, int]:
         return {tp: len(self.partitions.get(tp, [])) - self.positions[tp] for tp in self.assigned}
+
+    def backlog(self) -> dict[TopicPartition, int]:
+        self.backlog_checks += 1
+        return {tp: len(self.partitions.get(tp, [])) - self.positions[tp] for tp in self.assigned - self.paused}
 
     def close(self) -> None:
         self.closed = True

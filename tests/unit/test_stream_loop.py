@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 
 from shared.stream.config import StreamConfig
 from shared.stream.heartbeat import Heartbeat, consumer_ready
-from shared.stream.loop import ConsumerLoop
+from shared.stream.loop import STALL_MIN_POLLS, ConsumerLoop, ConsumerStalled
 from shared.stream.metrics import StreamMetrics
 from shared.stream.ports import TopicPartition
 from shared.stream.sink import Sink
@@ -79,6 +79,7 @@ class Rig:
     service: str
     observed: list
     state_dir: object
+    seconds: list  # the loop's monotonic clock, [now]
 
     def metric(self, name: str) -> float:
         return REGISTRY.get_sample_value(name, {"service": self.service}) or 0.0
@@ -98,11 +99,13 @@ def rig(tmp_path) -> Rig:
     config = StreamConfig(group_id="g", state_dir=tmp_path, max_batch=100, poll_timeout_ms=0,
                           backoff_initial_s=0.001, backoff_max_s=0.004)
     observed: list = []
+    seconds = [1000.0]
     loop = ConsumerLoop(consumer, processor, sink, topics=[IN], config=config,
                         heartbeat=Heartbeat(tmp_path, every_s=0), metrics=metrics, retry_on=(StoreAway, TimeoutError),
-                        clock=Clock(datetime(2026, 11, 21, 17, 0, tzinfo=UTC)), observe=observed.append)
+                        clock=Clock(datetime(2026, 11, 21, 17, 0, tzinfo=UTC)), observe=observed.append,
+                        monotonic=lambda: seconds[0])
     loop.start()
-    return Rig(log, consumer, producer, processor, loop, service, observed, tmp_path)
+    return Rig(log, consumer, producer, processor, loop, service, observed, tmp_path, seconds)
 
 
 def commits(log: list) -> list[dict]:
@@ -245,3 +248,49 @@ def test_a_stale_heartbeat_is_not_ready(tmp_path):
 def test_closing_leaves_the_group_and_closes_the_producer(rig):
     rig.loop.close()
     assert rig.consumer.closed and rig.producer.closed
+
+
+def _empty_polls(rig: Rig, count: int, every_s: float) -> None:
+    for _ in range(count):
+        rig.seconds[0] += every_s
+        rig.loop.run_once(threading.Event())
+
+
+def test_a_consumer_whose_polls_return_nothing_while_records_wait_stops_to_be_restarted(rig):
+    # The bench-scoring hang: assigned, records waiting, every poll empty, for minutes.
+    rig.consumer.stuck = True
+    stall_s = rig.loop.config.stall_s
+    _empty_polls(rig, STALL_MIN_POLLS - 1, stall_s)  # long enough, but too few polls to judge
+    assert rig.consumer.backlog_checks == 0
+    with pytest.raises(ConsumerStalled, match="5 wait on 2 partitions"):
+        _empty_polls(rig, 1, stall_s)
+    assert commits(rig.log) == []
+
+
+def test_an_idle_consumer_with_nothing_waiting_is_not_stalled_and_asks_the_broker_rarely(rig):
+    rig.loop.run_once(threading.Event())  # drains the 5 records
+    stall_s = rig.loop.config.stall_s
+    _empty_polls(rig, 200, stall_s / 10)  # 20 stall periods of idling
+    assert 1 <= rig.consumer.backlog_checks <= 20
+
+
+def test_records_arriving_after_a_quiet_spell_are_consumed_not_taken_for_a_stall(rig):
+    rig.loop.run_once(threading.Event())
+    stall_s = rig.loop.config.stall_s
+    _empty_polls(rig, STALL_MIN_POLLS, stall_s / STALL_MIN_POLLS)  # idle, checked, found idle
+    checks = rig.consumer.backlog_checks
+    rig.consumer.append(IN, 0, b"late")
+    _empty_polls(rig, 1, stall_s)
+    assert rig.consumer.committed[P0] == 4 and rig.consumer.backlog_checks == checks
+
+
+def test_time_spent_paused_while_the_store_is_away_does_not_count_as_a_stall(rig):
+    stall_s = rig.loop.config.stall_s
+    rig.processor.failures = 3
+    rig.processor.on_handle = lambda: rig.seconds.__setitem__(0, rig.seconds[0] + stall_s)
+    rig.loop.run_once(threading.Event())  # four attempts, four stall periods, then committed
+    assert commits(rig.log) == [{P0: 3, P1: 2}]
+    rig.consumer.append(IN, 1, b"next")
+    rig.consumer.stuck = True
+    _empty_polls(rig, STALL_MIN_POLLS - 1, stall_s / 2)
+    assert rig.consumer.backlog_checks == 0
