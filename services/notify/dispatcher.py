@@ -42,7 +42,7 @@ class RetryPolicy:
 
 def outgoing_from(doc: dict) -> Outgoing:
     c = doc["content"]
-    return Outgoing(doc["_id"], c["subject"], c["text"], c["html"], [tuple(b) for b in c["buttons"]], c["payload"])
+    return Outgoing(doc["_id"], c["subject"], c["text"], c["html"], list(c["buttons"]), c["payload"])
 
 
 class Dispatcher:

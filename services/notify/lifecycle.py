@@ -6,9 +6,9 @@ still looks bad does not reopen until the data has recovered once, so a chief wh
 pestered by a 7-day mean that takes days to move.
 
 Events an alert can owe its receivers (each sent once per receiver, see the notification log):
-`firing.<episode>`, `reminder.<episode>.<n>` (every repeat interval while firing and still open),
-`recovered.<episode>` (send_resolved), `escalation` (open longer than the escalation age: the
-provincial governor gets it too).
+`firing:<episode>`, `reminder:<episode>:<n>` (every repeat interval while firing and still open),
+`recovered:<episode>` (send_resolved), `escalation` (open longer than the escalation age: the
+provincial governor gets it too). Keys use ':' as they are field names in the store ('.' would nest).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class Due:
 
 
 def _reminders(alert: Alert) -> list[str]:
-    prefix = f"reminder.{alert.episode}."
+    prefix = f"reminder:{alert.episode}:"
     return [k for k in alert.notified if k.startswith(prefix)]
 
 
@@ -116,19 +116,19 @@ def due_events(alerts: list[Alert], silences: list[Silence], now: datetime, timi
     for alert in alerts:
         if any(s.mutes(alert, now) for s in silences):
             continue
-        firing_key = f"firing.{alert.episode}"
+        firing_key = f"firing:{alert.episode}"
         if alert.firing and alert.status != RESOLVED and firing_key not in alert.notified:
             grouped.append((Due(alert, firing_key, CHIEF), alert.fired_at + timing.group_wait))
             continue
         if alert.firing and alert.status == OPEN and firing_key in alert.notified:
             sent = [alert.notified[firing_key], *(alert.notified[k] for k in _reminders(alert))]
             if now >= max(sent) + timing.repeat_interval:
-                immediate.append(Due(alert, f"reminder.{alert.episode}.{len(sent)}", CHIEF))
-        recovered_key = f"recovered.{alert.episode}"
+                immediate.append(Due(alert, f"reminder:{alert.episode}:{len(sent)}", CHIEF))
+        recovered_key = f"recovered:{alert.episode}"
         if (not alert.firing and alert.recovered_at and firing_key in alert.notified
                 and recovered_key not in alert.notified):
             grouped.append((Due(alert, recovered_key, CHIEF), alert.recovered_at + timing.group_wait))
-        if (alert.status == OPEN and "escalation" not in alert.notified and "firing.1" in alert.notified
+        if (alert.status == OPEN and "escalation" not in alert.notified and "firing:1" in alert.notified
                 and now >= alert.opened_at + timing.escalate_after):
             immediate.append(Due(alert, "escalation", GOVERNOR))
     released = [d for d, _ in grouped] if any(due_at <= now for _, due_at in grouped) else []

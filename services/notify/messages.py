@@ -30,7 +30,7 @@ EVENT_NAMES = {
 
 
 def event_kind(event: str) -> str:
-    return event.split(".", 1)[0]
+    return event.split(":", 1)[0]
 
 
 def figures_th(alert: Alert) -> str:
@@ -65,7 +65,7 @@ class Message:
     subject: str
     text: str
     html: str
-    buttons: list[tuple[str, str]]  # (label, url), at most 4 (LINE's buttons template)
+    buttons: list[dict]  # {"label", "url"}, at most 4 (LINE's buttons template); no nested arrays (FerretDB)
     payload: dict
 
 
@@ -103,7 +103,7 @@ def render(items: list[Item], district: District, now: datetime) -> Message:
         f"<body><h1>{html.escape(head_th)}</h1><p>{html.escape(_district_th(district))}<br>"
         f"{html.escape(thai_datetime(now))}</p><ol>{''.join(blocks)}</ol>"
         f'<p lang="en">{html.escape(head_en)}: {html.escape(_district_en(district))}</p></body></html>')
-    buttons = [(f"เปิดเรื่องที่ {n}"[:20], i.link) for n, i in enumerate(items[:4], 1)]
+    buttons = [{"label": f"เปิดเรื่องที่ {n}"[:20], "url": i.link} for n, i in enumerate(items[:4], 1)]
     payload = {
         "type": "alerts", "district_code": district.code, "sent_at": iso_utc(now),
         "items": [{"alert_id": i.alert.id, "event": i.event, "rule": i.alert.rule, "status": i.alert.status,

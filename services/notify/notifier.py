@@ -69,5 +69,5 @@ class Notifier:
                     metrics.MESSAGES_QUEUED.labels(transport).inc()
         for due in dues:
             self.store.mark_notified(due.alert.id, due.event, now)
-            metrics.EVENTS_DECIDED.labels(due.event.split(".")[0]).inc()
+            metrics.EVENTS_DECIDED.labels(due.event.split(":")[0]).inc()
         return queued

@@ -43,7 +43,7 @@ def test_every_problem_is_listed_and_nothing_loads():
         "chief,4408,,t,,,,,email,yes",                           # no name, e-mail wanted but empty
         "chief,4408,ง,t,,a@b.co,,,email,yes",                    # twice
         "mayor,4712,จ,t,,a@b.co,,,email,yes",
-        f"chief,4712,ฉ,t,,a@b.co,https://x.example.org/h,whsec_###,webhook,yes",
+        "chief,4712,ฉ,t,,a@b.co,https://x.example.org/h,whsec_###,webhook,yes",
     )
     with pytest.raises(DirectoryFileError) as err:
         parse_directory(bad, REGISTRY)

@@ -66,7 +66,7 @@ def test_firing_waits_for_the_group_wait_then_sends_once(district):
     district.clock.advance(seconds=29)
     assert district.send_due() == []
     district.clock.advance(seconds=1)
-    assert district.send_due() == [("3706-low_mean-1", "firing.1", "chief")]
+    assert district.send_due() == [("3706-low_mean-1", "firing:1", "chief")]
     district.clock.advance(minutes=5)
     district.see(fire())
     assert district.send_due() == []
@@ -77,8 +77,8 @@ def test_rules_firing_together_coalesce_into_one_message(district):
     district.clock.advance(seconds=10)
     district.see(fire("unhappy_burst"))
     district.clock.advance(seconds=20)  # the first wait ends: both go together
-    assert sorted(district.send_due()) == [("3706-low_mean-1", "firing.1", "chief"),
-                                           ("3706-unhappy_burst-1", "firing.1", "chief")]
+    assert sorted(district.send_due()) == [("3706-low_mean-1", "firing:1", "chief"),
+                                           ("3706-unhappy_burst-1", "firing:1", "chief")]
 
 
 def test_reminder_every_24_hours_while_firing_and_unacknowledged(district):
@@ -88,7 +88,7 @@ def test_reminder_every_24_hours_while_firing_and_unacknowledged(district):
     district.clock.advance(hours=23, minutes=59)
     assert district.send_due() == []
     district.clock.advance(minutes=1)
-    assert district.send_due() == [("3706-low_mean-1", "reminder.1.1", "chief")]
+    assert district.send_due() == [("3706-low_mean-1", "reminder:1:1", "chief")]
     district.clock.advance(hours=1)
     assert district.send_due() == []
     district.alerts["low_mean"] = acknowledge(district.alerts["low_mean"], "กำลังตรวจสอบ", district.clock())
@@ -118,12 +118,12 @@ def test_recovery_sends_recovered_and_a_new_episode_fires_again(district):
     district.see(fire(firing=False))
     assert not district.alerts["low_mean"].firing
     district.clock.advance(seconds=30)
-    assert district.send_due() == [("3706-low_mean-1", "recovered.1", "chief")]
+    assert district.send_due() == [("3706-low_mean-1", "recovered:1", "chief")]
     district.clock.advance(hours=30)
     assert district.send_due() == []  # recovered: no reminder
     district.see(fire())
     district.clock.advance(seconds=30)
-    assert district.send_due() == [("3706-low_mean-1", "firing.2", "chief")]
+    assert district.send_due() == [("3706-low_mean-1", "firing:2", "chief")]
 
 
 def test_recovered_before_anything_was_sent_sends_nothing(district):
@@ -140,9 +140,9 @@ def test_a_silence_mutes_until_its_end(district):
     district.see(fire("low_mean"))
     district.see(fire("unhappy_burst"))
     district.clock.advance(seconds=30)
-    assert district.send_due() == [("3706-unhappy_burst-1", "firing.1", "chief")]
+    assert district.send_due() == [("3706-unhappy_burst-1", "firing:1", "chief")]
     district.clock.advance(hours=2)
-    assert district.send_due() == [("3706-low_mean-1", "firing.1", "chief")]
+    assert district.send_due() == [("3706-low_mean-1", "firing:1", "chief")]
 
 
 def test_a_district_wide_silence_mutes_every_rule(district):

@@ -34,13 +34,13 @@ def test_buddhist_era_dates_in_bangkok_time():
 
 
 def test_message_is_thai_first_then_english():
-    message = render([Item(ALERT, "firing.1", "https://n.example/a/tok")], DISTRICT, NOW)
+    message = render([Item(ALERT, "firing:1", "https://n.example/a/tok")], DISTRICT, NOW)
     assert message.text.index("คะแนนเฉลี่ยต่ำ") < message.text.index("Low mean score")
     assert "อำเภอหัวตะพาน จังหวัดอำนาจเจริญ" in message.text
     assert "คะแนนเฉลี่ย 7 วัน 2.42 จาก 12 เสียง" in message.text
     assert "22 พ.ย. 2569 00:30 น." in message.text
     assert message.subject.startswith("[อำเภอสร้างสุข] แจ้งเตือน")
-    assert message.buttons == [("เปิดเรื่องที่ 1", "https://n.example/a/tok")]
+    assert message.buttons == [{"label": "เปิดเรื่องที่ 1", "url": "https://n.example/a/tok"}]
     assert message.payload["items"][0]["alert_id"] == "3706-low_mean-1"
     assert '<html lang="th">' in message.html
 
@@ -77,7 +77,7 @@ def test_retry_after_as_seconds_or_http_date():
 
 
 def test_email_has_an_encoded_thai_subject_plain_text_and_html():
-    message = render([Item(ALERT, "firing.1", "https://n.example/a/tok")], DISTRICT, NOW)
+    message = render([Item(ALERT, "firing:1", "https://n.example/a/tok")], DISTRICT, NOW)
     outgoing = Outgoing("abc123", message.subject, message.text, message.html, message.buttons, message.payload)
     contact = Contact("chief", "3706", "สมชาย ใจดี", "นายอำเภอ", None, "somchai@dopa.go.th", None, None,
                       ("email",), True)

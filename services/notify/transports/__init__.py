@@ -28,7 +28,7 @@ class Outgoing:
     subject: str
     text: str
     html: str
-    buttons: list[tuple[str, str]]
+    buttons: list[dict]  # {"label", "url"}
     payload: dict
 
 

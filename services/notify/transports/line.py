@@ -32,7 +32,7 @@ def retry_key(message_id: str) -> str:
 def line_messages(outgoing: Outgoing) -> list:
     messages: list = [TextMessage(text=outgoing.text[:MAX_TEXT])]
     if outgoing.buttons:
-        actions = [URIAction(label=label[:20], uri=url) for label, url in outgoing.buttons[:4]]
+        actions = [URIAction(label=b["label"][:20], uri=b["url"]) for b in outgoing.buttons[:4]]
         messages.append(TemplateMessage(altText=outgoing.subject[:400],
                                         template=ButtonsTemplate(text="เปิดหน้าเรื่องเพื่อรับทราบ / Open the alert",
                                                                  actions=actions)))
