@@ -45,8 +45,10 @@ class Alert:
     notified: dict[str, datetime] = field(default_factory=dict)
     acknowledged_at: datetime | None = None
     acknowledge_note: str | None = None
+    acknowledged_by: str | None = None
     resolved_at: datetime | None = None
     resolve_note: str | None = None
+    resolved_by: str | None = None
     escalated_at: datetime | None = None
 
     def age(self, now: datetime) -> float:
@@ -150,15 +152,17 @@ def _note(note: str | None, what: str) -> str:
     return text
 
 
-def acknowledge(alert: Alert, note: str | None, now: datetime) -> Alert:
+def acknowledge(alert: Alert, note: str | None, now: datetime, by: str | None = None) -> Alert:
     if alert.status != OPEN:
         raise TransitionError(f"the alert is {alert.status}; only an open alert can be acknowledged")
-    return replace(alert, status=ACKNOWLEDGED, acknowledged_at=now, acknowledge_note=_note(note, "acknowledge"))
+    return replace(alert, status=ACKNOWLEDGED, acknowledged_at=now, acknowledge_note=_note(note, "acknowledge"),
+                   acknowledged_by=by)
 
 
-def resolve(alert: Alert, note: str | None, now: datetime) -> Alert:
+def resolve(alert: Alert, note: str | None, now: datetime, by: str | None = None) -> Alert:
     if alert.status == RESOLVED:
         raise TransitionError("the alert is already resolved")
     text = _note(note, "resolve")
-    acknowledged_at = alert.acknowledged_at or now  # resolving answers it too
-    return replace(alert, status=RESOLVED, resolved_at=now, resolve_note=text, acknowledged_at=acknowledged_at)
+    # Resolving answers the alert too: it counts as acknowledged then, if it was not before.
+    return replace(alert, status=RESOLVED, resolved_at=now, resolve_note=text, resolved_by=by,
+                   acknowledged_at=alert.acknowledged_at or now, acknowledged_by=alert.acknowledged_by or by)

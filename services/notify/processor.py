@@ -55,6 +55,7 @@ class NotifyProcessor:
     def handle(self, records: Iterable) -> Report:
         report = Report()
         incoming: dict[str, dict[date, dict[str, CountedVote]]] = defaultdict(lambda: defaultdict(dict))
+        comments: dict[tuple[str, date], dict[str, str]] = defaultdict(dict)
         for record in records:
             vote = self._read(record.value, report)
             if vote is None:
@@ -62,10 +63,12 @@ class NotifyProcessor:
             day = bangkok_day(vote["submitted_at"])
             incoming[vote["district_code"]][day][vote["vote_id"]] = CountedVote(vote["score"],
                                                                                 vote["received_at"].timestamp())
+            if vote["comment"]:
+                comments[(vote["district_code"], day)][vote["vote_id"]] = vote["comment"]
         for district, days in incoming.items():
             book = self._book(district)
             for day, votes in days.items():
-                self.store.add_votes(district, day, votes)
+                self.store.add_votes(district, day, votes, comments.get((district, day)))
                 for vote_id, vote in votes.items():
                     book.add(day, vote_id, vote)
         now = self.clock()

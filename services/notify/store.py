@@ -66,10 +66,14 @@ class NotifyStore:
         self.outbox.create_index([("state", 1), ("transport", 1), ("next_at", 1)])
 
     # ------------------------------------------------------------------ votes
-    def add_votes(self, district: str, day: date, votes: dict[str, CountedVote]) -> None:
-        """Idempotent: the same vote set twice is the same document."""
+    def add_votes(self, district: str, day: date, votes: dict[str, CountedVote],
+                  comments: dict[str, str] | None = None) -> None:
+        """Idempotent: the same vote set twice is the same document. Comments (already redacted by
+        ingest) are kept beside their vote for the chief's page."""
         day_text = day.isoformat()
-        sets = {f"v.{vote_key(vid)}": [v.score, v.received_at] for vid, v in votes.items()}
+        sets: dict = {f"v.{vote_key(vid)}": [v.score, v.received_at] for vid, v in votes.items()}
+        for vid, text in (comments or {}).items():
+            sets[f"c.{vote_key(vid)}"] = {"s": votes[vid].score, "t": text, "at": votes[vid].received_at}
         self.votes.update_one({"_id": f"{district}:{day_text}"},
                               {"$set": sets, "$setOnInsert": {"d": district, "day": day_text}}, upsert=True)
 
@@ -80,6 +84,14 @@ class NotifyStore:
             for key, (score, received) in (doc or {}).get("v", {}).items():
                 book.add(day, key, CountedVote(int(score), float(received)))
         return book
+
+    def day_documents(self, district: str, days: list[date]) -> dict[date, dict]:
+        out = {}
+        for day in days:
+            doc = self.votes.find_one({"_id": f"{district}:{day.isoformat()}"})
+            if doc:
+                out[day] = doc
+        return out
 
     def expire_votes(self, before: date) -> int:
         return self.votes.delete_many({"day": {"$lt": before.isoformat()}}).deleted_count
@@ -119,7 +131,8 @@ class NotifyStore:
 
     def set_status(self, alert: Alert, expected_status: str) -> bool:
         """A person's transition, applied only if nobody changed the status meanwhile."""
-        people = ("status", "acknowledged_at", "acknowledge_note", "resolved_at", "resolve_note")
+        people = ("status", "acknowledged_at", "acknowledge_note", "acknowledged_by", "resolved_at", "resolve_note",
+                  "resolved_by")
         result = self.alerts.update_one({"_id": alert.id, "status": expected_status},
                                         {"$set": {k: getattr(alert, k) for k in people}})
         return result.modified_count == 1
