@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     posters_cmd.add_argument("--out", type=Path, required=True)
     posters_cmd.add_argument("--base-url", help="public address of the vote page (default: PUBLIC_BASE_URL)")
     posters_cmd.add_argument("--codes", help="only these district codes, comma-separated")
+    directory_cmd = sub.add_parser("directory", help="notify's directory of chiefs and governors: load, export, dev")
+    directory_cmd.add_argument("rest", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env()
@@ -79,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         for d in registry:
             print(f"{d.code}\t{d.size_group}\t{d.name_th}\t{d.name_en}\t{d.province_th}")
+    elif args.command == "directory":
+        from services.notify.cli import main as directory_main
+
+        return directory_main(args.rest, settings)
     elif args.command == "posters":
         from services.channels.cli import posters
 

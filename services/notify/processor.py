@@ -50,6 +50,8 @@ class NotifyProcessor:
         self.books: dict[str, VoteBook] = {}
         self._latest: dict[tuple[str, str], Alert] | None = None
         self._expired_through: date | None = None
+        self._last_tick: datetime | None = None
+        self.tick_every = timedelta(seconds=5)
 
     # ------------------------------------------------------------------ the runtime's interface
     def handle(self, records: Iterable) -> Report:
@@ -82,8 +84,13 @@ class NotifyProcessor:
         """After a rebalance another consumer may have moved our districts on: re-read from the store."""
         self.books.clear()
         self._latest = None
+        self._last_tick = None
 
-    def tick(self, now: datetime) -> Report:
+    def tick(self, now: datetime, assigned: frozenset = frozenset()) -> Report | None:
+        """Called after every poll: does its work at most every `tick_every` and returns None otherwise."""
+        if self._last_tick is not None and now - self._last_tick < self.tick_every:
+            return None
+        self._last_tick = now
         report = Report()
         live = {a.district for a in self.latest().values() if a.firing or a.status != RESOLVED}
         for district in sorted(live):

@@ -25,8 +25,9 @@ class CountedVote:
 
 
 def counts(event: Mapping) -> bool:
-    """Flagged votes (the hardening issue's `flag`/`flags` in votes.v1) do not count towards alerts."""
-    return not (event.get("flag") or event.get("flags"))
+    """Flagged votes do not count towards alerts: votes.v1's `flagged` (with `flag_reason`, from the
+    hardening issue); a truthy `flag`/`flags` is read the same way, as first announced."""
+    return not (event.get("flagged") or event.get("flag") or event.get("flags"))
 
 
 @dataclass

@@ -85,7 +85,8 @@ def test_duplicate_vote_ids_count_once():
 
 
 @pytest.mark.parametrize("event,expected", [
-    ({}, True), ({"flag": None}, True), ({"flags": []}, True),
+    ({}, True), ({"flagged": False, "flag_reason": None}, True), ({"flag": None}, True), ({"flags": []}, True),
+    ({"flagged": True, "flag_reason": "ip_cap"}, False),
     ({"flag": "burst"}, False), ({"flags": ["ip_cap"]}, False), ({"flag": {"reason": "key_cap"}}, False),
 ])
 def test_flagged_votes_do_not_count(event, expected):
