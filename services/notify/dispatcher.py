@@ -119,8 +119,8 @@ class Dispatcher:
         log.warning("dead letter", extra={"message_id": doc["_id"], "transport": transport, "reason": reason,
                                           "receiver": doc["contact"]})
 
-    def run_forever(self, stop: threading.Event, idle_s: float = 1.0) -> list[threading.Thread]:
-        """One thread per transport; returns them (they end when `stop` is set)."""
+    def run(self, stop: threading.Event, idle_s: float = 1.0) -> None:
+        """One thread per transport until `stop` is set (the process entry's shape: run, then close)."""
 
         def loop(name: str) -> None:
             while not stop.is_set():
@@ -136,4 +136,8 @@ class Dispatcher:
                    for n in self.transports]
         for t in threads:
             t.start()
-        return threads
+        for t in threads:
+            t.join()
+
+    def close(self) -> None:
+        """Nothing to release: transports open a connection per attempt."""
