@@ -16,6 +16,11 @@ SERVER_FLAGS := --no-mongo
 endif
 export CHANNEL_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/channel-keys.json
 export VOTER_HMAC_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/voter-hmac.key
+# notify under make run: links signed with a dev secret, the centre's dev key, mail to the local mail server.
+export NOTIFY_LINK_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/notify-link.key
+export CENTRAL_OFFICE_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/central-office.key
+export SMTP_HOST ?= 127.0.0.1
+export SMTP_PORT ?= 8025
 
 .PHONY: run stop test test-unit bench bench-ingest bench-scoring lint servers servers-stop init secrets venv clean browser
 
