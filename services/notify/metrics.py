@@ -21,3 +21,12 @@ TIME_TO_ACKNOWLEDGE = Histogram("notify_time_to_acknowledge_seconds", "From an a
 TIME_TO_RESOLVE = Histogram("notify_time_to_resolve_seconds", "From an alert opening to its resolution",
                             buckets=_HOURS)
 OPEN_ALERTS = Gauge("notify_open_alerts", "Alerts not yet resolved", multiprocess_mode="mostrecent")
+
+
+def observe(report) -> None:
+    """Counted from a processor's report once its batch is committed, so a redone batch counts once."""
+    if report is None:
+        return
+    VOTES_COUNTED.inc(report.votes)
+    VOTES_FLAGGED.inc(report.flagged)
+    VOTES_INVALID.inc(report.invalid)

@@ -113,14 +113,11 @@ class NotifyProcessor:
         vote = load_vote_event_fast(data) if isinstance(data, dict) else None
         if vote is None or vote["district_code"] not in self.registry:
             report.invalid += 1
-            metrics.VOTES_INVALID.inc()
             return None
         if not counts(data):
             report.flagged += 1
-            metrics.VOTES_FLAGGED.inc()
             return None
         report.votes += 1
-        metrics.VOTES_COUNTED.inc()
         return vote
 
     def latest(self) -> dict[tuple[str, str], Alert]:
