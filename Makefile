@@ -22,7 +22,8 @@ export CENTRAL_OFFICE_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/central-office.key
 export SMTP_HOST ?= 127.0.0.1
 export SMTP_PORT ?= 8025
 
-.PHONY: run stop test test-unit bench bench-ingest bench-scoring lint servers servers-stop init secrets venv clean browser
+.PHONY: run stop test test-unit bench bench-ingest bench-scoring lint servers servers-stop init secrets venv clean browser \
+	postgresql mail
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -33,7 +34,7 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-servers:  ## fetch (first time), start Kafka and, unless MONGO_URI points elsewhere, FerretDB
+servers: $(if $(SERVER_FLAGS),,postgresql)  ## fetch (first time), start Kafka and, unless MONGO_URI points elsewhere, PostgreSQL + FerretDB
 	$(SERVERS) start --profile run $(SERVER_FLAGS)
 
 servers-stop:
@@ -45,23 +46,36 @@ secrets: venv
 init: venv servers secrets
 	$(VENV)/bin/sangsuk init
 
-run: init  ## everything up: servers, topics, indexes, registry, services
+mail: venv  ## the local mail server (aiosmtpd): every mail notify sends under make run is kept in var/run/mail/
+	@mkdir -p var/run/services
+	@pid=$$(cat var/run/services/mail.pid 2>/dev/null); if [ -z "$$pid" ] || ! kill -0 "$$pid" 2>/dev/null; then \
+	  setsid $(PY) -m services.notify.devmail --dir var/run/mail --port $(SMTP_PORT) \
+	    >> var/run/services/mail.log 2>&1 < /dev/null & echo $$! > var/run/services/mail.pid; fi
+
+run: init mail  ## everything up: servers, topics, indexes, registry, the dev directory, mail server, services
+	@$(VENV)/bin/sangsuk directory dev --out var/run/dev-directory.csv >/dev/null
 	@echo "Services:"
 	@$(PY) deploy/local/services.py start --python $(CURDIR)/$(PY)
 	@echo "Kafka:     $(KAFKA_BOOTSTRAP)"
 	@echo "Store:     $(MONGO_URI)"
 	@echo "Dev channel keys: $(CHANNEL_KEYS_FILE)"
 	@echo "API docs:  http://127.0.0.1:8081/openapi.json"
+	@echo "Mail:      every mail notify sends is an .eml file in var/run/mail/ (SMTP 127.0.0.1:$(SMTP_PORT))"
+	@echo "Centre:    curl -H \"Authorization: Bearer \$$(cat $(SECRETS)/central-office.key)\" localhost:8084/v1/alerts"
 	@echo "Stop with: make stop"
 
 stop:
 	-@$(PY) deploy/local/services.py stop 2>/dev/null || python3 deploy/local/services.py stop
 	$(SERVERS) stop --profile run
 
-test: venv browser  ## the whole suite against real servers (started here, stopped afterwards, pass or fail)
+test: venv browser postgresql  ## the whole suite against real servers (started here, stopped afterwards, pass or fail)
 	@status=0; \
 	  $(SERVERS) start --profile test && $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
+
+postgresql:  ## Debian's PostgreSQL binaries (servers.py runs its own cluster under var/, never Debian's service)
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 browser:  ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
 	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -75,11 +89,11 @@ lint: venv
 
 bench: bench-ingest bench-scoring
 
-bench-ingest: venv
+bench-ingest: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 
-bench-scoring: venv
+bench-scoring: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/scoring_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from flask import Flask
 
 from services.notify.actions import AlertActions
-from services.notify.bootstrap import Notify, bootstrap
+from services.notify.bootstrap import Notify
 from services.notify.links import Links
 from shared import mongo
-from shared.logs import configure_logging
+from shared.stream.heartbeat import consumer_ready
 from shared.web import create_service_app
 
 
@@ -25,13 +25,12 @@ class WebContext:
         return self.notify.links
 
 
-def create_app(notify: Notify | None = None) -> Flask:
-    notify = notify or bootstrap()
-    configure_logging("notify", notify.config.platform.log_level)
-    settings = notify.config.platform
+def create_app(notify: Notify) -> Flask:
+    settings, stream = notify.config.platform, notify.config.stream
     app = create_service_app(
-        "notify", readiness={"store": lambda: mongo.store_reachable(settings)},
-        extra_metrics_dirs=(str(notify.config.state_dir / "metrics"),),
+        "notify", readiness={"store": lambda: mongo.store_reachable(settings),
+                             "consumer": lambda: consumer_ready(stream.state_dir, stream.heartbeat_stale_s)},
+        extra_metrics_dirs=(str(stream.metrics_dir),),
         readiness_detail=lambda: {"transports": {name: "on" for name in notify.transports}
                                   | {name: f"off: {why}" for name, why in notify.transports_off.items()}})
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024

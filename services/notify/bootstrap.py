@@ -6,7 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
 from services.notify.config import NotifyConfig
 from services.notify.dispatcher import Dispatcher, RetryPolicy
@@ -16,8 +19,9 @@ from services.notify.policy import Policy, load_policy
 from services.notify.processor import NotifyProcessor
 from services.notify.store import NotifyStore
 from services.notify.transports import Transport
-from shared import mongo
+from shared import kafka, mongo
 from shared.districts import Registry, load_registry
+from shared.stream.loop import ConsumerLoop
 from shared.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -68,15 +72,28 @@ class Notify:
 
             digest = WeeklyDigest(self.store, self.registry, self.policy, self.notifier.outbox,
                                   frozenset(self.transports))
-        return NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest)
+        processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest)
+        processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
+        return processor
+
+    def consumer_loop(self) -> ConsumerLoop:
+        """One member of the notify group: votes.v1 in; no events out (messages go to the outbox)."""
+        from services.notify import metrics
+        from shared.stream.kafka_port import kafka_loop
+
+        settings = self.config.platform
+        kafka.ensure_topics(settings)
+        return kafka_loop("notify", settings, self.config.stream, topics=[settings.topics.votes], dlq_topic=None,
+                          make_processor=lambda _sink: self.processor(), retry_on=(PyMongoError,),
+                          clock=self.clock, observe=metrics.observe)
 
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(self.store, self.transports, self.clock,
                           RetryPolicy(max_attempts=self.config.max_attempts, base_s=self.config.retry_base_s))
 
 
-def bootstrap(config: NotifyConfig | None = None, *, clock: Callable[[], datetime] = utcnow,
-              transports: dict[str, Transport] | None = None) -> Notify:
+def bootstrap(config: NotifyConfig | None = None, *, db: Database | None = None,
+              clock: Callable[[], datetime] = utcnow, transports: dict[str, Transport] | None = None) -> Notify:
     config = config or NotifyConfig.from_env()
     if not config.link_secret:
         raise ValueError("NOTIFY_LINK_SECRET is empty: links to the chief's page need a signing secret")
@@ -87,6 +104,6 @@ def bootstrap(config: NotifyConfig | None = None, *, clock: Callable[[], datetim
     for name, reason in off.items():
         log.warning("transport off", extra={"transport": name, "reason": reason})
     settings = config.platform
-    store = NotifyStore(mongo.database(settings))
+    store = NotifyStore(db if db is not None else mongo.database(settings))
     return Notify(config, load_registry(settings.size_groups_csv), load_policy(config.rules_file), store,
                   Links(config.link_secret, config.public_url, max_age_s=config.link_max_age_s), built, off, clock)

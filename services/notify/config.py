@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from shared.config import Settings
 from shared.secrets import read_secret
+from shared.stream.config import StreamConfig
 
 LINE_DEFAULT_API_HOST = "https://api.line.me"
+
+
+def _stream(env: Mapping[str, str]) -> StreamConfig:
+    # NOTIFY_GROUP_ID, NOTIFY_STATE_DIR, NOTIFY_MAX_BATCH, NOTIFY_POLL_TIMEOUT_MS, … (shared/stream/config.py)
+    return StreamConfig.from_env("NOTIFY", group_id="notify", env=env)
 
 
 @dataclass(frozen=True)
 class NotifyConfig:
     platform: Settings = field(default_factory=Settings)
-    group_id: str = "notify"
+    stream: StreamConfig = field(default_factory=lambda: _stream({}))
     rules_file: str | None = None
     public_url: str = "http://127.0.0.1:8084"
     link_secret: str = ""
@@ -33,7 +37,7 @@ class NotifyConfig:
     smtp_starttls: bool = False
     max_attempts: int = 8
     retry_base_s: float = 2.0
-    state_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "sangsuk-notify")
+    draft_grace_s: float = 60.0  # a draft older than this was left by a crash: finish it (outbox.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifyConfig:
@@ -42,7 +46,7 @@ class NotifyConfig:
         keys = read_secret("CENTRAL_OFFICE_KEYS", env, required=False) or ""
         return cls(
             platform=Settings.from_env(env),
-            group_id=env.get("NOTIFY_GROUP_ID", d.group_id),
+            stream=_stream(env),
             rules_file=env.get("NOTIFY_RULES_FILE") or None,
             public_url=env.get("NOTIFY_PUBLIC_URL", d.public_url).rstrip("/"),
             link_secret=read_secret("NOTIFY_LINK_SECRET", env) or "",
@@ -58,5 +62,5 @@ class NotifyConfig:
             smtp_starttls=env.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
             max_attempts=int(env.get("NOTIFY_MAX_ATTEMPTS", d.max_attempts)),
             retry_base_s=float(env.get("NOTIFY_RETRY_BASE_S", d.retry_base_s)),
-            state_dir=Path(env.get("NOTIFY_STATE_DIR", str(d.state_dir))),
+            draft_grace_s=float(env.get("NOTIFY_DRAFT_GRACE_S", d.draft_grace_s)),
         )

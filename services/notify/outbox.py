@@ -58,13 +58,18 @@ class Outbox:
             return None
         if content is None:
             content = render(_items_of(keys), now)
-        self.store.outbox.update_one({"_id": message_id},
-                                     {"$set": {"state": PENDING, "keys": keys, "content": content, "next_at": now}})
-        return message_id
+        finished = self.store.outbox.update_one(
+            {"_id": message_id, "state": DRAFT},
+            {"$set": {"state": PENDING, "keys": keys, "content": content, "next_at": now}})
+        return message_id if finished.modified_count else None
 
     def finish_drafts(self, render_for: Callable[[dict], Render], now: datetime,
-                      older_than: timedelta = timedelta(minutes=5)) -> int:
-        """Drafts a crashed decider left: keep the items whose claim names the draft, then send."""
+                      older_than: timedelta = timedelta(seconds=60)) -> int:
+        """Drafts a crashed or failed decider left: keep the items whose claim names the draft, then send.
+
+        `older_than` must exceed how long a live decider can take between its draft and its finish
+        (milliseconds; a store error raises and the batch is redone, leaving the draft to this).
+        """
         finished = 0
         for draft in self.store.outbox.find({"state": DRAFT, "created_at": {"$lt": now - older_than}}):
             keys = [k for k in draft["keys"] if self.store.claim_holder(k) == draft["_id"]]

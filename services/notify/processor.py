@@ -52,6 +52,7 @@ class NotifyProcessor:
         self._expired_through: date | None = None
         self._last_tick: datetime | None = None
         self.tick_every = timedelta(seconds=5)
+        self.draft_grace = timedelta(seconds=60)
 
     # ------------------------------------------------------------------ the runtime's interface
     def handle(self, records: Iterable) -> Report:
@@ -97,7 +98,7 @@ class NotifyProcessor:
             if any(a.firing for (d, _), a in self.latest().items() if d == district):
                 report.alerts_changed += self._evaluate(district, now)
             report.messages += self._decide(district, now)
-        self.notifier.outbox.finish_drafts(self.notifier.render_for_draft, now)
+        self.notifier.outbox.finish_drafts(self.notifier.render_for_draft, now, self.draft_grace)
         self._expire(now)
         if self.digest is not None:
             report.digests = self.digest.run_if_due(now)

@@ -65,10 +65,14 @@ def own_store(infra):
     if infra.kind != "local":
         pytest.skip("the outage test stops a document server of its own; it runs with the local servers")
     servers = local_servers()
-    profile = servers.Profile(f"test-store-outage-{uuid.uuid4().hex[:6]}", 0, 0, free_port())
+    name = f"test-store-outage-{uuid.uuid4().hex[:6]}"
+    # A FerretDB of its own (the one that goes down) on the suite's PostgreSQL, in a database of its own.
+    profile = servers.Profile(name, 0, 0, free_port(), servers.profile("test").pg_port,
+                              pg_database=name.replace("-", "_"))
     servers.start_ferretdb(profile)
     yield servers, profile
     servers.stop_server(profile, "ferretdb", timeout=5)
+    servers.psql(profile, "-c", f"DROP DATABASE IF EXISTS {profile.pg_database} WITH (FORCE)")
     shutil.rmtree(profile.state, ignore_errors=True)
 
 
@@ -97,4 +101,4 @@ def test_store_outage_retries_reports_not_ready_and_catches_up_exactly(own_store
         wait_until(lambda: stored_figures(db) == expected, 90, "caught up after the outage")
         wait_until(lambda: requests.get(web.url + "/readyz", timeout=10).status_code == 200, 30, "ready again")
         metrics = requests.get(web.url + "/metrics", timeout=5).text
-        assert "scoring_store_failures_total" in metrics
+        assert 'stream_batch_failures_total{service="scoring"}' in metrics
