@@ -60,10 +60,13 @@ class NotifyStore:
         self.digests = db.notify_digests
 
     def ensure_indexes(self) -> None:
-        """Only what reads need; FerretDB v1 uses none of them for pushdown but MongoDB does."""
+        """Single-field indexes for the equality filters of reads (the dispatcher's due query, the
+        centre's status filter): locally each gets a GIN twin so FerretDB/PostgreSQL finds rows by
+        index (docs/store.md); MongoDB uses them directly."""
         self.votes.create_index("day")
-        self.alerts.create_index([("district", 1), ("rule", 1), ("seq", -1)])
-        self.outbox.create_index([("state", 1), ("transport", 1), ("next_at", 1)])
+        self.alerts.create_index("status")
+        self.alerts.create_index("district")
+        self.outbox.create_index("state")
 
     # ------------------------------------------------------------------ votes
     def add_votes(self, district: str, day: date, votes: dict[str, CountedVote],
