@@ -11,11 +11,14 @@ every claimed item is in exactly one message that will be sent. Sending is the d
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from services.notify.store import NotifyStore
+
+log = logging.getLogger(__name__)
 
 DRAFT, PENDING, DELIVERED, DEAD = "draft", "pending", "delivered", "dead"
 Render = Callable[[list[tuple[str, str]], datetime], dict]
@@ -61,7 +64,11 @@ class Outbox:
         finished = self.store.outbox.update_one(
             {"_id": message_id, "state": DRAFT},
             {"$set": {"state": PENDING, "keys": keys, "content": content, "next_at": now}})
-        return message_id if finished.modified_count else None
+        if not finished.modified_count:
+            log.error("draft finished by recovery meanwhile: these events stay unsent",
+                      extra={"message_id": message_id, "events": keys})
+            return None
+        return message_id
 
     def finish_drafts(self, render_for: Callable[[dict], Render], now: datetime,
                       older_than: timedelta = timedelta(seconds=60)) -> int:
