@@ -87,7 +87,13 @@ class Dispatcher:
         try:
             if contact is None:
                 raise GiveUp("the receiver is no longer in the directory")
-            transport.send(outgoing_from(doc), contact)
+            try:
+                transport.send(outgoing_from(doc), contact)
+            except (Retry, GiveUp):
+                raise
+            except Exception as exc:  # a bug or an SDK refusal: counted as an attempt, so it ends dead, not looping
+                log.exception("transport raised", extra={"message_id": doc["_id"], "transport": transport.name})
+                raise Retry(f"unexpected {type(exc).__name__}") from exc
         except Retry as exc:
             metrics.ATTEMPTS_FAILED.labels(transport.name, "retry").inc()
             if attempts >= self.policy.max_attempts:

@@ -184,3 +184,26 @@ def _low_records(now, *, unhappy: bool = True):
                 "submitted_at": iso_utc(at), "received_at": iso_utc(at)}
         out.append(SimpleNamespace(value=json.dumps(vote).encode()))
     return out
+
+
+class _Raising:
+    """A transport of our own interface that fails in a way no transport anticipated (a bug)."""
+
+    name = "line"
+
+    def send(self, outgoing, contact) -> None:
+        raise ValueError("unanticipated")
+
+
+def test_an_unexpected_transport_error_counts_as_an_attempt_and_ends_dead(settings, peers, clock):
+    notify = make_notify(settings, clock, peers, max_attempts=2)
+    notify.transports["line"] = _Raising()
+    processor = notify.processor()
+    processor.handle(_low_records(clock()))
+    clock.advance(seconds=31)
+    processor.tick(clock())
+    for _ in range(3):
+        notify.dispatcher().run_once("line")
+        clock.advance(seconds=10)
+    [dead] = list(notify.store.outbox.find({"transport": "line"}))
+    assert (dead["state"], dead["attempts"]) == (DEAD, 2) and "unexpected ValueError" in dead["last_error"]
