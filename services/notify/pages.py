@@ -36,7 +36,7 @@ def _ctx():
 
 
 @bp.after_request
-def _headers(response: Response) -> Response:
+def security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", _CSP)
     response.headers.setdefault("Referrer-Policy", "no-referrer")  # the link is the key: never leak it
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

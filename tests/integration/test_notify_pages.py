@@ -159,3 +159,25 @@ def test_readyz_says_which_transports_are_off(settings):
     assert body["checks"]["store"] is True  # (no consumer runs here: "consumer" is false, and ready too)
     assert body["detail"]["transports"]["line"].startswith("off: LINE_CHANNEL_ACCESS_TOKEN")
     assert body["detail"]["transports"]["email"] == "on"
+
+
+def test_the_centre_view_signs_in_with_the_key_and_filters(client, notify, opened):
+    page = client.get("/centre")
+    assert page.status_code == 200 and "รหัสสำนักงานกลาง" in page.get_data(as_text=True)
+    csrf = csrf_of(page.get_data(as_text=True))
+    assert client.post("/centre/login", data={"key": CENTRAL_KEY}).status_code == 403  # no CSRF field
+    assert client.post("/centre/login", data={"key": "wrong", "csrf": csrf}).status_code == 401
+    assert client.get("/centre").get_data(as_text=True).count('id="alerts"') == 0  # still signed out
+    r = client.post("/centre/login", data={"key": CENTRAL_KEY, "csrf": csrf})
+    assert r.status_code == 303 and "HttpOnly" in r.headers["Set-Cookie"]
+    listing = client.get("/centre?status=open&province=37&rule=low_mean")
+    html = listing.get_data(as_text=True)
+    assert listing.status_code == 200 and "หัวตะพาน" in html and html.count("<tr><td>") == 1
+    assert "default-src 'none'" in listing.headers["Content-Security-Policy"]
+    assert client.get("/centre?district=4408").get_data(as_text=True).count("<tr><td>") == 0
+    assert client.get("/centre?status=closed").status_code == 400
+    link = re.search(r'href="(http://[^"]+/a/[^"]+)"', html).group(1)
+    path = link.split("8084", 1)[1]
+    page = client.get(path).get_data(as_text=True)
+    client.post(path + "/acknowledge", data={"note": "ส่วนกลางรับทราบ", "csrf": csrf_of(page)})
+    assert notify.store.alert(opened.id).acknowledged_by == "centre"
