@@ -21,9 +21,12 @@ export NOTIFY_LINK_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/notify-link.key
 export CENTRAL_OFFICE_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/central-office.key
 export SMTP_HOST ?= 127.0.0.1
 export SMTP_PORT ?= 8025
+# The public address: QR codes and links are built from it (ingest refuses to start without it).
+export PROXY_PORT ?= 8080
+export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
 .PHONY: run stop test test-unit bench bench-ingest bench-scoring lint servers servers-stop init secrets venv clean browser \
-	postgresql mail
+	postgresql nginx mail
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -52,14 +55,14 @@ mail: venv  ## the local mail server (aiosmtpd): every mail notify sends under m
 	  setsid $(PY) -m services.notify.devmail --dir var/run/mail --port $(SMTP_PORT) \
 	    >> var/run/services/mail.log 2>&1 < /dev/null & echo $$! > var/run/services/mail.pid; fi
 
-run: init mail  ## everything up: servers, topics, indexes, registry, the dev directory, mail server, services
+run: init nginx mail  ## everything up: servers, topics, indexes, registry, the dev directory, mail server, services, the proxy
 	@$(VENV)/bin/sangsuk directory dev --out var/run/dev-directory.csv >/dev/null
 	@echo "Services:"
 	@$(PY) deploy/local/services.py start --python $(CURDIR)/$(PY)
 	@echo "Kafka:     $(KAFKA_BOOTSTRAP)"
 	@echo "Store:     $(MONGO_URI)"
 	@echo "Dev channel keys: $(CHANNEL_KEYS_FILE)"
-	@echo "API docs:  http://127.0.0.1:8081/openapi.json"
+	@echo "API docs:  $(PUBLIC_BASE_URL)/openapi.json"
 	@echo "Mail:      every mail notify sends is an .eml file in var/run/mail/ (SMTP 127.0.0.1:$(SMTP_PORT))"
 	@echo "Centre:    curl -H \"Authorization: Bearer \$$(cat $(SECRETS)/central-office.key)\" localhost:8084/v1/alerts"
 	@echo "Stop with: make stop"
@@ -68,7 +71,7 @@ stop:
 	-@$(PY) deploy/local/services.py stop 2>/dev/null || python3 deploy/local/services.py stop
 	$(SERVERS) stop --profile run
 
-test: venv browser postgresql  ## the whole suite against real servers (started here, stopped afterwards, pass or fail)
+test: venv browser postgresql nginx  ## the whole suite against real servers (started and stopped here, pass or fail)
 	@status=0; \
 	  $(SERVERS) start --profile test && $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
@@ -80,6 +83,10 @@ postgresql:  ## Debian's PostgreSQL binaries (servers.py runs its own cluster un
 browser:  ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
 	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+nginx:  ## Debian's nginx for the buffering proxy in front of ingest (run as our own process, not the system's)
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx >/dev/null; }
 
 test-unit: venv
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
