@@ -17,12 +17,17 @@ SERVER_FLAGS := --no-mongo
 endif
 export CHANNEL_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/channel-keys.json
 export VOTER_HMAC_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/voter-hmac.key
+# notify under make run: links signed with a dev secret, the centre's dev key, mail to the local mail server.
+export NOTIFY_LINK_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/notify-link.key
+export CENTRAL_OFFICE_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/central-office.key
+export SMTP_HOST ?= 127.0.0.1
+export SMTP_PORT ?= 8025
 # The public address: QR codes and links are built from it (ingest refuses to start without it).
 export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
 .PHONY: run stop test test-unit bench bench-ingest bench-scoring lint servers servers-stop init secrets venv clean browser \
-	postgresql nginx
+	postgresql nginx mail
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -45,13 +50,22 @@ secrets: venv
 init: venv servers secrets
 	$(VENV)/bin/sangsuk init
 
-run: init nginx  ## everything up: servers, topics, indexes, registry, services, the proxy in front
+mail: venv  ## the local mail server (aiosmtpd): every mail notify sends under make run is kept in var/run/mail/
+	@mkdir -p var/run/services
+	@pid=$$(cat var/run/services/mail.pid 2>/dev/null); if [ -z "$$pid" ] || ! kill -0 "$$pid" 2>/dev/null; then \
+	  setsid $(PY) -m services.notify.devmail --dir var/run/mail --port $(SMTP_PORT) \
+	    >> var/run/services/mail.log 2>&1 < /dev/null & echo $$! > var/run/services/mail.pid; fi
+
+run: init nginx mail  ## everything up: servers, topics, indexes, registry, the dev directory, mail server, services, the proxy
+	@$(VENV)/bin/sangsuk directory dev --out var/run/dev-directory.csv >/dev/null
 	@echo "Services:"
 	@$(PY) deploy/local/services.py start --python $(CURDIR)/$(PY)
 	@echo "Kafka:     $(KAFKA_BOOTSTRAP)"
 	@echo "Store:     $(MONGO_URI)"
 	@echo "Dev channel keys: $(CHANNEL_KEYS_FILE)"
 	@echo "API docs:  $(PUBLIC_BASE_URL)/openapi.json"
+	@echo "Mail:      every mail notify sends is an .eml file in var/run/mail/ (SMTP 127.0.0.1:$(SMTP_PORT))"
+	@echo "Centre:    curl -H \"Authorization: Bearer \$$(cat $(SECRETS)/central-office.key)\" localhost:8084/v1/alerts"
 	@echo "Stop with: make stop"
 
 stop:

@@ -48,6 +48,11 @@ def dev_secrets(out: Path) -> None:
     if not hmac_file.exists():
         hmac_file.write_text(secrets.token_hex(32) + "\n")
         hmac_file.chmod(0o600)
+    for name in ("notify-link.key", "central-office.key"):  # notify: signed page links, the centre's API key
+        path = out / name
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(32) + "\n")
+            path.chmod(0o600)
     print(str(keys_file))
 
 

@@ -30,8 +30,12 @@ _HTTP_ERROR_CODES = {
 
 
 def create_service_app(service: str, *, readiness: dict[str, ReadinessCheck] | None = None,
-                       trusted_proxy_hops: int = 0, extra_metrics_dirs: tuple[str, ...] = ()) -> Flask:
-    """A Flask app with the platform's cross-cutting behaviour; services add their blueprints."""
+                       trusted_proxy_hops: int = 0, extra_metrics_dirs: tuple[str, ...] = (),
+                       readiness_detail: Callable[[], dict] | None = None) -> Flask:
+    """A Flask app with the platform's cross-cutting behaviour; services add their blueprints.
+
+    `readiness_detail` adds a `detail` object to /readyz (e.g. a transport that is off, and why).
+    """
     app = Flask(service)
     app.config["SERVICE_NAME"] = service
     app.json.ensure_ascii = False
@@ -91,7 +95,10 @@ def create_service_app(service: str, *, readiness: dict[str, ReadinessCheck] | N
     def readyz():
         results = checks.results()
         ready = all(results.values())
-        return jsonify({"ready": ready, "checks": results}), 200 if ready else 503
+        body = {"ready": ready, "checks": results}
+        if readiness_detail is not None:
+            body["detail"] = readiness_detail()
+        return jsonify(body), 200 if ready else 503
 
     @app.get("/metrics")
     def metrics_endpoint():

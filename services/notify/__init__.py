@@ -1,0 +1,1 @@
+"""Notify: alerts to district chiefs that arrive once, escalate when ignored, and close the loop."""

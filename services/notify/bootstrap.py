@@ -1,0 +1,109 @@
+"""Notify's composition root: the web app, the consumer, the dispatcher, the CLI and the tests all
+build their parts here, once, from a `NotifyConfig`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from services.notify.config import NotifyConfig
+from services.notify.dispatcher import Dispatcher, RetryPolicy
+from services.notify.links import Links
+from services.notify.notifier import Notifier
+from services.notify.policy import Policy, load_policy
+from services.notify.processor import NotifyProcessor
+from services.notify.store import NotifyStore
+from services.notify.transports import Transport
+from shared import kafka, mongo
+from shared.districts import Registry, load_registry
+from shared.stream.loop import ConsumerLoop
+from shared.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def build_transports(config: NotifyConfig) -> tuple[dict[str, Transport], dict[str, str]]:
+    """The transports that can work, and why the others are off (shown at /readyz and logged)."""
+    transports: dict[str, Transport] = {}
+    off: dict[str, str] = {}
+    if config.line_access_token:
+        from services.notify.transports.line import LineTransport
+
+        transports["line"] = LineTransport(config.line_access_token, config.line_api_host)
+    else:
+        off["line"] = "LINE_CHANNEL_ACCESS_TOKEN is not set: LINE messages are not sent"
+    if config.smtp_host:
+        from services.notify.transports.mail import EmailTransport
+
+        transports["email"] = EmailTransport(config.smtp_host, config.smtp_port, config.smtp_from,
+                                             username=config.smtp_username, password=config.smtp_password,
+                                             starttls=config.smtp_starttls)
+    else:
+        off["email"] = "SMTP_HOST is not set: e-mails are not sent"
+    from services.notify.transports.webhook import WebhookTransport
+
+    transports["webhook"] = WebhookTransport()
+    return transports, off
+
+
+@dataclass
+class Notify:
+    config: NotifyConfig
+    registry: Registry
+    policy: Policy
+    store: NotifyStore
+    links: Links
+    transports: dict[str, Transport]
+    transports_off: dict[str, str]
+    clock: Callable[[], datetime]
+
+    @property
+    def notifier(self) -> Notifier:
+        return Notifier(self.store, self.registry, self.links, frozenset(self.transports))
+
+    def processor(self, digest=None) -> NotifyProcessor:
+        if digest is None:
+            from services.notify.digest import WeeklyDigest
+
+            digest = WeeklyDigest(self.store, self.registry, self.policy, self.notifier.outbox,
+                                  frozenset(self.transports))
+        processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest)
+        processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
+        return processor
+
+    def consumer_loop(self) -> ConsumerLoop:
+        """One member of the notify group: votes.v1 in; no events out (messages go to the outbox)."""
+        from services.notify import metrics
+        from shared.stream.kafka_port import kafka_loop
+
+        settings = self.config.platform
+        kafka.ensure_topics(settings)
+        return kafka_loop("notify", settings, self.config.stream, topics=[settings.topics.votes], dlq_topic=None,
+                          make_processor=lambda _sink: self.processor(), retry_on=(PyMongoError,),
+                          clock=self.clock, observe=metrics.observe)
+
+    def dispatcher(self) -> Dispatcher:
+        return Dispatcher(self.store, self.transports, self.clock,
+                          RetryPolicy(max_attempts=self.config.max_attempts, base_s=self.config.retry_base_s))
+
+
+def bootstrap(config: NotifyConfig | None = None, *, db: Database | None = None,
+              clock: Callable[[], datetime] = utcnow, transports: dict[str, Transport] | None = None) -> Notify:
+    config = config or NotifyConfig.from_env()
+    if not config.link_secret:
+        raise ValueError("NOTIFY_LINK_SECRET is empty: links to the chief's page need a signing secret")
+    built, off = build_transports(config)
+    if transports is not None:
+        built = transports
+        off = {k: v for k, v in off.items() if k not in transports}
+    for name, reason in off.items():
+        log.warning("transport off", extra={"transport": name, "reason": reason})
+    settings = config.platform
+    store = NotifyStore(db if db is not None else mongo.database(settings))
+    return Notify(config, load_registry(settings.size_groups_csv), load_policy(config.rules_file), store,
+                  Links(config.link_secret, config.public_url, max_age_s=config.link_max_age_s), built, off, clock)

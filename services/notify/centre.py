@@ -1,0 +1,172 @@
+"""The central office's API, behind a central-office key (`Authorization: Bearer <key>`): every alert
+with its age and filters, silences, dead letters, and the directory (load a CSV, export it masked)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from services.notify.actions import AlertNotFound
+from services.notify.directory import DirectoryFileError, parse_directory, to_csv
+from services.notify.lifecycle import STATUSES, Alert, TransitionError
+from services.notify.outbox import DEAD
+from services.notify.rules import RULES
+from shared.errors import ApiError
+from shared.timeutil import iso_utc, parse_iso
+
+bp = Blueprint("centre", __name__)
+MAX_CSV_BYTES = 1024 * 1024
+
+
+def _ctx():
+    return current_app.extensions["notify"]
+
+
+@bp.before_request
+def _central_office_only() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="sangsuk-notify-centre"'}
+    if scheme.lower() != "bearer" or not key.strip():
+        raise ApiError(401, "unauthenticated", "send the central-office key as 'Authorization: Bearer <key>'",
+                       headers=challenge)
+    digest = hashlib.sha256(key.strip().encode()).digest()
+    known = [hashlib.sha256(k.encode()).digest() for k in _ctx().notify.config.central_office_keys]
+    if not any(hmac.compare_digest(digest, k) for k in known):
+        raise ApiError(401, "unauthenticated", "the central-office key is not known", headers=challenge)
+
+
+def alert_json(alert: Alert, now) -> dict:
+    return {"id": alert.id, "district_code": alert.district, "rule": alert.rule, "status": alert.status,
+            "firing": alert.firing, "opened_at": iso_utc(alert.opened_at), "age_s": round(alert.age(now)),
+            "figures": alert.figures, "acknowledged_at": alert.acknowledged_at and iso_utc(alert.acknowledged_at),
+            "acknowledge_note": alert.acknowledge_note, "acknowledged_by": alert.acknowledged_by,
+            "resolved_at": alert.resolved_at and iso_utc(alert.resolved_at), "resolve_note": alert.resolve_note,
+            "resolved_by": alert.resolved_by, "escalated_at": alert.escalated_at and iso_utc(alert.escalated_at),
+            "events_sent": sorted(alert.notified)}
+
+
+@bp.get("/v1/alerts")
+def list_alerts():
+    ctx = _ctx()
+    status, district = request.args.get("status"), request.args.get("district")
+    province, rule = request.args.get("province"), request.args.get("rule")
+    problems: dict[str, list[str]] = {}
+    if status and status not in STATUSES:
+        problems["status"] = [f"one of {', '.join(STATUSES)}"]
+    if rule and rule not in RULES:
+        problems["rule"] = [f"one of {', '.join(RULES)}"]
+    if district and district not in ctx.notify.registry:
+        problems["district"] = ["not a district code of the programme"]
+    in_province = {d.code for d in ctx.notify.registry if d.province_code == province} if province else None
+    if province and not in_province:
+        problems["province"] = ["not a province code of the programme"]
+    if problems:
+        raise ApiError(400, "invalid_filter", "fix the query parameters", fields=problems)
+    alerts = ctx.notify.store.list_alerts(status=status, district=district, province_districts=in_province)
+    if rule:
+        alerts = [a for a in alerts if a.rule == rule]
+    now = ctx.notify.clock()
+    return jsonify({"alerts": [alert_json(a, now) for a in alerts], "count": len(alerts)})
+
+
+@bp.get("/v1/alerts/<alert_id>")
+def get_alert(alert_id: str):
+    try:
+        return jsonify(alert_json(_ctx().actions.get(alert_id), _ctx().notify.clock()))
+    except AlertNotFound as exc:
+        raise ApiError(404, "unknown_alert", str(exc)) from exc
+
+
+def _note_body() -> str | None:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", 'send a JSON object: {"note": "..."}')
+    note = body.get("note")
+    if not isinstance(note, str):
+        raise ApiError(400, "invalid_body", "note must be a string", fields={"note": ["required, a string"]})
+    return note
+
+
+@bp.post("/v1/alerts/<alert_id>/<action>")
+def act(alert_id: str, action: str):
+    if action not in ("acknowledge", "resolve"):
+        raise ApiError(404, "not_found", "actions are acknowledge and resolve")
+    ctx = _ctx()
+    note = _note_body()
+    try:
+        alert = getattr(ctx.actions, action)(alert_id, note, "centre")
+    except AlertNotFound as exc:
+        raise ApiError(404, "unknown_alert", str(exc)) from exc
+    except TransitionError as exc:
+        raise ApiError(400 if "note" in str(exc) else 409, "invalid_transition", str(exc)) from exc
+    return jsonify(alert_json(alert, ctx.notify.clock()))
+
+
+@bp.post("/v1/silences")
+def add_silence():
+    ctx = _ctx()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body",
+                       'send a JSON object: {"district_code", "rule"?, "until" or "hours", "note"}')
+    try:
+        if "until" in body:
+            until = parse_iso(str(body["until"]))
+            if until.tzinfo is None:
+                raise ValueError("until needs a time zone (e.g. 2026-11-23T08:00:00+07:00)")
+        else:
+            hours = body.get("hours")
+            if isinstance(hours, bool) or not isinstance(hours, int | float):
+                raise ValueError("give until (ISO 8601 with zone) or hours (a number)")
+            until = ctx.notify.clock() + timedelta(hours=float(hours))
+        silence = ctx.actions.silence(str(body.get("district_code", "")), body.get("rule"), until,
+                                      body.get("note"), "centre")
+    except (ValueError, OverflowError) as exc:
+        raise ApiError(400, "invalid_silence", str(exc)) from exc
+    return jsonify({"id": silence.id, "district_code": silence.district, "rule": silence.rule,
+                    "until": iso_utc(silence.until), "note": silence.note}), 201
+
+
+@bp.get("/v1/silences")
+def list_silences():
+    ctx = _ctx()
+    return jsonify({"silences": [{"id": s.id, "district_code": s.district, "rule": s.rule, "until": iso_utc(s.until),
+                                  "note": s.note, "created_by": s.created_by}
+                                 for s in ctx.notify.store.active_silences(ctx.notify.clock())]})
+
+
+@bp.get("/v1/deliveries/dead")
+def dead_letters():
+    """Messages given up on: receiver by directory key, never the address."""
+    docs = _ctx().notify.store.outbox.find({"state": DEAD}).sort("dead_at", -1).limit(500)
+    return jsonify({"dead": [{"message_id": d["_id"], "receiver": d["contact"], "transport": d["transport"],
+                              "attempts": d.get("attempts"), "reason": d.get("last_error"),
+                              "dead_at": d.get("dead_at") and iso_utc(d["dead_at"]), "events": d.get("keys", [])}
+                             for d in docs]})
+
+
+@bp.put("/v1/directory")
+def load_directory():
+    ctx = _ctx()
+    if request.mimetype != "text/csv":
+        raise ApiError(415, "unsupported_media_type", "send the directory as text/csv")
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_CSV_BYTES:
+        raise ApiError(413, "payload_too_large", f"the directory file is larger than {MAX_CSV_BYTES // 1024} KiB")
+    try:
+        contacts = parse_directory(raw.decode("utf-8"), ctx.notify.registry)
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_encoding", "the file must be UTF-8") from exc
+    except DirectoryFileError as exc:
+        raise ApiError(422, "directory_refused", "the file was refused whole; fix every problem listed",
+                       fields={"_file": exc.problems}) from exc
+    return jsonify(ctx.notify.store.replace_directory(contacts))
+
+
+@bp.get("/v1/directory")
+def export_directory():
+    return Response(to_csv(_ctx().notify.store.contacts(), masked=True), mimetype="text/csv")

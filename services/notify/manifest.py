@@ -1,0 +1,38 @@
+"""What notify declares to the platform (shared/manifest.py; docs/skeleton.md): a web process (the
+chief's page, the centre's API), a consumer (decides), a dispatcher (sends), `sangsuk directory`."""
+
+from __future__ import annotations
+
+from argparse import REMAINDER, ArgumentParser, Namespace
+
+from shared.config import Settings
+from shared.manifest import Command, ServiceManifest, web
+
+
+def _indexes(db) -> None:
+    from services.notify.store import NotifyStore
+
+    NotifyStore(db).ensure_indexes()
+
+
+def _directory_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("rest", nargs=REMAINDER, help="load FILE | export | dev [--out FILE]")
+
+
+def _directory(args: Namespace, settings: Settings) -> int:
+    from services.notify.cli import main
+
+    return main(args.rest, settings)
+
+
+MANIFEST = ServiceManifest(
+    name="notify",
+    processes={"web": web("services.notify.wsgi:app"), "consumer": ("-m", "services.notify.consumer"),
+               "dispatcher": ("-m", "services.notify.dispatch")},
+    port=8084,
+    state_dir_env="NOTIFY_STATE_DIR",
+    prepare_store=_indexes,
+    metrics_prefix="notify_",
+    commands={"directory": Command("notify's directory of chiefs and governors: load FILE, export, dev",
+                                   _directory_arguments, _directory)},
+)

@@ -1,0 +1,73 @@
+"""Routes an alert's due events to people: the chief of the district, the governor of its province,
+on each transport the person wants; renders the message and hands it to the outbox."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import asdict
+from datetime import datetime
+
+from services.notify import metrics
+from services.notify.directory import CHIEF, GOVERNOR
+from services.notify.lifecycle import Due
+from services.notify.links import Links
+from services.notify.messages import Item, render
+from services.notify.outbox import Outbox, Render
+from services.notify.store import NotifyStore
+from shared.districts import Registry
+
+log = logging.getLogger(__name__)
+
+
+class Notifier:
+    def __init__(self, store: NotifyStore, registry: Registry, links: Links, enabled: frozenset[str]):
+        self.store = store
+        self.registry = registry
+        self.links = links
+        self.enabled = enabled
+        self.outbox = Outbox(store)
+
+    def renderer(self, district_code: str, contact_key: str) -> Render:
+        def render_items(items: list[tuple[str, str]], now: datetime) -> dict:
+            rendered = []
+            for alert_id, event in items:
+                alert = self.store.alert(alert_id)
+                if alert is not None:
+                    rendered.append(Item(alert, event, self.links.url(alert_id, contact_key)))
+            return asdict(render(rendered, self.registry.get(district_code), now))
+
+        return render_items
+
+    def render_for_draft(self, draft: dict) -> Render:
+        alert_id = draft["keys"][0].split("|")[0]
+        return self.renderer(alert_id.split("-")[0], draft["contact"])
+
+    def send(self, district_code: str, dues: list[Due], now: datetime) -> int:
+        """Queue the messages for these events, then record them as notified. Safe to repeat."""
+        district = self.registry.get(district_code)
+        by_contact: dict[str, list[Due]] = defaultdict(list)
+        for due in dues:
+            key = f"{CHIEF}:{district_code}" if due.audience == CHIEF else f"{GOVERNOR}:{district.province_code}"
+            by_contact[key].append(due)
+        queued = 0
+        for contact_key, its_dues in by_contact.items():
+            contact = self.store.contact(contact_key)
+            if contact is None:
+                metrics.UNROUTABLE.labels("not_in_directory").inc()
+                log.warning("no receiver in the directory", extra={"receiver": contact_key})
+                continue
+            items = [(d.alert.id, d.event) for d in its_dues]
+            for transport in contact.channels:
+                if transport not in self.enabled:
+                    metrics.UNROUTABLE.labels(f"{transport}_off").inc()
+                    continue
+                message_id = self.outbox.enqueue(f"{contact_key}/{transport}", contact_key, transport, items,
+                                                 self.renderer(district_code, contact_key), now)
+                if message_id:
+                    queued += 1
+                    metrics.MESSAGES_QUEUED.labels(transport).inc()
+        for due in dues:
+            self.store.mark_notified(due.alert.id, due.event, now)
+            metrics.EVENTS_DECIDED.labels(due.event.split(":")[0]).inc()
+        return queued

@@ -1,0 +1,164 @@
+"""The chief's page: /a/<signed token>. Thai first, phone-first, plain HTML forms (no JavaScript);
+acknowledge, resolve and silence are POSTs protected by a double-submit CSRF cookie."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
+
+from services.notify.actions import AlertNotFound
+from services.notify.lifecycle import ACKNOWLEDGED, OPEN, RESOLVED, TransitionError
+from services.notify.links import LinkError
+from services.notify.messages import RULE_NAMES, figures_en, figures_th
+from services.notify.thai import duration_th, thai_date, thai_datetime
+from services.notify.trend import recent_comments, recent_trend
+from shared.timeutil import bangkok_day
+
+FONT_DIR = Path(__file__).resolve().parents[1] / "channels" / "fonts"
+CSRF_COOKIE = "notify_csrf"
+STATUS_TH = {OPEN: "ยังไม่รับทราบ", ACKNOWLEDGED: "รับทราบแล้ว", RESOLVED: "แก้ไขแล้ว"}
+DONE_TH = {"acknowledged": "บันทึกการรับทราบแล้ว ขอบคุณครับ/ค่ะ", "resolved": "บันทึกการแก้ไขแล้ว ขอบคุณครับ/ค่ะ",
+           "silenced": "ปิดการแจ้งเตือนชั่วคราวแล้ว"}
+SILENCE_DAYS = (1, 3, 7)
+_CSP = ("default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'")
+
+bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/assets/notify")
+
+
+def _ctx():
+    return current_app.extensions["notify"]
+
+
+@bp.after_request
+def security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", _CSP)
+    response.headers.setdefault("Referrer-Policy", "no-referrer")  # the link is the key: never leak it
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.endpoint and request.endpoint.startswith("pages.alert"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _problem(status: int, title_th: str, text_th: str, text_en: str) -> Response:
+    return make_response(render_template("problem.html", title_th=title_th, text_th=text_th, text_en=text_en), status)
+
+
+def _holder(token: str):
+    try:
+        return _ctx().links.read(token), None
+    except LinkError as exc:
+        if exc.code == "link_expired":
+            return None, _problem(410, "ลิงก์หมดอายุแล้ว", "ลิงก์นี้หมดอายุแล้ว กรุณาเปิดจากข้อความแจ้งเตือนล่าสุด",
+                                  "This link has expired; open the newest message about the alert.")
+        return None, _problem(403, "ลิงก์ไม่ถูกต้อง", "ลิงก์นี้ไม่ถูกต้อง กรุณาเปิดจากข้อความแจ้งเตือนที่ได้รับ",
+                              "This link is not valid; open it from the message you received.")
+
+
+@bp.get("/a/<token>")
+def alert_page(token: str):
+    holder, problem = _holder(token)
+    if problem:
+        return problem
+    ctx = _ctx()
+    try:
+        alert = ctx.actions.get(holder.alert_id)
+    except AlertNotFound:
+        return _problem(404, "ไม่พบเรื่องนี้", "ไม่พบเรื่องแจ้งเตือนนี้", "This alert does not exist.")
+    district = ctx.notify.registry.get(alert.district)
+    now = ctx.notify.clock()
+    today = bangkok_day(now)
+    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = make_response(render_template(
+        "alert.html", alert=alert, district=district, token=token, csrf=csrf,
+        rule_th=RULE_NAMES[alert.rule][0], rule_en=RULE_NAMES[alert.rule][1],
+        figures_th=figures_th(alert), figures_en=figures_en(alert), status_th=STATUS_TH[alert.status],
+        opened_th=thai_datetime(alert.opened_at), age_th=duration_th(alert.age(now)),
+        acknowledged_th=thai_datetime(alert.acknowledged_at) if alert.acknowledged_at else None,
+        resolved_th=thai_datetime(alert.resolved_at) if alert.resolved_at else None,
+        trend=recent_trend(ctx.notify.store, alert.district, today),
+        comments=recent_comments(ctx.notify.store, alert.district, today),
+        thai_date=thai_date, thai_datetime=thai_datetime, silence_days=SILENCE_DAYS,
+        done=DONE_TH.get(request.args.get("done", "")), error=request.args.get("error")))
+    response.set_cookie(CSRF_COOKIE, csrf, max_age=86400, httponly=True, samesite="Strict",
+                        secure=request.is_secure, path="/a/")
+    return response
+
+
+def _checked_post(token: str):
+    """The link and the CSRF pair (cookie and form field equal) or an error page."""
+    holder, problem = _holder(token)
+    if problem:
+        return None, problem
+    cookie, field = request.cookies.get(CSRF_COOKIE, ""), request.form.get("csrf", "")
+    if not cookie or not field or not hmac.compare_digest(cookie, field):
+        return None, _problem(403, "ส่งแบบฟอร์มไม่สำเร็จ",
+                              "แบบฟอร์มหมดอายุหรือไม่ได้ส่งจากหน้านี้ กรุณาเปิดลิงก์อีกครั้งแล้วลองใหม่",
+                              "The form expired or did not come from this page; open the link again and retry.")
+    return holder, None
+
+
+def _after(token: str, done: str | None = None, error: str | None = None):
+    args = {"done": done} if done else {"error": error}
+    return redirect(url_for("pages.alert_page", token=token, **args), 303)
+
+
+def _transition(token: str, action: str):
+    holder, problem = _checked_post(token)
+    if problem:
+        return problem
+    ctx = _ctx()
+    note = request.form.get("note", "")
+    try:
+        getattr(ctx.actions, action)(holder.alert_id, note, holder.contact_key)
+    except AlertNotFound:
+        return _problem(404, "ไม่พบเรื่องนี้", "ไม่พบเรื่องแจ้งเตือนนี้", "This alert does not exist.")
+    except TransitionError as exc:
+        status = 400 if "note" in str(exc) else 409
+        text_th = ("กรุณาเขียนบันทึก (ไม่เกิน 2,000 ตัวอักษร)" if status == 400
+                   else "สถานะของเรื่องนี้เปลี่ยนไปแล้ว กรุณาเปิดหน้าใหม่")
+        return _problem(status, "บันทึกไม่สำเร็จ", text_th, str(exc))
+    return _after(token, done="acknowledged" if action == "acknowledge" else "resolved")
+
+
+@bp.post("/a/<token>/acknowledge")
+def alert_acknowledge(token: str):
+    return _transition(token, "acknowledge")
+
+
+@bp.post("/a/<token>/resolve")
+def alert_resolve(token: str):
+    return _transition(token, "resolve")
+
+
+@bp.post("/a/<token>/silence")
+def alert_silence(token: str):
+    holder, problem = _checked_post(token)
+    if problem:
+        return problem
+    ctx = _ctx()
+    try:
+        alert = ctx.actions.get(holder.alert_id)
+        days = int(request.form.get("days", ""))
+        if days not in SILENCE_DAYS:
+            raise ValueError("days must be 1, 3 or 7")
+        rule = None if request.form.get("scope") == "all" else alert.rule
+        ctx.actions.silence(alert.district, rule, ctx.notify.clock() + timedelta(days=days),
+                            request.form.get("note"), holder.contact_key)
+    except AlertNotFound:
+        return _problem(404, "ไม่พบเรื่องนี้", "ไม่พบเรื่องแจ้งเตือนนี้", "This alert does not exist.")
+    except ValueError as exc:
+        return _problem(400, "บันทึกไม่สำเร็จ", "กรุณาเลือกระยะเวลาและเขียนเหตุผล", str(exc))
+    return _after(token, done="silenced")
+
+
+@bp.get("/assets/fonts/<path:name>")
+def font(name: str):
+    from flask import send_from_directory
+
+    return send_from_directory(FONT_DIR, name, max_age=30 * 86400)

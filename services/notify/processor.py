@@ -1,0 +1,180 @@
+"""Notify's stream processor: votes.v1 in, alerts decided, messages queued.
+
+The provisional runtime interface: `handle(records)` for a batch, `forget()` on a rebalance,
+`tick(now)` for time-driven work (group waits, reminders, escalation, recovery as windows move,
+the Monday digest). No Kafka code here; every step is safe to repeat after a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from services.notify import metrics
+from services.notify.lifecycle import RESOLVED, Alert, due_events, observe
+from services.notify.notifier import Notifier
+from services.notify.policy import Policy
+from services.notify.rules import RULES, CountedVote, VoteBook, counts, days_kept, evaluate
+from services.notify.store import NotifyStore
+from shared.districts import Registry
+from shared.events import load_vote_event_fast
+from shared.timeutil import bangkok_day
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Report:
+    votes: int = 0
+    flagged: int = 0
+    invalid: int = 0
+    alerts_changed: int = 0
+    messages: int = 0
+    digests: int = 0
+    districts: set[str] = field(default_factory=set)
+
+
+class NotifyProcessor:
+    def __init__(self, store: NotifyStore, registry: Registry, policy: Policy, notifier: Notifier,
+                 clock: Callable[[], datetime], digest=None):
+        self.store = store
+        self.registry = registry
+        self.policy = policy
+        self.notifier = notifier
+        self.clock = clock
+        self.digest = digest
+        self.books: dict[str, VoteBook] = {}
+        self._latest: dict[tuple[str, str], Alert] | None = None
+        self._expired_through: date | None = None
+        self._last_tick: datetime | None = None
+        self.tick_every = timedelta(seconds=5)
+        self.draft_grace = timedelta(seconds=60)
+
+    # ------------------------------------------------------------------ the runtime's interface
+    def handle(self, records: Iterable) -> Report:
+        report = Report()
+        incoming: dict[str, dict[date, dict[str, CountedVote]]] = defaultdict(lambda: defaultdict(dict))
+        comments: dict[tuple[str, date], dict[str, str]] = defaultdict(dict)
+        for record in records:
+            vote = self._read(record.value, report)
+            if vote is None:
+                continue
+            day = bangkok_day(vote["submitted_at"])
+            incoming[vote["district_code"]][day][vote["vote_id"]] = CountedVote(vote["score"],
+                                                                                vote["received_at"].timestamp())
+            if vote["comment"]:
+                comments[(vote["district_code"], day)][vote["vote_id"]] = vote["comment"]
+        for district, days in incoming.items():
+            book = self._book(district)
+            for day, votes in days.items():
+                self.store.add_votes(district, day, votes, comments.get((district, day)))
+                for vote_id, vote in votes.items():
+                    book.add(day, vote_id, vote)
+        now = self.clock()
+        for district in incoming:
+            report.alerts_changed += self._evaluate(district, now)
+            report.messages += self._decide(district, now)
+        report.districts = set(incoming)
+        return report
+
+    def forget(self) -> None:
+        """After a rebalance another consumer may have moved our districts on: re-read from the store."""
+        self.books.clear()
+        self._latest = None
+        self._last_tick = None
+
+    def tick(self, now: datetime, assigned: frozenset = frozenset()) -> Report | None:
+        """Called after every poll: does its work at most every `tick_every` and returns None otherwise."""
+        if self._last_tick is not None and now - self._last_tick < self.tick_every:
+            return None
+        self._last_tick = now
+        report = Report()
+        live = {a.district for a in self.latest().values() if a.firing or a.status != RESOLVED}
+        for district in sorted(live):
+            if any(a.firing for (d, _), a in self.latest().items() if d == district):
+                report.alerts_changed += self._evaluate(district, now)
+            report.messages += self._decide(district, now)
+        self.notifier.outbox.finish_drafts(self.notifier.render_for_draft, now, self.draft_grace)
+        self._expire(now)
+        if self.digest is not None:
+            report.digests = self.digest.run_if_due(now)
+        metrics.OPEN_ALERTS.set(sum(1 for a in self.latest().values() if a.status != RESOLVED))
+        return report
+
+    # ------------------------------------------------------------------ steps
+    def _read(self, raw: bytes, report: Report) -> dict | None:
+        try:
+            data = json.loads(raw)
+        except (ValueError, TypeError):
+            data = None
+        vote = load_vote_event_fast(data) if isinstance(data, dict) else None
+        if vote is None or vote["district_code"] not in self.registry:
+            report.invalid += 1
+            return None
+        if not counts(data):
+            report.flagged += 1
+            return None
+        report.votes += 1
+        return vote
+
+    def latest(self) -> dict[tuple[str, str], Alert]:
+        if self._latest is None:
+            self._latest = self.store.latest_alerts()
+        return self._latest
+
+    def _book(self, district: str) -> VoteBook:
+        if district not in self.books:
+            today = bangkok_day(self.clock())
+            days = [today - timedelta(days=n) for n in range(days_kept(self.policy) + 1)]
+            self.books[district] = self.store.load_book(district, days)
+        return self.books[district]
+
+    def _evaluate(self, district: str, now: datetime) -> int:
+        book = self._book(district)
+        changed = 0
+        for rule, finding in evaluate(book, now, self.policy).items():
+            current = self.latest().get((district, rule))
+            if current is not None:
+                current = self.store.alert(current.id) or current  # people may have moved its status
+            updated = observe(district, current, finding, now)
+            if updated is None:
+                continue
+            if current is None or updated.id != current.id:
+                updated = self.store.create_alert(updated)
+                metrics.ALERTS_OPENED.labels(rule).inc()
+                log.info("alert opened", extra={"alert_id": updated.id, "district": district, "rule": rule})
+            else:
+                self.store.save_observation(updated)
+            self.latest()[(district, rule)] = updated
+            changed += 1
+        return changed
+
+    def _decide(self, district: str, now: datetime) -> int:
+        alerts = []
+        for rule in RULES:
+            cached = self.latest().get((district, rule))
+            if cached is not None:
+                fresh = self.store.alert(cached.id) or cached
+                self.latest()[(district, rule)] = fresh
+                alerts.append(fresh)
+        if not alerts:
+            return 0
+        silences = [s for s in self.store.active_silences(now) if s.district == district]
+        dues = due_events(alerts, silences, now, self.policy.lifecycle)
+        if not dues:
+            return 0
+        return self.notifier.send(district, dues, now)
+
+    def _expire(self, now: datetime) -> None:
+        today = bangkok_day(now)
+        if self._expired_through == today:
+            return
+        first_kept = today - timedelta(days=days_kept(self.policy))
+        self.store.expire_votes(first_kept)
+        for book in self.books.values():
+            book.drop_before(first_kept)
+        self._expired_through = today

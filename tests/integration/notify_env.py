@@ -1,0 +1,59 @@
+"""Notify built through its composition root against a test's database, with real peers."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from services.notify.bootstrap import Notify, bootstrap
+from services.notify.config import NotifyConfig
+from services.notify.directory import HEADER, parse_directory
+from shared.config import Settings
+from tests.support.kafka_read import read_topic
+from tests.support.notify_peers import WEBHOOK_SECRET
+
+LINE_TOKEN = "notify-test-line-token"
+CHIEF_LINE = "U" + "c0ffee00" * 4
+LINK_SECRET = "notify-test-link-secret"
+CENTRAL_KEY = "central-office-test-key"
+
+
+def directory_csv(webhook_url: str) -> str:
+    rows = [
+        ",".join(HEADER),
+        f"chief,3706,สมชาย ใจดี,นายอำเภอหัวตะพาน,{CHIEF_LINE},chief3706@dopa.example,{webhook_url},{WEBHOOK_SECRET},"
+        "line;email;webhook,yes",
+        "governor,37,สมหญิง รักดี,ผู้ว่าราชการจังหวัดอำนาจเจริญ,,governor37@dopa.example,,,email,no",
+    ]
+    return "\n".join(rows) + "\n"
+
+
+def notify_config(settings: Settings, *, line_url: str, smtp_port: int, public_url: str = "http://127.0.0.1:8084",
+                  max_attempts: int = 8) -> NotifyConfig:
+    return NotifyConfig(platform=settings, public_url=public_url, link_secret=LINK_SECRET,
+                        central_office_keys=(CENTRAL_KEY,), line_access_token=LINE_TOKEN, line_api_host=line_url,
+                        smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_from="alerts@notify.example",
+                        max_attempts=max_attempts, retry_base_s=1.0)
+
+
+def notify_env(settings: Settings, *, line_url: str, smtp_port: int, **extra: str) -> dict[str, str]:
+    """The same configuration as environment variables, for notify processes."""
+    return {"KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "MONGO_URI": settings.mongo_uri,
+            "MONGO_DB": settings.mongo_db, "TOPIC_VOTES": settings.topics.votes,
+            "NOTIFY_LINK_SECRET": LINK_SECRET, "CENTRAL_OFFICE_KEYS": CENTRAL_KEY,
+            "LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN, "LINE_API_HOST": line_url, "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port), "SMTP_FROM": "alerts@notify.example", **extra}
+
+
+def load_directory(notify: Notify, webhook_url: str) -> None:
+    notify.store.replace_directory(parse_directory(directory_csv(webhook_url), notify.registry))
+
+
+def built(settings: Settings, clock, **kwargs) -> Notify:
+    return bootstrap(notify_config(settings, **kwargs), clock=clock)
+
+
+def vote_records(settings: Settings) -> list[SimpleNamespace]:
+    """What a consumer of votes.v1 would get: every message in the topic, as records with a value."""
+    return [SimpleNamespace(value=json.dumps(v).encode()) for _, v in read_topic(settings.kafka_bootstrap,
+                                                                                   settings.topics.votes)]

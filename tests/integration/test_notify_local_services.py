@@ -1,0 +1,52 @@
+"""`make run`'s service starter runs notify as its manifest declares: web, consumer and dispatcher,
+ready once the consumer's heartbeat is fresh; /readyz says which transport is off and why."""
+
+from __future__ import annotations
+
+import importlib.util
+import tempfile
+from dataclasses import replace
+
+import requests
+
+from tests.integration.notify_env import notify_env
+from tests.support.processes import ROOT, free_port
+from tests.support.scoring import wait_until
+
+
+def _status(url: str) -> dict | None:
+    try:
+        r = requests.get(url, timeout=10)
+        return r.json() if r.status_code == 200 else None
+    except requests.RequestException:  # still booting: ask again
+        return None
+
+
+def test_notify_starts_its_three_processes_and_says_line_is_off(settings, monkeypatch, tmp_path):
+    spec = importlib.util.spec_from_file_location("local_services", ROOT / "deploy" / "local" / "services.py")
+    starter = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(starter)
+    monkeypatch.setattr(starter, "STATE", tmp_path)
+    env = notify_env(settings, line_url="http://127.0.0.1:9", smtp_port=free_port(),
+                     NOTIFY_STATE_DIR=tempfile.mkdtemp(prefix="notify-state-"),
+                     NOTIFY_GROUP_ID=f"notify-{settings.mongo_db}", VOTES_PARTITIONS=str(settings.votes_partitions))
+    env.pop("LINE_CHANNEL_ACCESS_TOKEN")
+    monkeypatch.delenv("LINE_CHANNEL_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("LINE_CHANNEL_ACCESS_TOKEN_FILE", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    manifest = next(m for m in starter.manifests() if m.name == "notify")
+    port = free_port()
+    try:
+        starter.start_service(str(ROOT / ".venv" / "bin" / "python"), replace(manifest, port=port))
+        assert starter._pid("notify") and starter._pid("notify-consumer") and starter._pid("notify-dispatcher")
+        wait_until(lambda: _status(f"http://127.0.0.1:{port}/readyz") is not None, 90, "notify ready")
+        body = _status(f"http://127.0.0.1:{port}/readyz")
+        assert body["checks"] == {"store": True, "consumer": True}
+        assert body["detail"]["transports"]["line"].startswith("off: LINE_CHANNEL_ACCESS_TOKEN is not set")
+        assert body["detail"]["transports"]["email"] == "on"
+        log = (tmp_path / "notify-dispatcher.log").read_text()
+        assert "transport off" in log and "LINE_CHANNEL_ACCESS_TOKEN" in log
+    finally:
+        starter.stop()
+    assert not list(tmp_path.glob("*.pid"))
