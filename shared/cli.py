@@ -64,8 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     posters_cmd.add_argument("--out", type=Path, required=True)
     posters_cmd.add_argument("--base-url", help="public address of the vote page (default: PUBLIC_BASE_URL)")
     posters_cmd.add_argument("--codes", help="only these district codes, comma-separated")
+    from services.ranking import cli as ranking_cli
+
+    ranking_cli.add_commands(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.command in ranking_cli.COMMANDS:
+        return ranking_cli.run(args)
     settings = Settings.from_env()
     if args.command == "init":
         init(settings)

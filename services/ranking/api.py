@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, request
 
+from services.ranking.awards import AWARD_NAME
 from services.ranking.domain import GROUPS, WINDOWS, Entry, movement
 from services.ranking.live import View
 from shared.errors import ApiError
@@ -22,7 +22,6 @@ bp = Blueprint("ranking", __name__)
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 1000  # the largest group (533) fits in one page
 LIVE_CACHE = "public, max-age=2"  # the boards move within seconds of a vote
-AWARD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 CACHED_BODIES = 2048
 
 

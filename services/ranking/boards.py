@@ -28,9 +28,14 @@ def tallies_for(figures: Mapping[str, Mapping], codes: list[str], window: str) -
 
 
 def build_boards(figures: Mapping[str, Mapping], registry: Registry, formula: Formula) -> dict[BoardKey, list[Entry]]:
-    groups = group_codes(registry)
+    return boards_for(figures, group_codes(registry), formula)
+
+
+def boards_for(figures: Mapping[str, Mapping], groups: Mapping[str, list[str]], formula: Formula,
+               windows: tuple[str, ...] = tuple(WINDOWS)) -> dict[BoardKey, list[Entry]]:
+    """The boards of a given size-group assignment (an award ranks by the assignment it froze)."""
     return {(group, window): leaderboard(tallies_for(figures, groups[group], window), formula)
-            for group in GROUPS for window in WINDOWS}
+            for group in GROUPS for window in windows}
 
 
 def snapshot_id(day: str, group: str, window: str) -> str:
