@@ -12,3 +12,11 @@ SNAPSHOTS = Counter("ranking_snapshots_written_total", "daily leaderboard snapsh
 LEADERBOARD_AGE = Gauge("ranking_leaderboard_age_seconds",
                         "seconds since a web process last confirmed its leaderboards current with the store",
                         multiprocess_mode="max")
+
+
+def observe(report) -> None:
+    """Called by the stream runtime once a batch (or a tick) is committed: count what the processor did."""
+    EVENTS_APPLIED.inc(report.applied)
+    STALE_IGNORED.inc(report.stale)
+    INVALID_EVENTS.inc(report.invalid)
+    SNAPSHOTS.inc(report.snapshots)

@@ -1,9 +1,10 @@
 """Applies a batch of scores.v1 records: keep each district's newest standing, snapshot at midnight.
 
 The processor is free of Kafka-loop code: the stream runtime calls `handle(records)` with a polled
-batch, `forget()` on a rebalance and `tick(now)` for time-driven work. Every step is safe to repeat:
-a standing is stored only if it orders after the stored one (see `domain.order_key`), and snapshots
-are plain inserts under a fixed `_id`, so a batch replayed after a crash changes nothing twice.
+batch, `forget()` on a rebalance or failure and `tick(now, assigned)` for time-driven work. Every
+step is safe to repeat: a standing is stored only if it orders after the stored one (see
+`domain.order_key`), and snapshots are plain inserts under a fixed `_id`, so a batch replayed after
+a crash changes nothing twice.
 """
 
 from __future__ import annotations
@@ -101,9 +102,15 @@ class RankingProcessor:
             self.store.bump(self.clock())
         return report
 
-    def tick(self, now: datetime) -> int:
-        """Time-driven work: at the first tick of a Bangkok day, snapshot the day that ended."""
-        return self._snapshot_through(bangkok_day(now) - timedelta(days=1))
+    def tick(self, now: datetime, assigned: object = None) -> Report | None:
+        """Time-driven work: at the first tick of a Bangkok day, snapshot the day that ended.
+
+        Cheap when nothing is due (a date comparison); None then, as the stream runtime expects.
+        """
+        day = bangkok_day(now) - timedelta(days=1)
+        if self.snapshotted_through is not None and self.snapshotted_through >= day:
+            return None
+        return Report(snapshots=self._snapshot_through(day))
 
     # ------------------------------------------------------------------ steps
 

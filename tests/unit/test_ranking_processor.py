@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -122,7 +122,9 @@ def test_midnight_snapshot_closes_yesterday_once_and_before_new_day_figures(setu
     assert closing["ranks"][a] == 1 and closing["ranks"][b] == 2  # b's new figures came after the close
     assert closing["formula"] == {"name": "mean", "params": {"min_votes": 1}}
     clock.now = DAY2
-    assert proc.tick(DAY2) == 0  # already taken
+    assert proc.tick(DAY2) is None  # already taken: nothing due
     restarted = RankingProcessor(store, REGISTRY, Formula("mean", {"min_votes": 1}), clock=clock)
-    assert restarted.tick(DAY2) == 0  # a restart does not take it again
+    assert restarted.tick(DAY2).snapshots == 0  # a restart looks, and does not take it again
+    assert restarted.tick(DAY2) is None
     assert len(store.snapshots) == 18
+    assert proc.tick(DAY2 + timedelta(days=1)).snapshots == 9  # the next midnight, from the clock alone
