@@ -17,7 +17,7 @@ endif
 export CHANNEL_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/channel-keys.json
 export VOTER_HMAC_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/voter-hmac.key
 
-.PHONY: run stop test test-unit bench bench-ingest bench-scoring lint servers servers-stop init secrets venv clean browser
+.PHONY: run stop test test-unit bench bench-ingest bench-scoring bench-ranking lint servers servers-stop init secrets venv clean browser
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -68,7 +68,7 @@ test-unit: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
-bench: bench-ingest bench-scoring
+bench: bench-ingest bench-scoring bench-ranking
 
 bench-ingest: venv
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
@@ -76,6 +76,10 @@ bench-ingest: venv
 
 bench-scoring: venv
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/scoring_bench.py || status=$$?; \
+	  $(SERVERS) stop --profile test; exit $$status
+
+bench-ranking: venv
+	@status=0; $(SERVERS) start --profile test && $(PY) bench/ranking_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 
 clean: stop
