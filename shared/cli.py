@@ -1,4 +1,7 @@
-"""`sangsuk`: the platform's admin commands (init, dev-secrets, districts)."""
+"""`sangsuk`: the platform's admin commands (init, dev-secrets, districts, and those the services offer).
+
+It asks the services' manifests (shared/manifest.py) for their topics, indexes and commands.
+"""
 
 from __future__ import annotations
 
@@ -11,26 +14,22 @@ from pathlib import Path
 
 from shared.config import Settings
 from shared.districts import SizeGroupFileError, load_registry
+from shared.manifest import manifests
 from shared.vote_rules import CHANNELS
 
 log = logging.getLogger("sangsuk")
 
 
 def init(settings: Settings) -> None:
-    """Topics, indexes and the district registry: idempotent, run at every deploy."""
-    from services.ingest.claims import MongoClaimStore
+    """Every service's topics and indexes, and the district registry: idempotent, run at every deploy."""
     from shared import kafka, mongo
 
-    created = kafka.ensure_topics(settings)
+    services = manifests()
+    created = kafka.ensure_topics(settings, [spec for m in services for spec in m.topics(settings)])
     db = mongo.database(settings)
-    MongoClaimStore(db.ingest_claims).ensure_indexes()
-    from services.ingest.line.state import MongoConversationStore
-
-    MongoConversationStore(db.line_conversations).ensure_indexes()
-    db.ingest_rate.create_index("expires_at")
-    from services.scoring.store import ScoringStore
-
-    ScoringStore(db).ensure_indexes()
+    for manifest in services:
+        if manifest.prepare_store is not None:
+            manifest.prepare_store(db)
     registry = load_registry(settings.size_groups_csv)
     written = mongo.load_registry_into_store(db, registry)
     print(json.dumps({"topics_created": created, "districts": len(registry), "districts_written": written},
@@ -60,17 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     secrets_cmd.add_argument("--out", type=Path, default=Path("var/secrets"))
     districts_cmd = sub.add_parser("districts", help="list the registry (with SIZE_GROUPS_CSV applied)")
     districts_cmd.add_argument("--csv", help="check an official size-group CSV and use it")
-    posters_cmd = sub.add_parser("posters", help="write a printable A4 poster (SVG and PDF) per district")
-    posters_cmd.add_argument("--out", type=Path, required=True)
-    posters_cmd.add_argument("--base-url", help="public address of the vote page (default: PUBLIC_BASE_URL)")
-    posters_cmd.add_argument("--codes", help="only these district codes, comma-separated")
-    from services.ranking import cli as ranking_cli
-
-    ranking_cli.add_commands(sub)
+    offered = {name: command for m in manifests() for name, command in m.commands.items()}
+    for name, command in offered.items():
+        command.add_arguments(sub.add_parser(name, help=command.help))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    if args.command in ranking_cli.COMMANDS:
-        return ranking_cli.run(args)
     settings = Settings.from_env()
     if args.command == "init":
         init(settings)
@@ -84,10 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         for d in registry:
             print(f"{d.code}\t{d.size_group}\t{d.name_th}\t{d.name_en}\t{d.province_th}")
-    elif args.command == "posters":
-        from services.channels.cli import posters
-
-        return posters(args.out, base_url=args.base_url, codes=args.codes, size_groups_csv=settings.size_groups_csv)
+    elif args.command in offered:
+        return offered[args.command].run(args, settings)
     return 0
 
 

@@ -6,7 +6,6 @@ import contextlib
 import functools
 import logging
 import os
-from dataclasses import dataclass
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
@@ -14,32 +13,17 @@ from kafka.errors import TopicAlreadyExistsError
 from kafka.partitioner.default import DefaultPartitioner, murmur2
 
 from shared.config import Settings
+from shared.manifest import TopicSpec, platform_topics
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class TopicSpec:
-    name: str
-    partitions: int
-    config: dict[str, str]
-
-
-def platform_topics(settings: Settings) -> list[TopicSpec]:
-    """Every topic the platform owns, with explicit partition counts."""
-    week = str(7 * 24 * 3600 * 1000)
-    keep = str(400 * 24 * 3600 * 1000)  # the votes log is the audit trail of a whole campaign year
-    t = settings.topics
-    return [
-        TopicSpec(t.votes, settings.votes_partitions, {"retention.ms": keep, "min.insync.replicas": "1"}),
-        TopicSpec(t.votes_dlq, 3, {"retention.ms": keep}),
-        TopicSpec(t.comments, settings.votes_partitions, {"retention.ms": keep}),
-        TopicSpec(t.scores, 6, {"retention.ms": week}),
-    ]
+__all__ = ["TopicSpec", "ensure_topics", "make_consumer", "make_producer"]
 
 
 def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:
-    """Create missing topics; returns the names created. Safe to run at every start."""
+    """Create missing topics (default: every service's, from the manifests); returns the names created.
+    Safe to run at every start."""
     specs = platform_topics(settings) if specs is None else specs
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="sangsuk-admin")
     try:

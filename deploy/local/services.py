@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Start and stop the platform's services under gunicorn for `make run` (stdlib only).
+"""Start and stop the platform's services for `make run`: every process each service's manifest declares.
 
-A service runs when its folder has a wsgi.py, so services join `make run` as they are built.
+Standard library only, plus the manifests (services/<name>/manifest.py, which import nothing else),
+so services join `make run` by declaring their processes; nothing here names one.
 """
 
 from __future__ import annotations
@@ -18,13 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 VAR = Path(os.environ.get("SANGSUK_VAR", ROOT / "var")).resolve()
 STATE = VAR / "run" / "services"
-PORTS = {"ingest": 8081, "scoring": 8082, "ranking": 8083, "notify": 8084}
-# Processes a service runs beside its web workers (started after it, stopped with it).
-SIDECARS = {"scoring": ["-m", "services.scoring.consumer"]}
+sys.path.insert(0, str(ROOT))
 
-
-def present() -> list[str]:
-    return [name for name in PORTS if (ROOT / "services" / name / "wsgi.py").exists()]
+from shared.manifest import ServiceManifest, manifests  # noqa: E402  (after the path is set)
 
 
 def _pid(name: str) -> int | None:
@@ -48,29 +45,42 @@ def _wait_port(port: int, name: str, timeout: float = 30) -> None:
     sys.exit(f"[services] {name} did not come up; see {STATE / (name + '.log')}")
 
 
-def start(python: str) -> None:
-    STATE.mkdir(parents=True, exist_ok=True)
-    for name in present():
+def _spawn(python: str, name: str, argv: tuple[str, ...], env: dict[str, str]) -> None:
+    with open(STATE / f"{name}.log", "ab") as out:
+        proc = subprocess.Popen([python, *argv], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    (STATE / f"{name}.pid").write_text(str(proc.pid))
+
+
+def start_service(python: str, manifest: ServiceManifest) -> None:
+    """The web process first (once it listens, the service is up), then the others beside it."""
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(STATE / f"{manifest.name}-metrics"))
+    if manifest.port is not None:
+        env["PORT"] = str(manifest.port)
+    if manifest.state_dir_env and manifest.state_dir_env not in os.environ:
+        env[manifest.state_dir_env] = str(STATE / f"{manifest.name}-state")
+    ordered = sorted(manifest.processes.items(), key=lambda item: item[0] != "web")
+    for process, argv in ordered:
+        name = manifest.name if process == "web" else f"{manifest.name}-{process}"
         if _pid(name):
             continue
-        port = PORTS[name]
-        env = dict(os.environ, PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(STATE / f"{name}-metrics"))
-        argv = [python, "-m", "gunicorn", "-c", "python:shared.gunicorn_conf", f"services.{name}.wsgi:app"]
-        with open(STATE / f"{name}.log", "ab") as out:
-            proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
-        (STATE / f"{name}.pid").write_text(str(proc.pid))
-        _wait_port(port, name)
-        print(f"  {name:8} http://127.0.0.1:{port}   (log: {STATE / (name + '.log')})")
-        if name in SIDECARS and not _pid(f"{name}-sidecar"):
-            with open(STATE / f"{name}-sidecar.log", "ab") as out:
-                side = subprocess.Popen([python, *SIDECARS[name]], cwd=ROOT, env=env, stdout=out,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-            (STATE / f"{name}-sidecar.pid").write_text(str(side.pid))
+        _spawn(python, name, argv, env)
+        if process == "web" and manifest.port is not None:
+            _wait_port(manifest.port, name)
+            print(f"  {manifest.name:8} http://127.0.0.1:{manifest.port}   (log: {STATE / (name + '.log')})")
+
+
+def start(python: str) -> None:
+    STATE.mkdir(parents=True, exist_ok=True)
+    for manifest in manifests():
+        if manifest.processes:
+            start_service(python, manifest)
 
 
 def stop() -> None:
-    for name in [*PORTS, *(f"{n}-sidecar" for n in SIDECARS)]:
+    """Every process started here (one pid file each), whatever the manifests say now."""
+    for pid_file in sorted(STATE.glob("*.pid")):
+        name = pid_file.stem
         pid = _pid(name)
         if pid:
             os.killpg(pid, signal.SIGTERM)
@@ -78,7 +88,7 @@ def stop() -> None:
                 if _pid(name) is None:
                     break
                 time.sleep(0.2)
-        (STATE / f"{name}.pid").unlink(missing_ok=True)
+        pid_file.unlink(missing_ok=True)
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Application factory for the ranking web process (port 8083)."""
+"""The ranking web process's Flask app (port 8083). Wiring is bootstrap.py's."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ from flask import Flask, jsonify
 
 from services.ranking.api import bp as ranking_bp
 from services.ranking.auth import CentralOfficeKeys
-from services.ranking.config import RankingConfig
+from services.ranking.bootstrap import Ranking
 from services.ranking.exports_api import bp as exports_bp
 from services.ranking.live import LiveBoards
 from services.ranking.openapi import build_spec
 from services.ranking.store import RankingStore
 from shared import mongo
-from shared.districts import Registry, load_registry
-from shared.logs import configure_logging
+from shared.districts import Registry
 from shared.secrets import read_secret
-from shared.timeutil import utcnow
+from shared.stream.heartbeat import consumer_ready
 from shared.web import create_service_app
 
 
@@ -30,18 +29,15 @@ class RankingContext:
     exports_keys: CentralOfficeKeys
 
 
-def create_app(config: RankingConfig | None = None, *, store: RankingStore | None = None) -> Flask:
-    config = config or RankingConfig.from_env()
-    settings = config.platform
-    configure_logging("ranking", settings.log_level)
-    store = store or RankingStore(mongo.database(settings))
-    registry = load_registry(settings.size_groups_csv)
-    live = LiveBoards(store, registry, config.formula, clock=utcnow, interval_s=config.reload_interval_s)
-    readiness = {"store": lambda: mongo.store_reachable(settings)}
-    app = create_service_app("ranking", readiness=readiness, extra_metrics_dirs=(str(config.metrics_dir),))
+def create_app(ranking: Ranking) -> Flask:
+    config = ranking.config
+    settings, stream = config.platform, config.stream
+    readiness = {"store": lambda: mongo.store_reachable(settings),
+                 "consumer": lambda: consumer_ready(stream.state_dir, stream.heartbeat_stale_s)}
+    app = create_service_app("ranking", readiness=readiness, extra_metrics_dirs=(str(stream.metrics_dir),))
     keys = CentralOfficeKeys(config.central_office_keys, read_secret("CHANNEL_KEYS", required=False))
-    app.extensions["ranking"] = RankingContext(registry, frozenset(d.province_code for d in registry), store, live,
-                                               keys)
+    app.extensions["ranking"] = RankingContext(ranking.registry, frozenset(d.province_code for d in ranking.registry),
+                                               ranking.store, ranking.live_boards(), keys)
     app.register_blueprint(ranking_bp)
     app.register_blueprint(exports_bp)
     spec = build_spec()

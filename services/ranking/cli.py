@@ -1,7 +1,7 @@
 """`sangsuk awards close|verify`, `sangsuk rerank`, `sangsuk export`: ranking's admin commands.
 
-Hooked into shared/cli.py by `add_commands` and `run`; each command prints JSON (or a table) and
-returns an exit code: 0 done, 1 a check failed (verify), 2 refused (bad input, award exists, ...).
+Offered to `sangsuk` through services/ranking/manifest.py; each command prints JSON (or a table)
+and returns an exit code: 0 done, 1 a check failed (verify), 2 refused (bad input, award exists, ...).
 """
 
 from __future__ import annotations
@@ -24,12 +24,9 @@ from shared import mongo
 from shared.districts import load_registry
 from shared.timeutil import bangkok_day, utcnow
 
-COMMANDS = ("awards", "rerank", "export")
 
-
-def add_commands(sub: argparse._SubParsersAction) -> None:
-    awards_cmd = sub.add_parser("awards", help="close an award (frozen, hashed ranking) or verify one from the log")
-    actions = awards_cmd.add_subparsers(dest="award_action", required=True)
+def _awards_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="award_action", required=True)
     close = actions.add_parser("close", help="freeze each group's ranking with the votes.v1 end offsets now")
     close.add_argument("name", help="the award's name, e.g. sangsuk-2026")
     close.add_argument("--window", choices=list(WINDOWS), default="campaign")
@@ -37,7 +34,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("name")
     verify.add_argument("--votes-topic", help="read this topic instead of the one the award was closed on (a copy)")
     verify.add_argument("--file", type=Path, help="verify this file (GET /v1/awards/NAME) instead of the store's")
-    rerank = sub.add_parser("rerank", help="what-if: rank again from the log with another formula or parameters")
+
+
+def _rerank_arguments(rerank: argparse.ArgumentParser) -> None:
     rerank.add_argument("--formula", required=True, choices=["bayes", "mean", "lower_bound"])
     rerank.add_argument("--param", action="append", default=[], metavar="K=V", help="a formula parameter")
     rerank.add_argument("--window", choices=list(WINDOWS), default="campaign")
@@ -45,19 +44,24 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     rerank.add_argument("--csv", type=Path, help="write every district's old and new rank here")
     rerank.add_argument("--top", type=int, default=10, help="rows printed per group")
     rerank.add_argument("--quiet", action="store_true", help="no progress bar")
-    exp = sub.add_parser("export", help="all 878 districts with figures, scores and ranks (CSV or XLSX)")
+
+
+def _export_arguments(exp: argparse.ArgumentParser) -> None:
     exp.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     exp.add_argument("--out", type=Path, required=True)
 
 
-def run(args: argparse.Namespace) -> int:
+ARGUMENTS = {"awards": _awards_arguments, "rerank": _rerank_arguments, "export": _export_arguments}
+
+
+def run(command: str, args: argparse.Namespace) -> int:
     config = RankingConfig.from_env()
     try:
-        if args.command == "awards" and args.award_action == "close":
+        if command == "awards" and args.award_action == "close":
             return close(config, args.name, args.window)
-        if args.command == "awards":
+        if command == "awards":
             return verify(config, args.name, args.votes_topic, args.file)
-        if args.command == "rerank":
+        if command == "rerank":
             return rerank(config, args)
         return export_file(config, args.format, args.out)
     except (awards.AwardError, ValueError, RuntimeError) as exc:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from services.ranking.formulas import Formula, parse_params
 from shared.config import Settings
 from shared.secrets import read_secret
+from shared.stream.config import StreamConfig
 
 
 def _day(text: str | None) -> date | None:
@@ -30,19 +29,23 @@ def central_office_keys(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(k.strip() for k in raw.split(",") if k.strip())
 
 
+def _stream(env: Mapping[str, str]) -> StreamConfig:
+    # RANKING_GROUP_ID, RANKING_STATE_DIR, RANKING_MAX_BATCH, RANKING_POLL_TIMEOUT_MS, … (docs/stream.md).
+    # A batch of scores.v1 is coalesced to one write per district, so a bigger batch costs little more.
+    return StreamConfig.from_env("RANKING", group_id="ranking", max_batch=5000, env=env)
+
+
 @dataclass(frozen=True)
 class RankingConfig:
     platform: Settings = field(default_factory=Settings)
+    stream: StreamConfig = field(default_factory=lambda: _stream({}))
     formula: Formula = field(default_factory=lambda: Formula("bayes"))
-    group_id: str = "ranking"
     # Same meaning as scoring's: inclusive Bangkok days of the campaign window (None = open).
     campaign_start: date | None = None
     campaign_end: date | None = None
     central_office_keys: tuple[str, ...] = ()
     # How often a web process asks the store whether the figures changed (a keyed read of one document).
     reload_interval_s: float = 0.2
-    state_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "sangsuk-ranking")
-    heartbeat_stale_s: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RankingConfig:
@@ -50,16 +53,10 @@ class RankingConfig:
         default = cls()
         return cls(
             platform=Settings.from_env(env),
+            stream=_stream(env),
             formula=formula_from_env(env),
-            group_id=env.get("RANKING_GROUP_ID", default.group_id),
             campaign_start=_day(env.get("CAMPAIGN_START")),
             campaign_end=_day(env.get("CAMPAIGN_END")),
             central_office_keys=central_office_keys(env),
             reload_interval_s=float(env.get("RANKING_RELOAD_S", default.reload_interval_s)),
-            state_dir=Path(env.get("RANKING_STATE_DIR", str(default.state_dir))),
-            heartbeat_stale_s=float(env.get("RANKING_HEARTBEAT_STALE_S", default.heartbeat_stale_s)),
         )
-
-    @property
-    def metrics_dir(self) -> Path:
-        return self.state_dir / "metrics"

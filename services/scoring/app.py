@@ -1,53 +1,21 @@
-"""Application factory for the scoring web process (port 8082): health, readiness, metrics, scores."""
+"""The scoring web process's Flask app (port 8082): health, readiness, metrics, scores. Wiring is bootstrap.py's."""
 
 from __future__ import annotations
-
-import json
-import time
-from dataclasses import dataclass
-from pathlib import Path
 
 from flask import Flask
 
 from services.scoring.api import bp as scores_bp
-from services.scoring.config import ScoringConfig
-from services.scoring.handler import Windows
-from services.scoring.store import ScoringStore
+from services.scoring.bootstrap import Scoring
 from shared import mongo
-from shared.districts import Registry, load_registry
-from shared.logs import configure_logging
+from shared.stream.heartbeat import consumer_ready
 from shared.web import create_service_app
 
 
-@dataclass
-class ScoringContext:
-    registry: Registry
-    store: ScoringStore
-    windows: Windows
-
-
-def consumer_ready(state_dir: Path, stale_s: float) -> bool:
-    """The freshest consumer heartbeat is recent and says it reaches the store."""
-    newest: dict | None = None
-    for path in state_dir.glob("consumer-*.json"):
-        try:
-            beat = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if newest is None or beat["ts"] > newest["ts"]:
-            newest = beat
-    return newest is not None and newest["ready"] and time.time() - newest["ts"] < stale_s
-
-
-def create_app(config: ScoringConfig | None = None) -> Flask:
-    config = config or ScoringConfig.from_env()
-    settings = config.platform
-    configure_logging("scoring", settings.log_level)
+def create_app(scoring: Scoring) -> Flask:
+    settings, stream = scoring.config.platform, scoring.config.stream
     readiness = {"store": lambda: mongo.store_reachable(settings),
-                 "consumer": lambda: consumer_ready(config.state_dir, config.heartbeat_stale_s)}
-    app = create_service_app("scoring", readiness=readiness, extra_metrics_dirs=(str(config.metrics_dir),))
-    app.extensions["scoring"] = ScoringContext(load_registry(settings.size_groups_csv),
-                                               ScoringStore(mongo.database(settings)),
-                                               Windows(config.campaign_start, config.campaign_end))
+                 "consumer": lambda: consumer_ready(stream.state_dir, stream.heartbeat_stale_s)}
+    app = create_service_app("scoring", readiness=readiness, extra_metrics_dirs=(str(stream.metrics_dir),))
+    app.extensions["scoring"] = scoring
     app.register_blueprint(scores_bp)
     return app

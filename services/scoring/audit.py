@@ -19,12 +19,8 @@ from collections import defaultdict
 
 from kafka import KafkaConsumer, TopicPartition
 
-from services.scoring.config import ScoringConfig
-from services.scoring.handler import Scorer, Windows
+from services.scoring.bootstrap import Scoring, bootstrap
 from services.scoring.store import ScoringStore
-from shared import mongo
-from shared.districts import load_registry
-from shared.timeutil import utcnow
 
 
 class _Discard:
@@ -33,21 +29,19 @@ class _Discard:
     def __init__(self):
         self.dead_letters = 0
 
-    def dead_letter(self, message, reason: str) -> None:
+    def dead_letter(self, record, reason: str) -> None:
         self.dead_letters += 1
 
-    def publish_standings(self, standings: list[dict]) -> None:
+    def send(self, topic: str, key: bytes | None, value: bytes) -> None:
         pass
 
 
-def rebuild(config: ScoringConfig, prefix: str, batch: int = 20000) -> dict:
-    settings = config.platform
-    target = ScoringStore(mongo.database(settings), prefix)
+def rebuild(scoring: Scoring, prefix: str, batch: int = 20000) -> dict:
+    settings = scoring.config.platform
+    target = ScoringStore(scoring.store.db, prefix)
     target.drop()
     sink = _Discard()
-    scorer = Scorer(target, load_registry(settings.size_groups_csv), sink, votes_topic=settings.topics.votes,
-                    comments_topic=settings.topics.comments,
-                    windows=Windows(config.campaign_start, config.campaign_end), clock=utcnow)
+    processor = scoring.processor(sink, store=target)
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
                              max_partition_fetch_bytes=8 * 1024 * 1024, isolation_level="read_committed")
     read = 0
@@ -61,7 +55,7 @@ def rebuild(config: ScoringConfig, prefix: str, batch: int = 20000) -> dict:
             polled = consumer.poll(timeout_ms=1000, max_records=batch)
             records = [r for tp, rs in polled.items() for r in rs if r.offset < end[tp]]
             if records:
-                scorer.handle(records)
+                processor.handle(records)
                 read += len(records)
         return {"messages_read": read, "dead_letters": sink.dead_letters,
                 "end_offsets": {f"{tp.topic}:{tp.partition}": o for tp, o in end.items()}}
@@ -100,13 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.scoring.audit", description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the rebuilt collections (recovery)")
     args = parser.parse_args(argv)
-    config = ScoringConfig.from_env()
+    scoring = bootstrap()
     prefix = f"audit_{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:6]}"
     started = time.monotonic()
-    summary = rebuild(config, prefix)
-    db = mongo.database(config.platform)
-    rebuilt = ScoringStore(db, prefix)
-    differences = compare(ScoringStore(db), rebuilt)
+    summary = rebuild(scoring, prefix)
+    rebuilt = ScoringStore(scoring.store.db, prefix)
+    differences = compare(scoring.store, rebuilt)
     if not args.keep:
         rebuilt.drop()
     report = {"rebuilt_into": prefix if args.keep else None, **summary,

@@ -97,4 +97,4 @@ def test_store_outage_retries_reports_not_ready_and_catches_up_exactly(own_store
         wait_until(lambda: stored_figures(db) == expected, 90, "caught up after the outage")
         wait_until(lambda: requests.get(web.url + "/readyz", timeout=10).status_code == 200, 30, "ready again")
         metrics = requests.get(web.url + "/metrics", timeout=5).text
-        assert "scoring_store_failures_total" in metrics
+        assert 'stream_batch_failures_total{service="scoring"}' in metrics

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from services.ranking.app import create_app
+from services.ranking.bootstrap import bootstrap
 from services.ranking.config import RankingConfig
 from services.ranking.domain import order_key
 from services.ranking.formulas import Formula
@@ -45,7 +46,7 @@ def client(store, monkeypatch):
     monkeypatch.setenv("CHANNEL_KEYS", json.dumps({"kiosk": CHANNEL}))
     config = RankingConfig(formula=Formula("mean", {"min_votes": 2}), central_office_keys=(CENTRAL,),
                            reload_interval_s=0.05)
-    return create_app(config, store=store).test_client()
+    return create_app(bootstrap(config, store=store)).test_client()
 
 
 def test_leaderboard_ranks_eligible_first_with_formula_and_paging(client):

@@ -1,6 +1,7 @@
-"""Applies one polled batch: parse, record votes, apply bucket increments, recompute and publish standings.
+"""Scoring's processor (shared/stream): one polled batch is parsed, its votes recorded, bucket increments
+applied, and the touched districts' standings recomputed, published and stored.
 
-The handler owns the in-memory view of the buckets of its assigned partitions (the state store,
+The processor owns the in-memory view of the buckets of its assigned partitions (the state store,
 in Kafka Streams terms). The view is only a read cache: every write is conditional on the
 watermark it was read with, so a stale view costs a re-read, never a wrong count.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -21,7 +22,8 @@ from services.scoring import domain
 from services.scoring.domain import Bucket, Tally, Vote
 from services.scoring.store import ScoringStore
 from shared.districts import Registry
-from shared.events import CommentEventSchema, VoteEventSchema, load_vote_event_fast
+from shared.events import CommentEventSchema, VoteEventSchema, load_vote_event_fast, scores_event_bytes
+from shared.stream.ports import Assignment, Record
 from shared.timeutil import bangkok_day
 
 log = logging.getLogger(__name__)
@@ -31,18 +33,11 @@ _COMMENT_SCHEMA = CommentEventSchema()
 MAX_CONFLICT_RETRIES = 20
 
 
-class Message(Protocol):
-    """What the handler needs of a Kafka record (kafka-python's ConsumerRecord has these)."""
+class Output(Protocol):
+    """Where events and dead letters go: shared.stream's Sink, or the audit's discarding stand-in."""
 
-    topic: str
-    partition: int
-    offset: int
-    value: bytes
-
-
-class Sink(Protocol):
-    def dead_letter(self, message: Message, reason: str) -> None: ...
-    def publish_standings(self, standings: list[dict]) -> None: ...
+    def send(self, topic: str, key: bytes | None, value: bytes) -> None: ...
+    def dead_letter(self, record: Record, reason: str) -> None: ...
 
 
 @dataclass
@@ -64,29 +59,34 @@ class Windows:
         return domain.windows_for(today, self.campaign_start, self.campaign_end)
 
 
-class Scorer:
-    def __init__(self, store: ScoringStore, registry: Registry, sink: Sink, *, votes_topic: str,
-                 comments_topic: str, windows: Windows, clock: Callable[[], datetime]):
+class ScoringProcessor:
+    """handle / forget / tick, as the stream runtime calls them (docs/stream.md)."""
+
+    def __init__(self, store: ScoringStore, registry: Registry, output: Output, *, votes_topic: str,
+                 comments_topic: str, scores_topic: str, windows: Windows, clock: Callable[[], datetime]):
         self.store = store
         self.registry = registry
-        self.sink = sink
+        self.output = output
         self.votes_topic = votes_topic
         self.comments_topic = comments_topic
+        self.scores_topic = scores_topic
         self.windows = windows
         self.clock = clock
         self.forget()
 
     def forget(self) -> None:
-        """Drop the view (after a rebalance another consumer may have written our partitions)."""
+        """Drop the view (after a rebalance another consumer may have written our partitions); the
+        rolling windows are refreshed again at the next tick."""
         self.buckets: dict[str, Bucket] = {}
         self.loaded: set[int] = set()
         self.standings: dict[str, dict] = {}
         self.partition_of: dict[str, int] = {}
         self.bucket_ids_of: dict[str, set[str]] = defaultdict(set)
+        self.refreshed_for: tuple[date, frozenset[int]] | None = None
 
     # ------------------------------------------------------------------ the batch
 
-    def handle(self, messages: Iterable[Message]) -> BatchReport:
+    def handle(self, messages: Sequence[Record]) -> BatchReport:
         report = BatchReport()
         votes, comments = [], []
         for message in messages:
@@ -97,7 +97,7 @@ class Scorer:
                     votes.append(self._parse_vote(message))
             except (ValueError, ValidationError, OverflowError) as exc:
                 # OverflowError: a time like 0001-01-01T00:00+01:00 has no UTC form; a poison message, not a crash.
-                self.sink.dead_letter(message, _reason(exc))
+                self.output.dead_letter(message, _reason(exc))
                 report.dead_letters += 1
         self._load({v.partition for v in votes} | {m.partition for m, _ in comments})
 
@@ -127,6 +127,18 @@ class Scorer:
         report.published = self._publish(touched, fresh_comments, only_changed=False)
         return report
 
+    def tick(self, now: datetime, assigned: Assignment) -> BatchReport | None:
+        """Rolling windows: at start, after each rebalance or failure (forget) and when the Bangkok day
+        changes, recompute every district of our votes partitions and publish those that changed."""
+        partitions = frozenset(tp.partition for tp in assigned if tp.topic == self.votes_topic)
+        due = (bangkok_day(now), partitions)
+        if not partitions or due == self.refreshed_for:
+            return None
+        published = self.refresh(partitions)
+        self.refreshed_for = due
+        log.info("rolling windows refreshed", extra={"day": due[0].isoformat(), "changed": published})
+        return BatchReport(published=published)
+
     def refresh(self, partitions: Iterable[int]) -> int:
         """Move the rolling windows to today for every district of these partitions; publish what changed."""
         partitions = set(partitions)
@@ -136,7 +148,7 @@ class Scorer:
 
     # ------------------------------------------------------------------ steps
 
-    def _parse_vote(self, message: Message) -> Vote:
+    def _parse_vote(self, message: Record) -> Vote:
         data = _json_object(message.value)
         # The hand-written check first (marshmallow costs ~5x more); the schema only for a refusal's reason.
         fields = load_vote_event_fast(data) or _VOTE_SCHEMA.load(data)
@@ -236,10 +248,11 @@ class Scorer:
                 continue
             by_partition[new["partition"]][district] = new
             out.append(new)
-        # Publish first: the producer sends while the store writes (the worker flushes and commits
+        # Publish first: the producer sends while the store writes (the runtime flushes and commits
         # only after both), so an event does not wait for the standings documents.
-        if out:
-            self.sink.publish_standings(out)
+        now = self.clock()
+        for standing in out:
+            self.output.send(self.scores_topic, standing["district_code"].encode(), scores_event_bytes(standing, now))
         for partition, standings in by_partition.items():
             self.store.save_standings(partition, standings)
             self.standings.update(standings)

@@ -1,0 +1,31 @@
+"""What ingest declares to the platform (shared/manifest.py; docs/skeleton.md)."""
+
+from __future__ import annotations
+
+from shared.config import Settings
+from shared.manifest import CAMPAIGN_YEAR_MS, ServiceManifest, TopicSpec, web
+
+
+def _topics(settings: Settings) -> list[TopicSpec]:
+    t, keep = settings.topics, {"retention.ms": CAMPAIGN_YEAR_MS}
+    return [TopicSpec(t.votes, settings.votes_partitions, {**keep, "min.insync.replicas": "1"}),
+            TopicSpec(t.comments, settings.votes_partitions, keep)]
+
+
+def _indexes(db) -> None:
+    from services.ingest.claims import MongoClaimStore
+    from services.ingest.line.state import MongoConversationStore
+
+    MongoClaimStore(db.ingest_claims).ensure_indexes()
+    MongoConversationStore(db.line_conversations).ensure_indexes()
+    db.ingest_rate.create_index("expires_at")
+
+
+MANIFEST = ServiceManifest(
+    name="ingest",
+    processes={"web": web("services.ingest.wsgi:app")},
+    port=8081,
+    topics=_topics,
+    prepare_store=_indexes,
+    metrics_prefix="ingest_",
+)

@@ -1,0 +1,29 @@
+"""What scoring declares to the platform (shared/manifest.py; docs/skeleton.md)."""
+
+from __future__ import annotations
+
+from shared.config import Settings
+from shared.manifest import CAMPAIGN_YEAR_MS, WEEK_MS, ServiceManifest, TopicSpec, web
+
+
+def _topics(settings: Settings) -> list[TopicSpec]:
+    t = settings.topics
+    return [TopicSpec(t.scores, 6, {"retention.ms": WEEK_MS}),
+            TopicSpec(t.votes_dlq, 3, {"retention.ms": CAMPAIGN_YEAR_MS})]
+
+
+def _indexes(db) -> None:
+    from services.scoring.store import ScoringStore
+
+    ScoringStore(db).ensure_indexes()
+
+
+MANIFEST = ServiceManifest(
+    name="scoring",
+    processes={"web": web("services.scoring.wsgi:app"), "consumer": ("-m", "services.scoring.consumer")},
+    port=8082,
+    state_dir_env="SCORING_STATE_DIR",
+    topics=_topics,
+    prepare_store=_indexes,
+    metrics_prefix="scoring_",
+)

@@ -1,0 +1,42 @@
+"""The consumer's liveness for the web process's /readyz: a small status file per consumer process.
+
+The consumer is another OS process than the web workers, so it cannot answer /readyz itself; it
+writes `consumer-<pid>.json` in the shared state directory and the web process reads the freshest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+
+class Heartbeat:
+    def __init__(self, state_dir: Path, *, every_s: float = 1.0):
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.path = state_dir / f"consumer-{os.getpid()}.json"
+        self.every_s = every_s
+        self._last = 0.0
+
+    def beat(self, ready: bool, *, force: bool = False) -> None:
+        now = time.time()
+        if not force and now - self._last < self.every_s:
+            return
+        self._last = now
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"ts": now, "ready": ready, "pid": os.getpid()}))
+        tmp.replace(self.path)
+
+
+def consumer_ready(state_dir: Path, stale_s: float) -> bool:
+    """The freshest consumer heartbeat is recent and says its batches succeed."""
+    newest: dict | None = None
+    for path in state_dir.glob("consumer-*.json"):
+        try:
+            beat = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if newest is None or beat["ts"] > newest["ts"]:
+            newest = beat
+    return newest is not None and newest["ready"] and time.time() - newest["ts"] < stale_s

@@ -1,0 +1,71 @@
+"""Every service declares itself in services/<name>/manifest.py, and the tools agree with the declarations."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import yaml
+from prometheus_client.metrics import MetricWrapperBase
+
+from shared.config import Settings
+from shared.manifest import manifests, platform_topics
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_services_are_found_by_their_manifests():
+    found = {m.name: m for m in manifests()}
+    assert {"ingest", "scoring", "channels"} <= set(found)
+    assert set(found["scoring"].processes) == {"web", "consumer"}
+
+
+def test_every_platform_topic_is_declared_once_by_the_service_that_writes_it():
+    s = Settings()
+    names = [spec.name for spec in platform_topics(s)]
+    assert len(names) == len(set(names))
+    assert set(names) == {s.topics.votes, s.topics.comments, s.topics.scores, s.topics.votes_dlq}
+    by_service = {m.name: {t.name for t in m.topics(s)} for m in manifests()}
+    assert s.topics.votes in by_service["ingest"] and s.topics.scores in by_service["scoring"]
+
+
+def test_shared_imports_no_service():
+    """`sangsuk` and the rest of shared/ ask the manifests; none names a service in an import."""
+    for path in (ROOT / "shared").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(m == "services" or m.startswith("services.") for m in modules), path
+
+
+def test_each_service_metric_carries_its_prefix():
+    for manifest in manifests():
+        if manifest.metrics_prefix is None:
+            continue
+        module = importlib.import_module(f"services.{manifest.name}.metrics")
+        metrics = [v for v in vars(module).values() if isinstance(v, MetricWrapperBase)]
+        assert metrics, manifest.name
+        for metric in metrics:
+            assert metric._name.startswith(manifest.metrics_prefix), (manifest.name, metric._name)
+
+
+def _containers(service: str) -> list[dict]:
+    for doc in yaml.safe_load_all((ROOT / "deploy" / "k8s" / f"{service}.yaml").read_text()):
+        if doc and doc.get("kind") == "Deployment":
+            return doc["spec"]["template"]["spec"]["containers"]
+    raise AssertionError(f"no Deployment in deploy/k8s/{service}.yaml")
+
+
+def test_kubernetes_runs_each_declared_process_with_the_declared_command():
+    for manifest in manifests():
+        if not manifest.processes:
+            continue
+        containers = {c["name"]: c for c in _containers(manifest.name)}
+        assert set(containers) == set(manifest.processes), manifest.name
+        for process, argv in manifest.processes.items():
+            container = containers[process]
+            assert container["command"] == ["python", *argv], (manifest.name, process)
+            assert container["image"] == f"sangsuk/{manifest.name}"
+        if manifest.port is not None:
+            assert containers["web"]["ports"][0]["containerPort"] == manifest.port
