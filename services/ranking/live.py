@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 from pymongo.errors import PyMongoError
 
-from services.ranking import metrics
+from services.ranking import web_metrics
 from services.ranking.boards import BoardKey, build_boards, snapshot_id
 from services.ranking.domain import GROUPS, Entry
 from services.ranking.formulas import Formula
@@ -116,4 +116,4 @@ class LiveBoards:
                 self.refresh()
             except PyMongoError as exc:  # keep serving the last view; /readyz and the age metric tell
                 log.warning("leaderboard refresh failed", extra={"error": repr(exc)[:300]})
-            metrics.LEADERBOARD_AGE.set(self.age_s())
+            web_metrics.LEADERBOARD_AGE.set(self.age_s())

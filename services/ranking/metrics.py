@@ -1,17 +1,19 @@
-"""Ranking's Prometheus metrics (multiprocess-safe; the consumer writes them into its state dir)."""
+"""The ranking consumer's Prometheus metrics (multiprocess files in its state dir, merged by the web process).
+
+Only the consumer imports this module: in multiprocess mode a counter is written (as 0) by every
+process that creates it, and the web process would then serve each series twice. The web process's
+own gauge is in web_metrics.py.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter
 
 EVENTS_APPLIED = Counter("ranking_events_applied_total", "scores.v1 standings stored as a district's newest")
 STALE_IGNORED = Counter("ranking_stale_events_ignored_total",
                         "scores.v1 standings ignored because a newer (or the same) one was already held")
 INVALID_EVENTS = Counter("ranking_invalid_events_total", "scores.v1 records that could not be read")
 SNAPSHOTS = Counter("ranking_snapshots_written_total", "daily leaderboard snapshots written")
-LEADERBOARD_AGE = Gauge("ranking_leaderboard_age_seconds",
-                        "seconds since a web process last confirmed its leaderboards current with the store",
-                        multiprocess_mode="max")
 
 
 def observe(report) -> None:

@@ -11,11 +11,15 @@ from dataclasses import dataclass
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from shared.config import Settings
-from tests.support.processes import ROOT
+from tests.support.processes import ROOT, ManagedProcess
 
 
 def ranking_env(settings: Settings, **extra: str) -> dict[str, str]:
+    import tempfile
+
     return {
+        "RANKING_STATE_DIR": tempfile.mkdtemp(prefix="ranking-state-"), "RANKING_POLL_TIMEOUT_MS": "200",
+        "RANKING_RELOAD_S": "0.1",
         "KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "MONGO_URI": settings.mongo_uri, "MONGO_DB": settings.mongo_db,
         "TOPIC_VOTES": settings.topics.votes, "TOPIC_VOTES_DLQ": settings.topics.votes_dlq,
         "TOPIC_SCORES": settings.topics.scores, "TOPIC_COMMENTS": settings.topics.comments,
@@ -64,3 +68,27 @@ def copy_log(settings: Settings, source: str, target: str, alter: callable | Non
     finally:
         producer.close()
         consumer.close()
+
+
+class RankingConsumer(ManagedProcess):
+    """`python -m services.ranking.consumer` as a real OS process (so it can be SIGKILLed)."""
+
+    def __init__(self, env: dict[str, str]):
+        super().__init__([sys.executable, "-m", "services.ranking.consumer"], env, log_prefix="ranking-consumer-")
+
+
+def scoring_boards(db, registry, formula):
+    """The leaderboards recomputed from scoring's stored standings (the oracle for ranking's own)."""
+    from services.ranking.boards import build_boards
+
+    figures = {}
+    for doc in db.scoring_standings.find({}):
+        figures.update(doc.get("districts", {}))
+    return build_boards(figures, registry, formula)
+
+
+def ranking_boards(db, registry, formula):
+    from services.ranking.boards import build_boards
+    from services.ranking.store import RankingStore
+
+    return build_boards(RankingStore(db).all_figures(), registry, formula)
