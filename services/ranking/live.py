@@ -47,25 +47,38 @@ class View:
         self.index = {key: {e.code: e for e in entries} for key, entries in self.boards.items()}
 
 
-def build_view(store: RankingStore, registry: Registry, formula: Formula, today: date, version: int) -> View:
+@dataclass(frozen=True)
+class Snapshots:
+    """Yesterday's closing ranks and the rank history, read again only when a new snapshot is noted."""
+
+    snapshot_day: str | None
+    today: date
+    previous: dict[BoardKey, dict[str, int | None]]
+    history: dict[BoardKey, dict[str, list[dict]]]
+
+
+def load_snapshots(store: RankingStore, today: date, snapshot_day: str | None) -> Snapshots:
+    yesterday = (today - timedelta(days=1)).isoformat()
+    previous: dict[BoardKey, dict[str, int | None]] = {}
+    history: dict[BoardKey, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for snap in sorted(store.all_snapshots(), key=lambda s: s["day"]):
+        key = (snap["group"], snap["window"])
+        if snap["_id"] == snapshot_id(yesterday, *key):
+            previous[key] = snap["ranks"]
+        for code, rank in snap["ranks"].items():
+            history[key][code].append({"day": snap["day"], "rank": rank})
+    return Snapshots(snapshot_day, today, previous, history)
+
+
+def build_view(store: RankingStore, registry: Registry, formula: Formula, today: date, version: int,
+               snapshots: Snapshots) -> View:
     figures = store.all_figures()
     boards = build_boards(figures, registry, formula)
     as_of: dict[str, str | None] = {}
     for group in GROUPS:
         stamps = [figures[c]["as_of"] for c in (d.code for d in registry if d.size_group == group) if c in figures]
         as_of[group] = max(stamps) if stamps else None
-    yesterday = (today - timedelta(days=1)).isoformat()
-    previous: dict[BoardKey, dict[str, int | None]] = {}
-    history: dict[BoardKey, dict[str, list[dict]]] = {key: defaultdict(list) for key in boards}
-    for snap in sorted(store.all_snapshots(), key=lambda s: s["day"]):
-        key = (snap["group"], snap["window"])
-        if key not in boards:
-            continue
-        if snap["_id"] == snapshot_id(yesterday, *key):
-            previous[key] = snap["ranks"]
-        for code, rank in snap["ranks"].items():
-            history[key][code].append({"day": snap["day"], "rank": rank})
-    return View(version, today, formula, figures, boards, as_of, previous, history)
+    return View(version, today, formula, figures, boards, as_of, snapshots.previous, snapshots.history)
 
 
 class LiveBoards:
@@ -77,6 +90,7 @@ class LiveBoards:
         self.clock = clock
         self.interval_s = interval_s
         self._view: View | None = None
+        self._snapshots: Snapshots | None = None
         self._lock = threading.Lock()
         self._thread_pid: int | None = None
         self._confirmed_at = 0.0
@@ -103,7 +117,12 @@ class LiveBoards:
             self._confirmed_at = time.monotonic()
             if current is not None and current.version == version and current.day == today:
                 return False
-            self._view = build_view(self.store, self.registry, self.formula, today, version)
+            # Snapshots are many and change once a day: read them again only when a new one is noted.
+            snapshot_day = state.get("snapshot_day")
+            held = self._snapshots
+            if held is None or held.snapshot_day != snapshot_day or held.today != today:
+                self._snapshots = held = load_snapshots(self.store, today, snapshot_day)
+            self._view = build_view(self.store, self.registry, self.formula, today, version, held)
             return True
 
     def age_s(self) -> float:
