@@ -66,6 +66,10 @@ class NothingMeasured(RuntimeError):
     pass
 
 
+def say(text: str) -> None:
+    print(f"[bench-ranking] {text}", file=sys.stderr, flush=True)
+
+
 def run_hey_get(url: str) -> dict:
     out = subprocess.run([str(HEY), "-n", str(REQUESTS), "-c", str(CONCURRENCY), url],
                          check=True, capture_output=True, text=True).stdout
@@ -269,18 +273,26 @@ def main() -> int:
     profile = local_servers().profile("test")
     base = Settings(kafka_bootstrap=profile.kafka_bootstrap, mongo_uri=profile.mongo_uri)
     codes = sorted(d.code for d in load_registry(None))
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    say("reads: ranking beside the bare app")
     report: dict = {"machine": f"{os.cpu_count()} cores", "reads": reads(base)}
+    (out / "ranking.json").write_text(json.dumps(report, indent=1))
     fresh_runs = []
-    for _ in range(int(os.environ.get("BENCH_FRESH_RUNS", "3"))):
+    for run in range(int(os.environ.get("BENCH_FRESH_RUNS", "3"))):
+        say(f"freshness run {run + 1} at {RATE} votes/s for {FRESH_SECONDS} s")
         s = fresh_settings(base)
         kafka.ensure_topics(s)
         try:
             fresh_runs.append(freshness(s, codes))
         finally:
             mongo.client(s.mongo_uri).drop_database(s.mongo_db)
+        say(f"  {fresh_runs[-1]}")
     report["freshness_runs"] = fresh_runs
     report["freshness_median"] = {k: statistics.median(r[k] for r in fresh_runs)
                                   for k in ("post_rate_per_s", "p50_s", "p95_s", "scores_events_per_s")}
+    (out / "ranking.json").write_text(json.dumps(report, indent=1))
+    say(f"consumer rate over {PREFILL_EVENTS} scores.v1 events")
     s = fresh_settings(base)
     kafka.ensure_topics(s)
     try:
@@ -290,8 +302,6 @@ def main() -> int:
     rate["ratio_to_scoring_output"] = round(rate["events_per_s"] / report["freshness_median"]["scores_events_per_s"], 1)
     report["consumer"] = rate
     print(json.dumps(report, indent=1))
-    out = ROOT / "var" / "bench"
-    out.mkdir(parents=True, exist_ok=True)
     (out / "ranking.json").write_text(json.dumps(report, indent=1))
     return 0
 
