@@ -60,6 +60,8 @@ FRESH_SECONDS = int(os.environ.get("BENCH_FRESH_SECONDS", "20"))
 POST_BATCH = 10
 POSTERS = 4
 PREFILL_EVENTS = int(os.environ.get("BENCH_SCORES_EVENTS", "50000"))
+DRAIN_S = 60.0
+PHASES = set(os.environ.get("BENCH_PHASES", "reads,freshness,consumer").split(","))
 
 
 class NothingMeasured(RuntimeError):
@@ -207,7 +209,12 @@ def freshness(s: Settings, codes: list[str]) -> dict:
         for t in posters:
             t.join()
         rate = sum(counts.values()) / (time.perf_counter() - started)
-        time.sleep(6)
+        drain_until = time.perf_counter() + DRAIN_S  # until every vote is seen, or DRAIN_S at most
+        while time.perf_counter() < drain_until:
+            with lock:
+                if not any(acked_at.values()):
+                    break
+            time.sleep(0.2)
         stop.set()
         for t in threads:
             t.join()
@@ -275,32 +282,38 @@ def main() -> int:
     codes = sorted(d.code for d in load_registry(None))
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    say("reads: ranking beside the bare app")
-    report: dict = {"machine": f"{os.cpu_count()} cores", "reads": reads(base)}
-    (out / "ranking.json").write_text(json.dumps(report, indent=1))
-    fresh_runs = []
-    for run in range(int(os.environ.get("BENCH_FRESH_RUNS", "3"))):
-        say(f"freshness run {run + 1} at {RATE} votes/s for {FRESH_SECONDS} s")
+    report: dict = {"machine": f"{os.cpu_count()} cores", "load_average_at_start": os.getloadavg()}
+    if "reads" in PHASES:
+        say("reads: ranking beside the bare app")
+        report["reads"] = reads(base)
+        (out / "ranking.json").write_text(json.dumps(report, indent=1))
+    if "freshness" in PHASES:
+        fresh_runs = []
+        for run in range(int(os.environ.get("BENCH_FRESH_RUNS", "3"))):
+            say(f"freshness run {run + 1} at {RATE} votes/s for {FRESH_SECONDS} s")
+            s = fresh_settings(base)
+            kafka.ensure_topics(s)
+            try:
+                fresh_runs.append(freshness(s, codes))
+            finally:
+                mongo.client(s.mongo_uri).drop_database(s.mongo_db)
+            say(f"  {fresh_runs[-1]}")
+        report["freshness_runs"] = fresh_runs
+        report["freshness_median"] = {k: statistics.median(r[k] for r in fresh_runs)
+                                      for k in ("post_rate_per_s", "p50_s", "p95_s", "scores_events_per_s")}
+        (out / "ranking.json").write_text(json.dumps(report, indent=1))
+    if "consumer" in PHASES:
+        say(f"consumer rate over {PREFILL_EVENTS} scores.v1 events")
         s = fresh_settings(base)
         kafka.ensure_topics(s)
         try:
-            fresh_runs.append(freshness(s, codes))
+            rate = consumer_rate(s, codes)
         finally:
             mongo.client(s.mongo_uri).drop_database(s.mongo_db)
-        say(f"  {fresh_runs[-1]}")
-    report["freshness_runs"] = fresh_runs
-    report["freshness_median"] = {k: statistics.median(r[k] for r in fresh_runs)
-                                  for k in ("post_rate_per_s", "p50_s", "p95_s", "scores_events_per_s")}
-    (out / "ranking.json").write_text(json.dumps(report, indent=1))
-    say(f"consumer rate over {PREFILL_EVENTS} scores.v1 events")
-    s = fresh_settings(base)
-    kafka.ensure_topics(s)
-    try:
-        rate = consumer_rate(s, codes)
-    finally:
-        mongo.client(s.mongo_uri).drop_database(s.mongo_db)
-    rate["ratio_to_scoring_output"] = round(rate["events_per_s"] / report["freshness_median"]["scores_events_per_s"], 1)
-    report["consumer"] = rate
+        scoring_output = report.get("freshness_median", {}).get("scores_events_per_s")
+        rate["ratio_to_scoring_output"] = round(rate["events_per_s"] / scoring_output, 1) if scoring_output else None
+        report["consumer"] = rate
+    report["load_average_at_end"] = os.getloadavg()
     print(json.dumps(report, indent=1))
     (out / "ranking.json").write_text(json.dumps(report, indent=1))
     return 0
