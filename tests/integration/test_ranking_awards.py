@@ -28,7 +28,7 @@ def votes_for(rng: random.Random, plan: dict[str, list[int]]) -> list[VoteEvent]
     return out
 
 
-def test_close_verify_refuse_and_detect_tampering(settings):
+def test_close_verify_refuse_and_detect_tampering(settings, tmp_path):
     rng = random.Random(7)
     plan = {SMALL[0]: [5, 5, 4], SMALL[1]: [4, 4, 4, 4], SMALL[2]: [2], LARGE[0]: [5, 5], LARGE[1]: [3, 4]}
     p = producer(settings)
@@ -62,6 +62,15 @@ def test_close_verify_refuse_and_detect_tampering(settings):
     verified = sangsuk(env, "awards", "verify", "sangsuk-test")
     assert verified.code == 0, (verified.out, verified.err)
     assert verified.out["ok"] and verified.out["rebuilt_sha256"] == served["sha256"]
+
+    # What GET /v1/awards/NAME serves can be verified without our store; an edited copy cannot.
+    served_file = tmp_path / "award.json"
+    served_file.write_text(json.dumps({"name": "sangsuk-test", "sha256": served["sha256"], "snapshot": snapshot}))
+    assert sangsuk(env, "awards", "verify", "sangsuk-test", "--file", str(served_file)).code == 0
+    edited_copy = json.loads(served["canonical"])
+    edited_copy["formula"]["params"]["min_votes"] = 1
+    served_file.write_text(json.dumps({"name": "sangsuk-test", "sha256": served["sha256"], "snapshot": edited_copy}))
+    assert sangsuk(env, "awards", "verify", "sangsuk-test", "--file", str(served_file)).code == 1
 
     # A copy of the log with one vote inside the closed range altered: verify fails and names the district.
     copy_topic = settings.topics.votes + ".copy"
