@@ -10,7 +10,8 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from pymongo.errors import PyMongoError
 
 from services.ranking.awards import AWARD_NAME
 from services.ranking.domain import GROUPS, WINDOWS, Entry, movement
@@ -18,6 +19,15 @@ from services.ranking.live import View
 from shared.errors import ApiError
 
 bp = Blueprint("ranking", __name__)
+
+
+def store_unavailable(exc: PyMongoError):
+    """The store does not answer and this process has no view yet (or the route reads the store): 503."""
+    return jsonify({"error": "store_unavailable", "message": "the leaderboards cannot be read now: the document "
+                    "store does not answer; retry shortly"}), 503, {"Retry-After": "5"}
+
+
+bp.register_error_handler(PyMongoError, store_unavailable)
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 1000  # the largest group (533) fits in one page

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
+from pymongo.errors import PyMongoError
 
 from services.ranking import export
+from services.ranking.api import store_unavailable
 from shared.errors import ApiError
 
 bp = Blueprint("ranking_exports", __name__)
+bp.register_error_handler(PyMongoError, store_unavailable)
 
 TYPES = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

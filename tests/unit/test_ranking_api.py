@@ -176,3 +176,24 @@ def test_openapi_lists_the_routes(client):
     paths = client.get("/openapi.json").get_json()["paths"]
     assert {"/v1/leaderboards/{group}", "/v1/districts/{code}/rank", "/v1/awards/{name}",
             "/v1/exports/districts.csv", "/v1/exports/districts.xlsx"} <= set(paths)
+
+
+class DownStore(MemoryRankingStore):
+    """The store does not answer (as pymongo reports it)."""
+
+    def read_state(self) -> dict:
+        from pymongo.errors import ServerSelectionTimeoutError
+
+        raise ServerSelectionTimeoutError("no servers")
+
+    def award(self, name: str):
+        return self.read_state()
+
+
+def test_store_down_is_a_503_with_the_error_body_not_a_500():
+    client = create_app(bootstrap(RankingConfig(central_office_keys=(CENTRAL,)), store=DownStore())).test_client()
+    for url, headers in (("/v1/leaderboards/small", {}), (f"/v1/districts/{SMALL[0]}/rank", {}), ("/v1/awards/x", {}),
+                         ("/v1/exports/districts.csv", {"Authorization": f"Bearer {CENTRAL}"})):
+        r = client.get(url, headers=headers)
+        assert r.status_code == 503, (url, r.data)
+        assert r.get_json()["error"] == "store_unavailable" and r.headers["Retry-After"] == "5"
