@@ -197,3 +197,12 @@ def test_store_down_is_a_503_with_the_error_body_not_a_500():
         r = client.get(url, headers=headers)
         assert r.status_code == 503, (url, r.data)
         assert r.get_json()["error"] == "store_unavailable" and r.headers["Retry-After"] == "5"
+
+
+def test_an_unreadable_channel_keys_file_does_not_stop_the_service(monkeypatch, tmp_path):
+    monkeypatch.delenv("CHANNEL_KEYS", raising=False)
+    monkeypatch.setenv("CHANNEL_KEYS_FILE", str(tmp_path / "missing.json"))
+    client = create_app(bootstrap(RankingConfig(central_office_keys=(CENTRAL,)), store=MemoryRankingStore())
+                        ).test_client()
+    assert client.get("/v1/exports/districts.csv", headers={"Authorization": f"Bearer {CHANNEL}"}).status_code == 401
+    assert client.get("/v1/exports/districts.csv", headers={"Authorization": f"Bearer {CENTRAL}"}).status_code == 200
