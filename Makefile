@@ -26,8 +26,8 @@ export SMTP_PORT ?= 8025
 export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
-.PHONY: run stop test test-unit bench bench-ingest bench-scoring lint servers servers-stop init secrets venv clean browser \
-	postgresql nginx mail
+.PHONY: run stop test test-unit bench bench-ingest bench-scoring bench-ranking lint servers servers-stop init secrets venv \
+	clean browser postgresql nginx mail
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -95,7 +95,7 @@ test-unit: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
-bench: bench-ingest bench-scoring
+bench: bench-ingest bench-scoring bench-ranking
 
 bench-ingest: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
@@ -103,6 +103,10 @@ bench-ingest: venv postgresql
 
 bench-scoring: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/scoring_bench.py || status=$$?; \
+	  $(SERVERS) stop --profile test; exit $$status
+
+bench-ranking: venv postgresql
+	@status=0; $(SERVERS) start --profile test && $(PY) bench/ranking_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 
 clean: stop

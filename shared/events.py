@@ -155,6 +155,9 @@ class ScoresEventSchema(Schema):
     as_of = UtcDateTime(required=True)
     windows = fields.Dict(keys=fields.String(), values=fields.Nested(ScoreWindowSchema), required=True)
     latest_comments = fields.List(fields.Dict(), load_default=list)
+    # Optional (added compatibly): the highest votes.v1 offset of the district's partition this standing
+    # reflects; it orders a district's standings (docs/events.md). None from a producer that predates it.
+    votes_offset = StrictInteger(load_default=None, allow_none=True, validate=validate.Range(min=-1))
 
 
 def scores_event_bytes(standing: dict, as_of: datetime) -> bytes:
@@ -162,6 +165,8 @@ def scores_event_bytes(standing: dict, as_of: datetime) -> bytes:
     body = {"schema": SCHEMA_SCORES_V1, "district_code": standing["district_code"], "day": standing["day"],
             "as_of": iso_utc(as_of), "windows": standing["windows"],
             "latest_comments": standing.get("latest_comments", [])}
+    if "votes_offset" in standing:
+        body["votes_offset"] = standing["votes_offset"]
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

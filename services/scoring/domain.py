@@ -112,6 +112,19 @@ class Bucket:
         return bucket_id(self.partition, self.day)
 
 
+def partition_positions(buckets: Iterable[Bucket]) -> dict[int, int]:
+    """partition -> the highest votes.v1 offset applied to any of its buckets (scores.v1 `votes_offset`).
+
+    Votes of a partition are applied in offset order and a standing is published only after its whole
+    batch is applied, so a standing computed from these buckets reflects every vote up to that offset.
+    """
+    out: dict[int, int] = {}
+    for bucket in buckets:
+        if bucket.exists and bucket.watermark > out.get(bucket.partition, -1):
+            out[bucket.partition] = bucket.watermark
+    return out
+
+
 @dataclass
 class Increment:
     """What one batch adds to one bucket, and the watermark the bucket moves to."""

@@ -241,8 +241,10 @@ class ScoringProcessor:
         """Step 3: recompute standings, store them per partition, publish one event per district."""
         by_partition: dict[int, dict[str, dict]] = defaultdict(dict)
         out: list[dict] = []
+        positions = domain.partition_positions(self.buckets.values())
         for district in sorted(districts):
             new = self.compute(district, comments.get(district))
+            new["votes_offset"] = positions.get(new["partition"], -1)  # orders this district's standings
             if only_changed and domain.same_standing(new, self.standings.get(district)):
                 continue
             by_partition[new["partition"]][district] = new

@@ -1,0 +1,165 @@
+"""Public JSON routes: leaderboards, a district's rank, award snapshots (port 8083).
+
+Every answer carries an ETag (a hash of the body) and Cache-Control; a matching If-None-Match gets
+304. Bodies are cached per view (see live.py), so a repeated read costs a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from pymongo.errors import PyMongoError
+
+from services.ranking.awards import AWARD_NAME
+from services.ranking.domain import GROUPS, WINDOWS, Entry, movement
+from services.ranking.live import View
+from shared.errors import ApiError
+
+bp = Blueprint("ranking", __name__)
+
+
+def store_unavailable(exc: PyMongoError):
+    """The store does not answer and this process has no view yet (or the route reads the store): 503."""
+    return jsonify({"error": "store_unavailable", "message": "the leaderboards cannot be read now: the document "
+                    "store does not answer; retry shortly"}), 503, {"Retry-After": "5"}
+
+
+bp.register_error_handler(PyMongoError, store_unavailable)
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 1000  # the largest group (533) fits in one page
+LIVE_CACHE = "public, max-age=2"  # the boards move within seconds of a vote
+CACHED_BODIES = 2048
+
+
+def ctx():
+    return current_app.extensions["ranking"]
+
+
+def json_response(body: bytes, etag: str, cache_control: str) -> Response:
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body, content_type="application/json; charset=utf-8")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
+def encode(body: dict) -> tuple[bytes, str]:
+    raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return raw, hashlib.sha256(raw).hexdigest()[:32]
+
+
+def cached(view: View, key: tuple, build: Callable[[], dict]) -> tuple[bytes, str]:
+    hit = view.bodies.get(key)
+    if hit is None:
+        hit = encode(build())
+        if len(view.bodies) < CACHED_BODIES:
+            view.bodies[key] = hit
+    return hit
+
+
+def check_params(allowed: set[str]) -> None:
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise ApiError(400, "unknown_parameter", f"unknown query parameter {unknown[0]!r}; this route takes "
+                       + (", ".join(sorted(allowed)) or "none"), fields={unknown[0]: ["unknown parameter"]})
+
+
+def window_arg() -> str:
+    window = request.args.get("window", "campaign")
+    if window not in WINDOWS:
+        raise ApiError(400, "unknown_window", f"window must be one of {', '.join(WINDOWS)}, not {window!r}",
+                       fields={"window": [f"one of {', '.join(WINDOWS)}"]})
+    return window
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise ApiError(400, "invalid_paging", f"{name} must be a whole number from {low} to {high}, not {text!r}",
+                       fields={name: [f"a whole number from {low} to {high}"]})
+    return int(text)
+
+
+def entry_json(e: Entry, view: View, group: str, window: str) -> dict:
+    d = ctx().registry.get(e.code)
+    return {"rank": e.rank, "district_code": e.code, "name_th": d.name_th, "name_en": d.name_en,
+            "province_th": d.province_th, "votes": e.votes, "mean": e.mean, "score": e.score,
+            "eligible": e.eligible, "votes_needed": e.votes_needed,
+            "movement": movement(e.rank, view.previous.get((group, window)), e.code)}
+
+
+@bp.get("/v1/leaderboards/<group>")
+def leaderboard(group: str):
+    check_params({"window", "province", "page", "per_page"})
+    if group not in GROUPS:
+        raise ApiError(404, "unknown_group", f"no size group {group!r}; groups are {', '.join(GROUPS)}")
+    window = window_arg()
+    province = request.args.get("province")
+    if province is not None and province not in ctx().provinces:
+        raise ApiError(404, "unknown_province", f"no province with code {province!r} in the programme "
+                       "(two digits, e.g. 37 for Amnat Charoen)", fields={"province": ["unknown province code"]})
+    page = int_arg("page", 1, 1, 100_000)
+    per_page = int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    view = ctx().live.view()
+
+    def build() -> dict:
+        entries = view.boards[(group, window)]
+        if province is not None:
+            entries = [e for e in entries if ctx().registry.get(e.code).province_code == province]
+        pages = max(1, -(-len(entries) // per_page))
+        if page > pages:
+            raise ApiError(400, "invalid_paging", f"page {page} is past the last page ({pages}) of {len(entries)} "
+                           f"entries at {per_page} per page", fields={"page": [f"at most {pages}"]})
+        chosen = entries[(page - 1) * per_page: page * per_page]
+        return {"group": group, "window": window, "formula": view.formula.to_json(), "as_of": view.as_of[group],
+                "total": len(entries), "page": page, "per_page": per_page, "pages": pages,
+                "entries": [entry_json(e, view, group, window) for e in chosen]}
+
+    body, etag = cached(view, ("board", group, window, province, page, per_page), build)
+    return json_response(body, etag, LIVE_CACHE)
+
+
+@bp.get("/v1/districts/<code>/rank")
+def district_rank(code: str):
+    check_params(set())
+    district = ctx().registry.get(code)
+    if district is None:
+        raise ApiError(404, "unknown_district", f"no district with code {code!r} in the programme")
+    view = ctx().live.view()
+
+    def build() -> dict:
+        group = district.size_group
+        windows = {}
+        for window in WINDOWS:
+            e = view.index[(group, window)][code]
+            windows[window] = {"rank": e.rank, "score": e.score, "mean": e.mean, "votes": e.votes,
+                               "eligible": e.eligible, "votes_needed": e.votes_needed,
+                               "movement": movement(e.rank, view.previous.get((group, window)), code),
+                               "history": view.history.get((group, window), {}).get(code, [])}
+        return {"district_code": code, "name_th": district.name_th, "name_en": district.name_en,
+                "province_th": district.province_th, "group": group, "formula": view.formula.to_json(),
+                "as_of": (view.figures.get(code) or {}).get("as_of"), "windows": windows}
+
+    body, etag = cached(view, ("district", code), build)
+    return json_response(body, etag, LIVE_CACHE)
+
+
+@bp.get("/v1/awards/<name>")
+def award(name: str):
+    check_params(set())
+    if not AWARD_NAME.match(name):
+        raise ApiError(400, "invalid_award_name", "an award name is 1-64 letters, digits, '.', '_' or '-'")
+    doc = ctx().store.award(name)
+    if doc is None:
+        raise ApiError(404, "unknown_award", f"no award {name!r} has been closed")
+    body = ('{"name":' + json.dumps(name) + ',"sha256":"' + doc["sha256"] + '","snapshot":'
+            + doc["canonical"] + "}").encode("utf-8")
+    return json_response(body, doc["sha256"][:32], "public, max-age=86400, immutable")

@@ -1,0 +1,96 @@
+"""Awards anyone can verify: a frozen ranking per size group, hashed over its canonical JSON.
+
+`close` reads votes.v1 up to its end offsets at that moment, ranks each group with the configured
+formula and the current size-group assignment, and stores the snapshot under the award's name with
+a plain insert (a second close of the same name is refused by the store). `verify` rebuilds the
+same ranking from the log up to the frozen offsets, with the frozen formula, assignment and day,
+and checks the hash: it fails if a vote inside the range was altered or the snapshot was edited.
+Canonical JSON: keys sorted, no spaces, UTF-8, floats as Python writes them (shortest round-trip).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+
+from services.ranking.boards import boards_for
+from services.ranking.domain import GROUPS, WINDOWS, Entry
+from services.ranking.formulas import Formula
+from services.ranking.replay import LogTallies
+from shared.timeutil import iso_utc
+
+AWARD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class AwardError(Exception):
+    """A close or verify that cannot go on (exists already, unknown name, unreadable log)."""
+
+
+def canonical(body: Mapping) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def digest(body: Mapping) -> str:
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def entry_json(e: Entry) -> dict:
+    return {"rank": e.rank, "district_code": e.code, "votes": e.votes, "sum": e.total, "mean": e.mean,
+            "score": e.score, "eligible": e.eligible, "votes_needed": e.votes_needed}
+
+
+def snapshot_body(*, name: str, closed_at: datetime, day: date, window: str, campaign: tuple[date | None, date | None],
+                  formula: Formula, votes_topic: str, ends: Mapping[int, int], size_groups: Mapping[str, str],
+                  tallies: LogTallies) -> dict:
+    if window not in WINDOWS:
+        raise AwardError(f"window must be one of {', '.join(WINDOWS)}")
+    groups: dict[str, list[str]] = {g: [] for g in GROUPS}
+    for code, group in sorted(size_groups.items()):
+        groups[group].append(code)
+    figures = tallies.figures(day, *campaign)
+    boards = boards_for(figures, groups, formula, windows=(window,))
+    return {
+        "award": name, "closed_at": iso_utc(closed_at), "day": day.isoformat(), "window": window,
+        "campaign": {"from": campaign[0].isoformat() if campaign[0] else None,
+                     "to": campaign[1].isoformat() if campaign[1] else None},
+        "formula": formula.to_json(), "votes_topic": votes_topic,
+        "end_offsets": {str(p): o for p, o in sorted(ends.items())},
+        "size_groups": dict(sorted(size_groups.items())),
+        "groups": {g: [entry_json(e) for e in boards[(g, window)]] for g in GROUPS},
+    }
+
+
+def rebuild_body(stored: Mapping, tallies: LogTallies) -> dict:
+    """The snapshot a verifier computes from the log, with the stored award's frozen choices."""
+    campaign = stored["campaign"]
+    return snapshot_body(
+        name=stored["award"], closed_at=datetime.fromisoformat(stored["closed_at"].replace("Z", "+00:00")),
+        day=date.fromisoformat(stored["day"]), window=stored["window"],
+        campaign=(date.fromisoformat(campaign["from"]) if campaign["from"] else None,
+                  date.fromisoformat(campaign["to"]) if campaign["to"] else None),
+        formula=Formula(stored["formula"]["name"], stored["formula"]["params"]), votes_topic=stored["votes_topic"],
+        ends={int(p): o for p, o in stored["end_offsets"].items()}, size_groups=stored["size_groups"],
+        tallies=tallies)
+
+
+def differences(stored: Mapping, rebuilt: Mapping, limit: int = 50) -> list[dict]:
+    """Which entries differ between the stored snapshot and the rebuild (and any other field)."""
+    out: list[dict] = []
+    for key in sorted(set(stored) | set(rebuilt)):
+        if key != "groups" and stored.get(key) != rebuilt.get(key):
+            out.append({"field": key})
+    for group in GROUPS:
+        a = {e["district_code"]: e for e in stored.get("groups", {}).get(group, [])}
+        b = {e["district_code"]: e for e in rebuilt.get("groups", {}).get(group, [])}
+        for code in sorted(set(a) | set(b)):
+            if a.get(code) != b.get(code):
+                out.append({"group": group, "district_code": code, "snapshot": a.get(code), "log": b.get(code)})
+    return out[:limit]
+
+
+def award_document(body: Mapping) -> dict:
+    text = canonical(body).decode("utf-8")
+    return {"_id": body["award"], "closed_at": body["closed_at"], "sha256": digest(body), "canonical": text}

@@ -1,0 +1,198 @@
+"""`sangsuk awards close|verify`, `sangsuk rerank`, `sangsuk export`: ranking's admin commands.
+
+Offered to `sangsuk` through services/ranking/manifest.py; each command prints JSON (or a table)
+and returns an exit code: 0 done, 1 a check failed (verify), 2 refused (bad input, award exists, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from services.ranking import awards, export
+from services.ranking.boards import boards_for, build_boards, group_codes
+from services.ranking.config import RankingConfig
+from services.ranking.domain import GROUPS, WINDOWS
+from services.ranking.formulas import Formula, parse_params
+from services.ranking.replay import end_offsets, read_log
+from services.ranking.store import RankingStore
+from shared import mongo
+from shared.districts import load_registry
+from shared.timeutil import bangkok_day, utcnow
+
+
+def _awards_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="award_action", required=True)
+    close = actions.add_parser("close", help="freeze each group's ranking with the votes.v1 end offsets now")
+    close.add_argument("name", help="the award's name, e.g. sangsuk-2026")
+    close.add_argument("--window", choices=list(WINDOWS), default="campaign")
+    verify = actions.add_parser("verify", help="rebuild the award's ranking from votes.v1 and check its SHA-256")
+    verify.add_argument("name")
+    verify.add_argument("--votes-topic", help="read this topic instead of the one the award was closed on (a copy)")
+    verify.add_argument("--file", type=Path, help="verify this file (GET /v1/awards/NAME) instead of the store's")
+
+
+def _rerank_arguments(rerank: argparse.ArgumentParser) -> None:
+    rerank.add_argument("--formula", required=True, choices=["bayes", "mean", "lower_bound"])
+    rerank.add_argument("--param", action="append", default=[], metavar="K=V", help="a formula parameter")
+    rerank.add_argument("--window", choices=list(WINDOWS), default="campaign")
+    rerank.add_argument("--award", help="compare with this award (its offsets, day and size groups)")
+    rerank.add_argument("--csv", type=Path, help="write every district's old and new rank here")
+    rerank.add_argument("--top", type=int, default=10, help="rows printed per group")
+    rerank.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _export_arguments(exp: argparse.ArgumentParser) -> None:
+    exp.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    exp.add_argument("--out", type=Path, required=True)
+
+
+ARGUMENTS = {"awards": _awards_arguments, "rerank": _rerank_arguments, "export": _export_arguments}
+
+
+def run(command: str, args: argparse.Namespace) -> int:
+    config = RankingConfig.from_env()
+    try:
+        if command == "awards" and args.award_action == "close":
+            return close(config, args.name, args.window)
+        if command == "awards":
+            return verify(config, args.name, args.votes_topic, args.file)
+        if command == "rerank":
+            return rerank(config, args)
+        return export_file(config, args.format, args.out)
+    except (awards.AwardError, ValueError, RuntimeError) as exc:
+        print(json.dumps({"error": str(exc)}, ensure_ascii=False), file=sys.stderr)
+        return 2
+
+
+def _store(config: RankingConfig) -> RankingStore:
+    return RankingStore(mongo.database(config.platform))
+
+
+def close(config: RankingConfig, name: str, window: str) -> int:
+    if not awards.AWARD_NAME.match(name):
+        raise awards.AwardError("an award name is 1-64 letters, digits, '.', '_' or '-' (first a letter or digit)")
+    store = _store(config)
+    held = store.award(name)
+    if held is not None:
+        raise awards.AwardError(f"award {name!r} was closed at {held['closed_at']}; an award is closed once")
+    settings = config.platform
+    registry = load_registry(settings.size_groups_csv)
+    now = utcnow()
+    ends = end_offsets(settings, settings.topics.votes)
+    tallies = read_log(settings, settings.topics.votes, ends, registry.codes())
+    body = awards.snapshot_body(name=name, closed_at=now, day=bangkok_day(now), window=window,
+                                campaign=(config.campaign_start, config.campaign_end), formula=config.formula,
+                                votes_topic=settings.topics.votes, ends=ends,
+                                size_groups={d.code: d.size_group for d in registry}, tallies=tallies)
+    document = awards.award_document(body)
+    if not store.insert_award(document):
+        raise awards.AwardError(f"award {name!r} was closed meanwhile by another run; an award is closed once")
+    winners = {g: [e["district_code"] for e in body["groups"][g] if e["rank"] == 1] for g in GROUPS}
+    print(json.dumps({"award": name, "sha256": document["sha256"], "closed_at": body["closed_at"],
+                      "end_offsets": body["end_offsets"], "votes_counted": tallies.counted,
+                      "duplicates_skipped": tallies.duplicates, "refused": tallies.refused, "winners": winners},
+                     ensure_ascii=False))
+    return 0
+
+
+def verify(config: RankingConfig, name: str, votes_topic: str | None, file: Path | None) -> int:
+    if file is not None:
+        served = json.loads(file.read_text(encoding="utf-8"))
+        stored_hash, stored = served["sha256"], served["snapshot"]
+        stored_bytes = awards.canonical(stored)
+    else:
+        doc = _store(config).award(name)
+        if doc is None:
+            raise awards.AwardError(f"no award {name!r} has been closed")
+        stored_hash, stored_bytes = doc["sha256"], doc["canonical"].encode("utf-8")
+        stored = json.loads(stored_bytes)
+    if stored.get("award") != name:
+        raise awards.AwardError(f"the snapshot is of award {stored.get('award')!r}, not {name!r}")
+    snapshot_intact = hashlib.sha256(stored_bytes).hexdigest() == stored_hash == awards.digest(stored)
+    topic = votes_topic or stored["votes_topic"]
+    ends = {int(p): o for p, o in stored["end_offsets"].items()}
+    tallies = read_log(config.platform, topic, ends, stored["size_groups"].keys())
+    rebuilt = awards.rebuild_body(stored, tallies)
+    rebuilt_hash = awards.digest(rebuilt)
+    ok = snapshot_intact and rebuilt_hash == stored_hash
+    print(json.dumps({"award": name, "ok": ok, "sha256": stored_hash, "rebuilt_sha256": rebuilt_hash,
+                      "snapshot_hash_matches": snapshot_intact, "votes_topic": topic, "votes_counted": tallies.counted,
+                      "differences": awards.differences(stored, rebuilt)}, ensure_ascii=False))
+    return 0 if ok else 1
+
+
+def rerank(config: RankingConfig, args: argparse.Namespace) -> int:
+    formula = Formula(args.formula, parse_params(args.param))
+    settings = config.platform
+    registry = load_registry(settings.size_groups_csv)
+    if args.award:
+        doc = _store(config).award(args.award)
+        if doc is None:
+            raise awards.AwardError(f"no award {args.award!r} has been closed")
+        stored = json.loads(doc["canonical"])
+        window = stored["window"]
+        ends = {int(p): o for p, o in stored["end_offsets"].items()}
+        groups: dict[str, list[str]] = {g: [] for g in GROUPS}
+        for code, group in sorted(stored["size_groups"].items()):
+            groups[group].append(code)
+        tallies = read_log(settings, stored["votes_topic"], ends, stored["size_groups"].keys(),
+                           progress=not args.quiet)
+        figures = tallies.figures(*_award_days(stored))
+        before = {g: {e["district_code"]: e["rank"] for e in stored["groups"][g]} for g in GROUPS}
+        baseline = f"award {args.award} ({stored['formula']['name']})"
+    else:
+        window = args.window
+        ends = end_offsets(settings, settings.topics.votes)
+        groups = group_codes(registry)
+        tallies = read_log(settings, settings.topics.votes, ends, registry.codes(), progress=not args.quiet)
+        figures = tallies.figures(bangkok_day(utcnow()), config.campaign_start, config.campaign_end)
+        live = build_boards(_store(config).all_figures(), registry, config.formula)
+        before = {g: {e.code: e.rank for e in live[(g, window)]} for g in GROUPS}
+        baseline = f"live ({config.formula.name})"
+    boards = boards_for(figures, groups, formula, windows=(window,))
+    rows = []
+    for group in GROUPS:
+        for e in boards[(group, window)]:
+            old = before[group].get(e.code)
+            change = "" if e.rank is None or old is None else e.rank - old
+            d = registry.get(e.code)
+            rows.append([group, e.rank, e.code, d.name_en if d else "", e.votes, e.mean, e.score, old,
+                         "" if change == "" else -change])
+    header = ["group", "rank", "district_code", "name_en", "votes", "mean", "score", "rank_before", "places_up"]
+    if args.csv:
+        with args.csv.open("w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(header)
+            writer.writerows([[export.neutralise(v) for v in row] for row in rows])
+    print(f"what-if: {formula.name} {json.dumps(formula.to_json()['params'])}, window {window}, "
+          f"against {baseline}; {tallies.counted} votes read")
+    for group in GROUPS:
+        mine = [r for r in rows if r[0] == group]
+        moved = sum(1 for r in mine if r[1] != r[7])
+        print(f"\n{group}: {moved} of {len(mine)} districts change rank")
+        print("\t".join(header[1:]))
+        for row in mine[:args.top]:
+            print("\t".join("" if v is None else str(v) for v in row[1:]))
+    return 0
+
+
+def _award_days(stored: dict):
+    from datetime import date
+
+    c = stored["campaign"]
+    return (date.fromisoformat(stored["day"]), date.fromisoformat(c["from"]) if c["from"] else None,
+            date.fromisoformat(c["to"]) if c["to"] else None)
+
+
+def export_file(config: RankingConfig, kind: str, out: Path) -> int:
+    registry = load_registry(config.platform.size_groups_csv)
+    table = export.rows(_store(config).all_figures(), registry, config.formula)
+    out.write_bytes(export.to_csv(table) if kind == "csv" else export.to_xlsx(table))
+    print(json.dumps({"written": str(out), "districts": len(table), "formula": config.formula.to_json()},
+                     ensure_ascii=False))
+    return 0

@@ -1,0 +1,62 @@
+"""Ranking settings from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from services.ranking.formulas import Formula, parse_params
+from shared.config import Settings
+from shared.secrets import read_secret
+from shared.stream.config import StreamConfig
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def formula_from_env(env: Mapping[str, str]) -> Formula:
+    """RANKING_FORMULA (bayes | mean | lower_bound) and RANKING_PARAMS ("prior_weight=20,min_votes=10")."""
+    pairs = [p.strip() for p in env.get("RANKING_PARAMS", "").split(",") if p.strip()]
+    return Formula(env.get("RANKING_FORMULA", "bayes"), parse_params(pairs))
+
+
+def central_office_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    """CENTRAL_OFFICE_KEYS (or _FILE): one key or several, comma-separated (rotation). Empty: exports off."""
+    raw = read_secret("CENTRAL_OFFICE_KEYS", env, required=False) or ""
+    return tuple(k.strip() for k in raw.split(",") if k.strip())
+
+
+def _stream(env: Mapping[str, str]) -> StreamConfig:
+    # RANKING_GROUP_ID, RANKING_STATE_DIR, RANKING_MAX_BATCH, RANKING_POLL_TIMEOUT_MS, … (docs/stream.md).
+    # A batch of scores.v1 is coalesced to one write per district, so a bigger batch costs little more.
+    return StreamConfig.from_env("RANKING", group_id="ranking", max_batch=5000, env=env)
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    platform: Settings = field(default_factory=Settings)
+    stream: StreamConfig = field(default_factory=lambda: _stream({}))
+    formula: Formula = field(default_factory=lambda: Formula("bayes"))
+    # Same meaning as scoring's: inclusive Bangkok days of the campaign window (None = open).
+    campaign_start: date | None = None
+    campaign_end: date | None = None
+    central_office_keys: tuple[str, ...] = ()
+    # How often a web process asks the store whether the figures changed (a keyed read of one document).
+    reload_interval_s: float = 0.2
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> RankingConfig:
+        env = os.environ if env is None else env
+        default = cls()
+        return cls(
+            platform=Settings.from_env(env),
+            stream=_stream(env),
+            formula=formula_from_env(env),
+            campaign_start=_day(env.get("CAMPAIGN_START")),
+            campaign_end=_day(env.get("CAMPAIGN_END")),
+            central_office_keys=central_office_keys(env),
+            reload_interval_s=float(env.get("RANKING_RELOAD_S", default.reload_interval_s)),
+        )

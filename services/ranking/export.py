@@ -1,0 +1,74 @@
+"""The central office's file: all 878 districts, per window votes, sum, mean, histogram, score and rank.
+
+CSV is UTF-8 with a byte-order mark (Excel then shows Thai) and every text cell that a spreadsheet
+would read as a formula (starting with = + - @, a tab or a carriage return) is prefixed with a single
+quote (OWASP's advice on CSV injection). XLSX cells are written as text, never as formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+
+from services.ranking.boards import build_boards
+from services.ranking.domain import GROUPS, WINDOWS, window_tally
+from services.ranking.formulas import Formula
+from shared.districts import Registry
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BASE_COLUMNS = ["district_code", "name_th", "name_en", "province_code", "province_th", "province_en", "size_group"]
+PER_WINDOW = ["votes", "sum", "mean", "h1", "h2", "h3", "h4", "h5", "score", "eligible", "rank_in_group"]
+
+
+def columns() -> list[str]:
+    return BASE_COLUMNS + [f"{window}_{name}" for window in WINDOWS for name in PER_WINDOW]
+
+
+def rows(figures: Mapping[str, Mapping], registry: Registry, formula: Formula) -> list[list]:
+    boards = build_boards(figures, registry, formula)
+    index = {key: {e.code: e for e in entries} for key, entries in boards.items()}
+    out = []
+    for d in sorted(registry, key=lambda d: d.code):
+        row: list = [d.code, d.name_th, d.name_en, d.province_code, d.province_th, d.province_en, d.size_group]
+        for window in WINDOWS:
+            e = index[(d.size_group, window)][d.code]
+            hist = window_tally(figures.get(d.code), window).histogram
+            row += [e.votes, e.total, e.mean, *hist, e.score, e.eligible, e.rank]
+        out.append(row)
+    assert {r[6] for r in out} <= set(GROUPS)
+    return out
+
+
+def neutralise(value):
+    """A text cell that would start a formula gets a leading quote; numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv(table: list[list]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns())
+    for row in table:
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = "districts"
+    sheet.append(columns())
+    for row in table:
+        sheet.append([neutralise(v) for v in row])
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even if it looks like a formula
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

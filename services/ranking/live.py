@@ -1,0 +1,138 @@
+"""The web process's view of the leaderboards: built from the store, rebuilt only when it changes.
+
+Nine boards of at most 533 districts are cheap to rank, but not per request: a background thread
+asks the store every `interval_s` for the change counter (one keyed read) and rebuilds the view when
+it moved or the Bangkok day turned. Requests read the current view and never wait for the store;
+serialised bodies are cached per view, so a repeated read is a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from pymongo.errors import PyMongoError
+
+from services.ranking import web_metrics
+from services.ranking.boards import BoardKey, build_boards, snapshot_id
+from services.ranking.domain import GROUPS, Entry
+from services.ranking.formulas import Formula
+from services.ranking.store import RankingStore
+from shared.districts import Registry
+from shared.timeutil import bangkok_day
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class View:
+    version: int
+    day: date
+    formula: Formula
+    figures: dict[str, dict]
+    boards: dict[BoardKey, list[Entry]]
+    as_of: dict[str, str | None]  # group -> the newest standing's as_of among its districts
+    previous: dict[BoardKey, dict[str, int | None]]  # yesterday's closing ranks
+    history: dict[BoardKey, dict[str, list[dict]]]  # code -> [{day, rank}] over the snapshots kept
+    index: dict[BoardKey, dict[str, Entry]] = field(default_factory=dict)
+    bodies: dict[tuple, tuple[bytes, str]] = field(default_factory=dict)  # cached responses of this view
+
+    def __post_init__(self) -> None:
+        self.index = {key: {e.code: e for e in entries} for key, entries in self.boards.items()}
+
+
+@dataclass(frozen=True)
+class Snapshots:
+    """Yesterday's closing ranks and the rank history, read again only when a new snapshot is noted."""
+
+    snapshot_day: str | None
+    today: date
+    previous: dict[BoardKey, dict[str, int | None]]
+    history: dict[BoardKey, dict[str, list[dict]]]
+
+
+def load_snapshots(store: RankingStore, today: date, snapshot_day: str | None) -> Snapshots:
+    yesterday = (today - timedelta(days=1)).isoformat()
+    previous: dict[BoardKey, dict[str, int | None]] = {}
+    history: dict[BoardKey, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for snap in sorted(store.all_snapshots(), key=lambda s: s["day"]):
+        key = (snap["group"], snap["window"])
+        if snap["_id"] == snapshot_id(yesterday, *key):
+            previous[key] = snap["ranks"]
+        for code, rank in snap["ranks"].items():
+            history[key][code].append({"day": snap["day"], "rank": rank})
+    return Snapshots(snapshot_day, today, previous, history)
+
+
+def build_view(store: RankingStore, registry: Registry, formula: Formula, today: date, version: int,
+               snapshots: Snapshots) -> View:
+    figures = store.all_figures()
+    boards = build_boards(figures, registry, formula)
+    as_of: dict[str, str | None] = {}
+    for group in GROUPS:
+        stamps = [figures[c]["as_of"] for c in (d.code for d in registry if d.size_group == group) if c in figures]
+        as_of[group] = max(stamps) if stamps else None
+    return View(version, today, formula, figures, boards, as_of, snapshots.previous, snapshots.history)
+
+
+class LiveBoards:
+    def __init__(self, store: RankingStore, registry: Registry, formula: Formula, *,
+                 clock: Callable[[], datetime], interval_s: float):
+        self.store = store
+        self.registry = registry
+        self.formula = formula
+        self.clock = clock
+        self.interval_s = interval_s
+        self._view: View | None = None
+        self._snapshots: Snapshots | None = None
+        self._lock = threading.Lock()
+        self._thread_pid: int | None = None
+        self._confirmed_at = 0.0
+
+    def view(self) -> View:
+        """The current view; the first call in a process loads it and starts the refresher."""
+        if self._thread_pid != os.getpid():  # after gunicorn forks, each worker runs its own refresher
+            with self._lock:
+                if self._thread_pid != os.getpid():
+                    self._thread_pid = os.getpid()
+                    threading.Thread(target=self._run, name="ranking-refresh", daemon=True).start()
+        if self._view is None:
+            self.refresh()
+        assert self._view is not None
+        return self._view
+
+    def refresh(self) -> bool:
+        """Rebuild if the store's change counter moved or the day turned; True if rebuilt."""
+        with self._lock:
+            state = self.store.read_state()
+            today = bangkok_day(self.clock())
+            version = int(state.get("version", 0))
+            current = self._view
+            self._confirmed_at = time.monotonic()
+            if current is not None and current.version == version and current.day == today:
+                return False
+            # Snapshots are many and change once a day: read them again only when a new one is noted.
+            snapshot_day = state.get("snapshot_day")
+            held = self._snapshots
+            if held is None or held.snapshot_day != snapshot_day or held.today != today:
+                self._snapshots = held = load_snapshots(self.store, today, snapshot_day)
+            self._view = build_view(self.store, self.registry, self.formula, today, version, held)
+            return True
+
+    def age_s(self) -> float:
+        return time.monotonic() - self._confirmed_at if self._confirmed_at else float("inf")
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval_s)
+            try:
+                self.refresh()
+            except PyMongoError as exc:  # keep serving the last view; /readyz and the age metric tell
+                log.warning("leaderboard refresh failed", extra={"error": repr(exc)[:300]})
+            web_metrics.LEADERBOARD_AGE.set(self.age_s())

@@ -1,0 +1,160 @@
+"""Applies a batch of scores.v1 records: keep each district's newest standing, snapshot at midnight.
+
+The processor is free of Kafka-loop code: the stream runtime calls `handle(records)` with a polled
+batch, `forget()` on a rebalance or failure and `tick(now, assigned)` for time-driven work. Every
+step is safe to repeat: a standing is stored only if it orders after the stored one (see
+`domain.order_key`), and snapshots are plain inserts under a fixed `_id`, so a batch replayed after
+a crash changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from marshmallow import ValidationError
+
+from services.ranking.boards import build_boards, snapshot_id
+from services.ranking.domain import GROUPS, WINDOWS, order_key, ranks_of
+from services.ranking.formulas import Formula
+from services.ranking.store import RankingStore
+from shared.districts import Registry
+from shared.events import parse_scores_event
+from shared.timeutil import bangkok_day, iso_utc
+
+log = logging.getLogger(__name__)
+
+
+class Record(Protocol):
+    topic: str
+    partition: int
+    offset: int
+    value: bytes | None
+
+
+@dataclass
+class Report:
+    applied: int = 0
+    stale: int = 0
+    invalid: int = 0
+    snapshots: int = 0
+
+
+@dataclass(frozen=True)
+class Standing:
+    code: str
+    key: str
+    day: str
+    doc: dict
+
+
+class RankingProcessor:
+    def __init__(self, store: RankingStore, registry: Registry, formula: Formula, *,
+                 clock: Callable[[], datetime]):
+        self.store = store
+        self.registry = registry
+        self.formula = formula
+        self.clock = clock
+        self.snapshotted_through: date | None = None
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop the cached order keys: after a rebalance another consumer may have written figures."""
+        self._keys: dict[str, str] | None = None
+
+    # ------------------------------------------------------------------ the batch
+
+    def handle(self, records: Iterable[Record]) -> Report:
+        report = Report()
+        newest: dict[str, Standing] = {}
+        for record in records:
+            standing = self._parse(record)
+            if standing is None:
+                report.invalid += 1
+                continue
+            held = newest.get(standing.code)
+            if held is None or standing.key > held.key:
+                if held is not None:
+                    report.stale += 1
+                newest[standing.code] = standing
+            else:
+                report.stale += 1
+        if not newest:
+            return report
+        # A standing of a new Bangkok day means scoring has moved its windows: yesterday's ranks close first.
+        latest_day = max(date.fromisoformat(s.day) for s in newest.values())
+        report.snapshots = self._snapshot_through(max(latest_day, bangkok_day(self.clock())) - timedelta(days=1))
+        keys = self._cached_keys()
+        for code, standing in sorted(newest.items()):
+            if code in keys and standing.key <= keys[code]:
+                report.stale += 1
+            elif self.store.put_if_newer(code, standing.key, standing.doc):
+                keys[code] = standing.key
+                report.applied += 1
+            else:
+                report.stale += 1
+                keys[code] = self.store.key_of(code) or standing.key
+        if report.applied:
+            self.store.bump(self.clock())
+        return report
+
+    def tick(self, now: datetime, assigned: object = None) -> Report | None:
+        """Time-driven work: at the first tick of a Bangkok day, snapshot the day that ended.
+
+        Cheap when nothing is due (a date comparison); None then, as the stream runtime expects.
+        """
+        day = bangkok_day(now) - timedelta(days=1)
+        if self.snapshotted_through is not None and self.snapshotted_through >= day:
+            return None
+        return Report(snapshots=self._snapshot_through(day))
+
+    # ------------------------------------------------------------------ steps
+
+    def _parse(self, record: Record) -> Standing | None:
+        try:
+            if record.value is None:
+                raise ValueError("record has no value")
+            event = parse_scores_event(record.value)
+            if event["district_code"] not in self.registry:
+                raise ValueError(f"unknown district {event['district_code']}")
+            date.fromisoformat(event["day"])
+        except (ValueError, ValidationError, OverflowError) as exc:
+            detail = json.dumps(exc.messages, default=str)[:300] if isinstance(exc, ValidationError) else str(exc)
+            log.warning("scores.v1 record ignored", extra={"partition": record.partition, "offset": record.offset,
+                                                           "reason": detail[:300]})
+            return None
+        as_of = iso_utc(event["as_of"])
+        key = order_key(event.get("votes_offset"), event["day"], as_of)
+        doc = {"day": event["day"], "as_of": as_of, "votes_offset": event.get("votes_offset"),
+               "windows": {name: event["windows"][name] for name in WINDOWS.values() if name in event["windows"]}}
+        return Standing(event["district_code"], key, event["day"], doc)
+
+    def _cached_keys(self) -> dict[str, str]:
+        if self._keys is None:
+            self._keys = self.store.keys()
+        return self._keys
+
+    def _snapshot_through(self, day: date) -> int:
+        """Take the closing snapshot of `day` (nine boards) unless it exists; returns how many were written."""
+        if self.snapshotted_through is not None and self.snapshotted_through >= day:
+            return 0
+        label = day.isoformat()
+        wanted = {snapshot_id(label, g, w): (g, w) for g in GROUPS for w in WINDOWS}
+        missing = set(wanted) - self.store.snapshot_ids(wanted)
+        written = 0
+        if missing:
+            boards = build_boards(self.store.all_figures(), self.registry, self.formula)
+            taken_at = iso_utc(self.clock())
+            for sid in sorted(missing):
+                group, window = wanted[sid]
+                written += self.store.insert_snapshot({
+                    "_id": sid, "day": label, "group": group, "window": window, "taken_at": taken_at,
+                    "formula": self.formula.to_json(), "ranks": ranks_of(boards[(group, window)])})
+            self.store.note_snapshot(label)
+            log.info("daily snapshot taken", extra={"day": label, "written": written})
+        self.snapshotted_through = day
+        return written

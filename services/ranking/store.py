@@ -1,0 +1,105 @@
+"""Ranking's document-store adapter: figures by district, daily snapshots, awards, a change counter.
+
+Every write on the hot path is keyed by `_id` (FerretDB v1 pushes little else down):
+- figures: `_id` = district code; an event's standing replaces the stored one only if its order key
+  is greater (`{_id, k: {$lt: key}}`), so a late or redelivered scores.v1 never wins; the first
+  standing of a district is a plain insert (a clash means another writer got there first: re-check).
+- snapshots: `_id` = `<day>:<group>:<window>`, plain inserts, never updated (a clash: already taken).
+- awards: `_id` = name, a plain insert: a second close of the same name is refused by the store itself.
+- state: `_id` = "state", `$inc` of a version after every batch that changed figures (the web
+  processes poll it to know when to reload).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+STATE_ID = "state"
+
+
+class RankingStore:
+    def __init__(self, db: Database, prefix: str = "ranking"):
+        self.figures = db[f"{prefix}_figures"]
+        self.snapshots = db[f"{prefix}_snapshots"]
+        self.awards = db[f"{prefix}_awards"]
+        self.state = db[f"{prefix}_state"]
+
+    def ensure_indexes(self) -> None:
+        """Only `_id` lookups are used; nothing to add (kept for `sangsuk init`'s symmetry)."""
+
+    # ------------------------------------------------------------------ figures
+
+    def put_if_newer(self, code: str, key: str, standing: dict) -> bool:
+        """Store the district's standing if `key` orders after the stored one; False if stale or equal."""
+        doc = {"k": key, **standing}
+        if self.figures.update_one({"_id": code, "k": {"$lt": key}}, {"$set": doc}).matched_count:
+            return True
+        try:  # plain insert, not upsert: FerretDB reports a clash only for a plain insert
+            self.figures.insert_one({"_id": code, **doc})
+            return True
+        except DuplicateKeyError:
+            # It exists with a key at or after ours, or another writer inserted first: one more try decides.
+            return self.figures.update_one({"_id": code, "k": {"$lt": key}}, {"$set": doc}).matched_count == 1
+
+    def key_of(self, code: str) -> str | None:
+        doc = self.figures.find_one({"_id": code}, {"k": 1})
+        return doc["k"] if doc else None
+
+    def keys(self) -> dict[str, str]:
+        return {d["_id"]: d["k"] for d in self.figures.find({}, {"k": 1})}
+
+    def all_figures(self) -> dict[str, dict]:
+        return {d.pop("_id"): d for d in self.figures.find({})}
+
+    # ------------------------------------------------------------------ change counter
+
+    def bump(self, now: datetime) -> None:
+        self.state.update_one({"_id": STATE_ID}, {"$inc": {"version": 1}, "$set": {"updated_at": now}},
+                              upsert=True)
+
+    def read_state(self) -> dict:
+        return self.state.find_one({"_id": STATE_ID}) or {"version": 0, "updated_at": None}
+
+    def note_snapshot(self, day: str) -> None:
+        self.state.update_one({"_id": STATE_ID}, {"$max": {"snapshot_day": day}, "$inc": {"version": 1}},
+                              upsert=True)
+
+    # ------------------------------------------------------------------ snapshots
+
+    def snapshot_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of these snapshots exist (one `_id` lookup each)."""
+        return {i for i in ids if self.snapshots.find_one({"_id": i}, {"_id": 1}) is not None}
+
+    def insert_snapshot(self, doc: dict) -> bool:
+        try:
+            self.snapshots.insert_one(doc)
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def snapshot(self, snapshot_id: str) -> dict | None:
+        return self.snapshots.find_one({"_id": snapshot_id})
+
+    def all_snapshots(self) -> list[dict]:
+        """Every daily snapshot (the rank history of the campaign: 9 a day). A read path, not a hot one."""
+        return list(self.snapshots.find({}))
+
+    # ------------------------------------------------------------------ awards
+
+    def insert_award(self, doc: dict) -> bool:
+        try:
+            self.awards.insert_one(doc)
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def award(self, name: str) -> dict | None:
+        return self.awards.find_one({"_id": name})
+
+    def drop(self) -> None:
+        for collection in (self.figures, self.snapshots, self.awards, self.state):
+            collection.drop()

@@ -1,0 +1,141 @@
+"""Awards on the real broker and store: close, verify, refuse a second close, fail after tampering."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from services.ranking.store import RankingStore
+from shared import mongo
+from shared.districts import load_registry
+from shared.events import VoteEvent
+from tests.support.ranking import copy_log, ranking_env, sangsuk
+from tests.support.scoring import now_utc, producer, send_votes
+
+REGISTRY = load_registry()
+SMALL = sorted(d.code for d in REGISTRY if d.size_group == "small")[:4]
+LARGE = sorted(d.code for d in REGISTRY if d.size_group == "large")[:3]
+
+
+def votes_for(rng: random.Random, plan: dict[str, list[int]]) -> list[VoteEvent]:
+    now = now_utc()
+    out = []
+    for code, scores in plan.items():
+        for i, score in enumerate(scores):
+            out.append(VoteEvent(f"{code}-{i}-{rng.random()}", code, score, "", None, None, "kiosk", None, now, now))
+    return out
+
+
+def test_close_verify_refuse_and_detect_tampering(settings, tmp_path):
+    rng = random.Random(7)
+    plan = {SMALL[0]: [5, 5, 4], SMALL[1]: [4, 4, 4, 4], SMALL[2]: [2], LARGE[0]: [5, 5], LARGE[1]: [3, 4]}
+    p = producer(settings)
+    sent = send_votes(p, settings.topics.votes, votes_for(rng, plan))
+    send_votes(p, settings.topics.votes, sent[:2])  # an ingest retry: the same vote_ids again
+    p.close()
+    env = ranking_env(settings, RANKING_FORMULA="mean", RANKING_PARAMS="min_votes=2")
+
+    closed = sangsuk(env, "awards", "close", "sangsuk-test")
+    assert closed.code == 0, closed.err
+    assert closed.out["votes_counted"] == 12 and closed.out["duplicates_skipped"] == 2
+    assert closed.out["winners"]["small"] == [SMALL[0]]  # 4.6667 over 4.0; SMALL[2] has 1 vote, ineligible
+    assert closed.out["winners"]["large"] == [LARGE[0]]
+    assert sum(closed.out["end_offsets"].values()) == 14
+
+    served = RankingStore(mongo.database(settings)).award("sangsuk-test")
+    snapshot = json.loads(served["canonical"])
+    small = snapshot["groups"]["small"]
+    top_two = [(e["district_code"], e["rank"], e["mean"]) for e in small[:2]]
+    assert top_two == [(SMALL[0], 1, 4.6667), (SMALL[1], 2, 4.0)]
+    assert snapshot["formula"] == {"name": "mean", "params": {"min_votes": 2}}
+    assert len(snapshot["size_groups"]) == 878
+
+    again = sangsuk(env, "awards", "close", "sangsuk-test")
+    assert again.code == 2 and "closed once" in again.err
+
+    # Votes after the close do not touch the award: verify reads up to the frozen offsets.
+    p = producer(settings)
+    send_votes(p, settings.topics.votes, votes_for(rng, {SMALL[2]: [5, 5, 5, 5, 5]}))
+    p.close()
+    verified = sangsuk(env, "awards", "verify", "sangsuk-test")
+    assert verified.code == 0, (verified.out, verified.err)
+    assert verified.out["ok"] and verified.out["rebuilt_sha256"] == served["sha256"]
+
+    # What GET /v1/awards/NAME serves can be verified without our store; an edited copy cannot.
+    served_file = tmp_path / "award.json"
+    served_file.write_text(json.dumps({"name": "sangsuk-test", "sha256": served["sha256"], "snapshot": snapshot}))
+    assert sangsuk(env, "awards", "verify", "sangsuk-test", "--file", str(served_file)).code == 0
+    edited_copy = json.loads(served["canonical"])
+    edited_copy["formula"]["params"]["min_votes"] = 1
+    served_file.write_text(json.dumps({"name": "sangsuk-test", "sha256": served["sha256"], "snapshot": edited_copy}))
+    assert sangsuk(env, "awards", "verify", "sangsuk-test", "--file", str(served_file)).code == 1
+
+    # A copy of the log with one vote inside the closed range altered: verify fails and names the district.
+    copy_topic = settings.topics.votes + ".copy"
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin.create_topics([NewTopic(copy_topic, settings.votes_partitions, 1)])
+    admin.close()
+    target = sent[2].vote_id  # SMALL[0]'s 4
+
+    def alter(raw: bytes) -> bytes:
+        data = json.loads(raw)
+        if data["vote_id"] == target:
+            data["score"] = 1
+        return json.dumps(data).encode()
+
+    copy_log(settings, settings.topics.votes, copy_topic, alter)
+    tampered = sangsuk(env, "awards", "verify", "sangsuk-test", "--votes-topic", copy_topic)
+    assert tampered.code == 1 and not tampered.out["ok"]
+    assert SMALL[0] in {d.get("district_code") for d in tampered.out["differences"]}
+    untouched = copy_topic + ".same"
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin.create_topics([NewTopic(untouched, settings.votes_partitions, 1)])
+    admin.close()
+    copy_log(settings, settings.topics.votes, untouched)
+    assert sangsuk(env, "awards", "verify", "sangsuk-test", "--votes-topic", untouched).code == 0
+
+    # The snapshot edited in the store (a rank changed, hash left as it was): verify fails.
+    db = mongo.database(settings)
+    edited = json.loads(served["canonical"])
+    edited["groups"]["small"][0]["rank"] = 2
+    db.ranking_awards.update_one({"_id": "sangsuk-test"}, {"$set": {"canonical": json.dumps(edited)}})
+    broken = sangsuk(env, "awards", "verify", "sangsuk-test")
+    assert broken.code == 1 and broken.out["snapshot_hash_matches"] is False
+
+
+def test_verify_of_an_unknown_award_is_refused(settings):
+    run = sangsuk(ranking_env(settings), "awards", "verify", "nope")
+    assert run.code == 2 and "no award" in run.err
+
+
+def test_rerank_against_an_award_and_export_from_the_cli(settings, tmp_path):
+    rng = random.Random(8)
+    # Mean ranks SMALL[1] (3 votes, all 5) first; a lower bound prefers SMALL[0]'s 40 votes averaging 4.75.
+    plan = {SMALL[0]: [5] * 30 + [4] * 10, SMALL[1]: [5, 5, 5]}
+    p = producer(settings)
+    send_votes(p, settings.topics.votes, votes_for(rng, plan))
+    p.close()
+    env = ranking_env(settings, RANKING_FORMULA="mean", RANKING_PARAMS="min_votes=1")
+    assert sangsuk(env, "awards", "close", "what-if").code == 0
+    out = tmp_path / "rerank.csv"
+    run = sangsuk(env, "rerank", "--formula", "lower_bound", "--param", "min_votes=1", "--award", "what-if",
+                  "--csv", str(out), "--quiet")
+    assert run.code == 0, run.err
+    assert "small: 2 of 533 districts change rank" in run.out
+    import csv
+
+    rows = {r["district_code"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
+    assert len(rows) == 878
+    assert (rows[SMALL[0]]["rank"], rows[SMALL[0]]["rank_before"], rows[SMALL[0]]["places_up"]) == ("1", "2", "1")
+    assert (rows[SMALL[1]]["rank"], rows[SMALL[1]]["rank_before"], rows[SMALL[1]]["places_up"]) == ("2", "1", "-1")
+    bad = sangsuk(env, "rerank", "--formula", "bayes", "--param", "z=2", "--award", "what-if")
+    assert bad.code == 2 and "takes no parameter z" in bad.err
+
+    exported = tmp_path / "districts.xlsx"
+    run = sangsuk(env, "export", "--format", "xlsx", "--out", str(exported))
+    assert run.code == 0 and run.out["districts"] == 878
+    from openpyxl import load_workbook
+
+    assert load_workbook(exported).active.max_row == 879

@@ -1,0 +1,67 @@
+"""An in-memory stand-in of our own RankingStore for unit tests (same contract, no server)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from datetime import datetime
+
+
+class MemoryRankingStore:
+    def __init__(self):
+        self.figures: dict[str, dict] = {}
+        self.snapshots: dict[str, dict] = {}
+        self.awards: dict[str, dict] = {}
+        self.state: dict = {"version": 0, "updated_at": None}
+        self.writes = 0
+
+    def put_if_newer(self, code: str, key: str, standing: dict) -> bool:
+        held = self.figures.get(code)
+        if held is not None and held["k"] >= key:
+            return False
+        self.writes += 1
+        self.figures[code] = {"k": key, **copy.deepcopy(standing)}
+        return True
+
+    def key_of(self, code: str) -> str | None:
+        return self.figures[code]["k"] if code in self.figures else None
+
+    def keys(self) -> dict[str, str]:
+        return {c: d["k"] for c, d in self.figures.items()}
+
+    def all_figures(self) -> dict[str, dict]:
+        return copy.deepcopy(self.figures)
+
+    def bump(self, now: datetime) -> None:
+        self.state = {**self.state, "version": self.state["version"] + 1, "updated_at": now}
+
+    def read_state(self) -> dict:
+        return dict(self.state)
+
+    def note_snapshot(self, day: str) -> None:
+        self.state = {**self.state, "version": self.state["version"] + 1,
+                      "snapshot_day": max(day, self.state.get("snapshot_day", ""))}
+
+    def snapshot_ids(self, ids: Iterable[str]) -> set[str]:
+        return {i for i in ids if i in self.snapshots}
+
+    def insert_snapshot(self, doc: dict) -> bool:
+        if doc["_id"] in self.snapshots:
+            return False
+        self.snapshots[doc["_id"]] = copy.deepcopy(doc)
+        return True
+
+    def snapshot(self, snapshot_id: str) -> dict | None:
+        return copy.deepcopy(self.snapshots.get(snapshot_id))
+
+    def all_snapshots(self) -> list[dict]:
+        return copy.deepcopy(list(self.snapshots.values()))
+
+    def insert_award(self, doc: dict) -> bool:
+        if doc["_id"] in self.awards:
+            return False
+        self.awards[doc["_id"]] = copy.deepcopy(doc)
+        return True
+
+    def award(self, name: str) -> dict | None:
+        return copy.deepcopy(self.awards.get(name))

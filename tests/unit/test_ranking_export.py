@@ -1,0 +1,28 @@
+"""Export files: cells that would start a spreadsheet formula are neutralised in CSV and XLSX."""
+
+from __future__ import annotations
+
+import io
+
+from services.ranking import export
+
+
+def table() -> list[list]:
+    row = ["0001", "=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "small"]
+    return [row + [0] * (len(export.columns()) - len(row))]
+
+
+def test_csv_neutralises_formula_cells_and_starts_with_a_bom():
+    data = export.to_csv(table())
+    assert data.startswith("\ufeff".encode())
+    line = data.decode("utf-8-sig").splitlines()[1]
+    assert line.startswith('0001,"\'=HYPERLINK(""http://x"")",\'+1,\'-2,\'@SUM(A1),\'\tx,small,0')
+
+
+def test_xlsx_cells_are_text_never_formulas():
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(export.to_xlsx(table()))).active
+    assert sheet.cell(2, 2).value == "'=HYPERLINK(\"http://x\")"
+    assert sheet.cell(2, 2).data_type == "s"
+    assert sheet.cell(2, 8).value == 0  # numbers stay numbers
