@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -96,8 +96,15 @@ class NotifyStore:
                 out[day] = doc
         return out
 
-    def expire_votes(self, before: date) -> int:
-        return self.votes.delete_many({"day": {"$lt": before.isoformat()}}).deleted_count
+    def expire_votes(self, before: date, lookback_days: int = 14) -> int:
+        """Day documents older than `before`, one day at a time by equality on the indexed `day`
+        (pushed down by FerretDB, a GIN twin serves it; a `$lt` range would read the collection whole:
+        docs/store.md). Days further back than `lookback_days` were expired by earlier runs."""
+        deleted = 0
+        for back in range(1, lookback_days + 1):
+            day = (before - timedelta(days=back)).isoformat()
+            deleted += self.votes.delete_many({"day": day}).deleted_count
+        return deleted
 
     # ------------------------------------------------------------------ alerts
     def latest_alerts(self) -> dict[tuple[str, str], Alert]:

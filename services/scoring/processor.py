@@ -171,8 +171,9 @@ class ScoringProcessor:
         missing = partitions - self.loaded
         if not missing:
             return
-        for bucket in self.store.load_buckets({"p": {"$in": sorted(missing)}}):
-            self._remember(bucket)
+        for partition in sorted(missing):  # equality per partition: `$in` is not pushed down (docs/store.md)
+            for bucket in self.store.load_buckets({"p": partition}):
+                self._remember(bucket)
         for district, standing in self.store.load_standings(missing).items():
             self.standings[district] = standing
             self.partition_of.setdefault(district, standing.get("partition", -1))

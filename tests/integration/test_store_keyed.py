@@ -18,6 +18,7 @@ from services.ingest.claims import FAILED, PUBLISHED, MongoClaimStore, MongoRate
 from services.ingest.counters import MongoVoteCounters
 from services.ingest.line.conversation import Conversation
 from services.ingest.line.state import MongoConversationStore
+from services.notify.store import NotifyStore
 from services.scoring.domain import Bucket, Increment, Tally, Vote, bucket_id
 from services.scoring.store import ScoringStore
 from shared import mongo
@@ -214,6 +215,12 @@ def test_scoring_batch_writes_are_keyed(scoring, probe):
     assert_keyed(probe, lambda: scoring.load_standings([0, 1]))
 
 
+def test_scoring_loads_a_partitions_buckets_by_equality(scoring, probe):
+    loaded = []
+    assert_keyed(probe, lambda: loaded.append(scoring.load_buckets({"p": 3})))
+    assert len(loaded[0]) == 56 and {b.partition for b in loaded[0]} == {3}
+
+
 def test_scoring_voter_day_rule_is_keyed(scoring, probe):
     fill(scoring.voter_days, [{"_id": f"voter-{i}:3706:2026-11-22", "v": f"vote-{i}"} for i in range(ROWS)])
     first = Vote("vd-1", "3706", 5, NOW, NOW, 0, 500, voter_key="voter-new")
@@ -223,3 +230,19 @@ def test_scoring_voter_day_rule_is_keyed(scoring, probe):
     assert [v.vote_id for v in recorded[0].to_count] == ["vd-1"]
     assert_keyed(probe, lambda: recorded.append(scoring.record_votes([again])))
     assert [v.vote_id for v in recorded[1].duplicates] == ["vd-2"]  # the voter's day is held by vd-1
+
+
+# ---------------------------------------------------------------- notify
+
+
+def test_notify_expires_its_vote_days_by_equality(db, probe):
+    store = NotifyStore(db)
+    store.ensure_indexes()
+    first = date(2026, 9, 1)
+    fill(store.votes, [{"_id": f"{3000 + i % 100}:{(first + timedelta(days=i // 100)).isoformat()}",
+                        "day": (first + timedelta(days=i // 100)).isoformat(), "v": {}} for i in range(ROWS)])
+    deleted = []
+    assert_keyed(probe, lambda: deleted.append(store.expire_votes(date(2026, 10, 1))))
+    assert deleted == [1400]  # the 14 days before 1 October, 100 districts each
+    assert store.votes.count_documents({"day": "2026-09-30"}) == 0
+    assert store.votes.count_documents({"day": "2026-10-01"}) == 100
