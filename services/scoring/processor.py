@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 from services.scoring import domain
 from services.scoring.domain import Bucket, Tally, Vote
 from services.scoring.store import ScoringStore
+from shared.config import Topics
 from shared.districts import Registry
 from shared.events import CommentEventSchema, VoteEventSchema, load_vote_event_fast, scores_event_bytes
 from shared.stream.ports import Assignment, Record
@@ -62,16 +63,10 @@ class Windows:
 class ScoringProcessor:
     """handle / forget / tick, as the stream runtime calls them (docs/stream.md)."""
 
-    def __init__(self, store: ScoringStore, registry: Registry, output: Output, *, votes_topic: str,
-                 comments_topic: str, scores_topic: str, windows: Windows, clock: Callable[[], datetime]):
-        self.store = store
-        self.registry = registry
-        self.output = output
-        self.votes_topic = votes_topic
-        self.comments_topic = comments_topic
-        self.scores_topic = scores_topic
-        self.windows = windows
-        self.clock = clock
+    def __init__(self, store: ScoringStore, registry: Registry, output: Output, *, topics: Topics,
+                 windows: Windows, clock: Callable[[], datetime]):
+        self.store, self.registry, self.output = store, registry, output
+        self.topics, self.windows, self.clock = topics, windows, clock
         self.forget()
 
     def forget(self) -> None:
@@ -91,7 +86,7 @@ class ScoringProcessor:
         votes, comments = [], []
         for message in messages:
             try:
-                if message.topic == self.comments_topic:
+                if message.topic == self.topics.comments:
                     comments.append((message, self._parse_comment(message.value)))
                 else:
                     votes.append(self._parse_vote(message))
@@ -130,7 +125,7 @@ class ScoringProcessor:
     def tick(self, now: datetime, assigned: Assignment) -> BatchReport | None:
         """Rolling windows: at start, after each rebalance or failure (forget) and when the Bangkok day
         changes, recompute every district of our votes partitions and publish those that changed."""
-        partitions = frozenset(tp.partition for tp in assigned if tp.topic == self.votes_topic)
+        partitions = frozenset(tp.partition for tp in assigned if tp.topic == self.topics.votes)
         due = (bangkok_day(now), partitions)
         if not partitions or due == self.refreshed_for:
             return None
@@ -250,7 +245,7 @@ class ScoringProcessor:
         # only after both), so an event does not wait for the standings documents.
         now = self.clock()
         for standing in out:
-            self.output.send(self.scores_topic, standing["district_code"].encode(), scores_event_bytes(standing, now))
+            self.output.send(self.topics.scores, standing["district_code"].encode(), scores_event_bytes(standing, now))
         for partition, standings in by_partition.items():
             self.store.save_standings(partition, standings)
             self.standings.update(standings)
