@@ -21,6 +21,6 @@ def district_score(code: str):
     if standing is None:
         today = bangkok_day(utcnow())
         standing = domain.standing(code, {}, ctx.windows.at(today), today)
-    body = {k: v for k, v in standing.items() if k != "partition"}
+    body = standing.figures()
     body["name_th"], body["name_en"] = district.name_th, district.name_en
     return jsonify(body)

@@ -3,7 +3,7 @@ applied, and the touched districts' standings recomputed, published and stored.
 
 The processor owns the in-memory view of the buckets of its assigned partitions (the state store,
 in Kafka Streams terms). The view is only a read cache: every write is conditional on the
-watermark it was read with, so a stale view costs a re-read, never a wrong count.
+applied offset it was read with, so a stale view costs a re-read, never a wrong count.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Protocol
 from marshmallow import ValidationError
 
 from services.scoring import domain
-from services.scoring.domain import Bucket, Tally, Vote
+from services.scoring.domain import Bucket, Standing, Tally, Vote
 from services.scoring.store import ScoringStore
 from shared.config import Topics
 from shared.districts import Registry
@@ -74,7 +74,7 @@ class ScoringProcessor:
         rolling windows are refreshed again at the next tick."""
         self.buckets: dict[str, Bucket] = {}
         self.loaded: set[int] = set()
-        self.standings: dict[str, dict] = {}
+        self.standings: dict[str, Standing] = {}
         self.partition_of: dict[str, int] = {}
         self.bucket_ids_of: dict[str, set[str]] = defaultdict(set)
         self.refreshed_for: tuple[date, frozenset[int]] | None = None
@@ -169,7 +169,7 @@ class ScoringProcessor:
             self._remember(bucket)
         for district, standing in self.store.load_standings(missing).items():
             self.standings[district] = standing
-            self.partition_of.setdefault(district, standing.get("partition", -1))
+            self.partition_of.setdefault(district, standing.partition)
         self.loaded |= missing
 
     def _remember(self, bucket: Bucket) -> None:
@@ -203,7 +203,7 @@ class ScoringProcessor:
     def _absorb(self, inc: domain.Increment) -> None:
         bucket = inc.bucket
         bucket.exists = True
-        bucket.watermark = inc.new_watermark
+        bucket.applied_offset = inc.applied_offset
         for district, tally in inc.tallies.items():
             bucket.tallies.setdefault(district, Tally()).merge(tally)
             self.bucket_ids_of[district].add(bucket.id)
@@ -223,29 +223,29 @@ class ScoringProcessor:
                 days.setdefault(bucket.day, Tally()).merge(tally)
         return days
 
-    def compute(self, district: str, new_comments: list[dict] | None = None) -> dict:
+    def compute(self, district: str, new_comments: list[dict] | None = None) -> Standing:
         today = bangkok_day(self.clock())
-        previous = self.standings.get(district, {})
-        comments = domain.merge_comments(previous.get("latest_comments", []), new_comments or [])
-        result = domain.standing(district, self._days_of(district), self.windows.at(today), today, comments)
-        result["partition"] = self.partition_of.get(district, -1)
-        return result
+        previous = self.standings.get(district)
+        comments = domain.merge_comments(previous.latest_comments if previous else [], new_comments or [])
+        return domain.standing(district, self._days_of(district), self.windows.at(today), today, comments,
+                               partition=self.partition_of.get(district, -1))
 
     def _publish(self, districts: set[str], comments: dict[str, list[dict]], *, only_changed: bool) -> int:
         """Step 3: recompute standings, store them per partition, publish one event per district."""
-        by_partition: dict[int, dict[str, dict]] = defaultdict(dict)
-        out: list[dict] = []
+        by_partition: dict[int, dict[str, Standing]] = defaultdict(dict)
+        out: list[Standing] = []
         for district in sorted(districts):
             new = self.compute(district, comments.get(district))
-            if only_changed and domain.same_standing(new, self.standings.get(district)):
+            if only_changed and new.same_figures(self.standings.get(district)):
                 continue
-            by_partition[new["partition"]][district] = new
+            by_partition[new.partition][district] = new
             out.append(new)
         # Publish first: the producer sends while the store writes (the runtime flushes and commits
         # only after both), so an event does not wait for the standings documents.
         now = self.clock()
         for standing in out:
-            self.output.send(self.topics.scores, standing["district_code"].encode(), scores_event_bytes(standing, now))
+            self.output.send(self.topics.scores, standing.district_code.encode(),
+                             scores_event_bytes(standing.figures(), now))
         for partition, standings in by_partition.items():
             self.store.save_standings(partition, standings)
             self.standings.update(standings)
