@@ -17,7 +17,8 @@ endif
 export CHANNEL_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/channel-keys.json
 export VOTER_HMAC_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/voter-hmac.key
 
-.PHONY: run stop test test-unit bench bench-ingest bench-scoring lint servers servers-stop init secrets venv clean browser
+.PHONY: run stop test test-unit bench bench-ingest bench-scoring lint servers servers-stop init secrets venv clean browser \
+	postgresql
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -28,7 +29,7 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-servers:  ## fetch (first time), start Kafka and, unless MONGO_URI points elsewhere, FerretDB
+servers: $(if $(SERVER_FLAGS),,postgresql)  ## fetch (first time), start Kafka and, unless MONGO_URI points elsewhere, PostgreSQL + FerretDB
 	$(SERVERS) start --profile run $(SERVER_FLAGS)
 
 servers-stop:
@@ -53,10 +54,14 @@ stop:
 	-@$(PY) deploy/local/services.py stop 2>/dev/null || python3 deploy/local/services.py stop
 	$(SERVERS) stop --profile run
 
-test: venv browser  ## the whole suite against real servers (started here, stopped afterwards, pass or fail)
+test: venv browser postgresql  ## the whole suite against real servers (started here, stopped afterwards, pass or fail)
 	@status=0; \
 	  $(SERVERS) start --profile test && $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
+
+postgresql:  ## Debian's PostgreSQL binaries (servers.py runs its own cluster under var/, never Debian's service)
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 browser:  ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
 	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -70,11 +75,11 @@ lint: venv
 
 bench: bench-ingest bench-scoring
 
-bench-ingest: venv
+bench-ingest: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 
-bench-scoring: venv
+bench-scoring: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/scoring_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 

@@ -65,10 +65,14 @@ def own_store(infra):
     if infra.kind != "local":
         pytest.skip("the outage test stops a document server of its own; it runs with the local servers")
     servers = local_servers()
-    profile = servers.Profile(f"test-store-outage-{uuid.uuid4().hex[:6]}", 0, 0, free_port())
+    name = f"test-store-outage-{uuid.uuid4().hex[:6]}"
+    # A FerretDB of its own (the one that goes down) on the suite's PostgreSQL, in a database of its own.
+    profile = servers.Profile(name, 0, 0, free_port(), servers.profile("test").pg_port,
+                              pg_database=name.replace("-", "_"))
     servers.start_ferretdb(profile)
     yield servers, profile
     servers.stop_server(profile, "ferretdb", timeout=5)
+    servers.psql(profile, "-c", f"DROP DATABASE IF EXISTS {profile.pg_database} WITH (FORCE)")
     shutil.rmtree(profile.state, ignore_errors=True)
 
 

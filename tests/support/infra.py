@@ -1,7 +1,8 @@
 """The real Kafka broker and document server for integration tests.
 
 testcontainers when a Docker engine answers; otherwise the local servers of deploy/local
-(Kafka from Maven Central, FerretDB built from the Go module proxy), started when not running.
+(Kafka from Maven Central, FerretDB built from the Go module proxy on a PostgreSQL cluster of
+its own), started when not running.
 TEST_KAFKA_BOOTSTRAP / TEST_MONGO_URI point the suite at servers of your own (e.g. real MongoDB).
 """
 
@@ -32,6 +33,8 @@ class Infra:
     kafka_bootstrap: str
     mongo_uri: str
     kind: str
+    # FerretDB's PostgreSQL database (local servers only): tests look at the SQL the store runs.
+    pg_url: str | None = None
 
 
 def docker_answers() -> bool:
@@ -59,10 +62,10 @@ def real_servers() -> Iterator[Infra]:
     else:
         servers = local_servers()
         profile = servers.profile("test")
-        started = servers.running_pid(profile, "kafka") is None or servers.running_pid(profile, "ferretdb") is None
+        started = any(servers.running_pid(profile, name) is None for name in ("kafka", "ferretdb", "postgresql"))
         servers.start(profile)
         try:
-            yield Infra(profile.kafka_bootstrap, profile.mongo_uri, "local")
+            yield Infra(profile.kafka_bootstrap, profile.mongo_uri, "local", profile.pg_url)
         finally:
             if started and not os.environ.get("SANGSUK_KEEP_SERVERS"):
                 servers.stop(profile)

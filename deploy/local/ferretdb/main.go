@@ -1,7 +1,7 @@
-// Command localferretdb runs FerretDB v1 on its SQLite backend for local development and tests.
+// Command localferretdb runs FerretDB v1 on its PostgreSQL backend for local development and tests.
 //
 // `go install .../cmd/ferretdb` builds a binary that panics at start (FerretDB issue #2982), so we
-// embed FerretDB's public package instead.
+// embed FerretDB's public package instead. deploy/local/servers.py runs the PostgreSQL cluster.
 package main
 
 import (
@@ -17,23 +17,20 @@ import (
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
-	dataDir := flag.String("data", "var/ferretdb", "directory for the SQLite databases")
+	pgURL := flag.String("postgresql-url", "postgres://postgres@127.0.0.1:5433/ferretdb", "PostgreSQL connection URL")
 	flag.Parse()
 
-	if err := os.MkdirAll(*dataDir, 0o755); err != nil {
-		log.Fatal(err)
-	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
+		Listener:      ferretdb.ListenerConfig{TCP: *listen},
+		Handler:       "postgresql",
+		PostgreSQLURL: *pgURL,
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log.Printf("FerretDB (sqlite) listening on %s, data in %s", *listen, *dataDir)
+	log.Printf("FerretDB (postgresql) listening on %s", *listen)
 	if err := f.Run(ctx); err != nil {
 		log.Fatal(err)
 	}
