@@ -1,6 +1,6 @@
 """The pure core of scoring: tallies, Bangkok-day buckets, windows, standings and coalescing.
 
-No I/O here. The adapters (store.py, worker.py) feed it votes and persisted bucket state, and
+No I/O here. The adapters (store.py, processor.py) feed it votes and persisted bucket state, and
 it answers what to increment, which standing a district has, and which districts changed.
 """
 
