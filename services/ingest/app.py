@@ -114,12 +114,13 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
         from services.ingest.line.conversation import Rules
         from services.ingest.line.handler import LineHandler
         from services.ingest.line.sdk import LineReplier
+        from shared.line import LineMessaging
 
         rules = Rules(app.extensions["ingest"].registry,
                       comment_window=timedelta(minutes=channels.line_comment_window_min),
                       postback_max_age=timedelta(hours=channels.line_postback_max_age_h))
         line_handler = LineHandler(rules, intake, conversations, comment_publisher,
-                                   LineReplier(line_token, channels.line_api_host), voter_secret, clock)
+                                   LineReplier(LineMessaging(line_token, channels.line_api_host)), voter_secret, clock)
     line_webhook.install(app, line_handler, line_secret)
     spec = build_spec()
 
