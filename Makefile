@@ -16,9 +16,12 @@ SERVER_FLAGS := --no-mongo
 endif
 export CHANNEL_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/channel-keys.json
 export VOTER_HMAC_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/voter-hmac.key
+# The public address: QR codes and links are built from it (ingest refuses to start without it).
+export PROXY_PORT ?= 8080
+export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
 .PHONY: run stop test test-unit bench bench-ingest bench-scoring lint servers servers-stop init secrets venv clean browser \
-	postgresql
+	postgresql nginx
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -41,20 +44,20 @@ secrets: venv
 init: venv servers secrets
 	$(VENV)/bin/sangsuk init
 
-run: init  ## everything up: servers, topics, indexes, registry, services
+run: init nginx  ## everything up: servers, topics, indexes, registry, services, the proxy in front
 	@echo "Services:"
 	@$(PY) deploy/local/services.py start --python $(CURDIR)/$(PY)
 	@echo "Kafka:     $(KAFKA_BOOTSTRAP)"
 	@echo "Store:     $(MONGO_URI)"
 	@echo "Dev channel keys: $(CHANNEL_KEYS_FILE)"
-	@echo "API docs:  http://127.0.0.1:8081/openapi.json"
+	@echo "API docs:  $(PUBLIC_BASE_URL)/openapi.json"
 	@echo "Stop with: make stop"
 
 stop:
 	-@$(PY) deploy/local/services.py stop 2>/dev/null || python3 deploy/local/services.py stop
 	$(SERVERS) stop --profile run
 
-test: venv browser postgresql  ## the whole suite against real servers (started here, stopped afterwards, pass or fail)
+test: venv browser postgresql nginx  ## the whole suite against real servers (started and stopped here, pass or fail)
 	@status=0; \
 	  $(SERVERS) start --profile test && $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
@@ -66,6 +69,10 @@ postgresql:  ## Debian's PostgreSQL binaries (servers.py runs its own cluster un
 browser:  ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
 	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+nginx:  ## Debian's nginx for the buffering proxy in front of ingest (run as our own process, not the system's)
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx >/dev/null; }
 
 test-unit: venv
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)

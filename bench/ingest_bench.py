@@ -87,7 +87,8 @@ def main() -> int:
     kafka.ensure_topics(settings)
     env = {"KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "MONGO_URI": settings.mongo_uri,
            "MONGO_DB": settings.mongo_db, "TOPIC_VOTES": settings.topics.votes,
-           "CHANNEL_KEYS": json.dumps({"kiosk": KEY}), "VOTER_HMAC_SECRET": "bench", "LOG_LEVEL": "WARNING"}
+           "CHANNEL_KEYS": json.dumps({"kiosk": KEY}), "VOTER_HMAC_SECRET": "bench", "LOG_LEVEL": "WARNING",
+           "PUBLIC_BASE_URL": "https://amphoesangsook.example"}
     workers = os.environ.get("BENCH_WORKERS", "2")
     bare_rounds, ingest_rounds, batch_rates = [], [], []
     with ServiceProcess("bench.bare_app:app", env, workers=int(workers)) as bare, \

@@ -108,7 +108,7 @@ class BatchRequestSchema(Schema):
         unknown = RAISE
 
     votes = fields.List(
-        fields.Raw(), required=True,
+        fields.Raw(allow_none=True), required=True,  # a null item is one bad vote, judged with the others
         validate=validate.Length(min=1, max=BATCH_MAX, error=f"must hold 1 to {BATCH_MAX} votes"),
         metadata={"description": f"Up to {BATCH_MAX} votes, each shaped like POST /v1/votes "
                                  "plus an optional idempotency_key"},

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from shared.fields import StrictInteger, UtcDateTime
+from shared.fields import StrictBoolean, StrictInteger, UtcDateTime
 from shared.timeutil import iso_utc
 from shared.vote_rules import CHANNELS, MAX_SCORE, MIN_SCORE, SCHEMA_VOTES_V1, SERVICES
 
@@ -51,6 +51,13 @@ class VoteEvent(DistrictEvent):
     submitted_at: datetime
     received_at: datetime
     schema: str = SCHEMA_VOTES_V1
+    # Past a cap or a burst rule at ingest (docs/ingest.md): published, but kept out of the official
+    # figures and counted apart for the central office to review. Optional: absent means false.
+    flagged: bool = False
+    flag_reason: str | None = None
+
+
+FLAG_REASONS = ("address_daily_cap", "address_burst", "key_daily_cap", "key_burst")
 
 
 class VoteEventSchema(Schema):
@@ -70,6 +77,8 @@ class VoteEventSchema(Schema):
     voter_key = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
     submitted_at = UtcDateTime(required=True)
     received_at = UtcDateTime(required=True)
+    flagged = StrictBoolean(load_default=False)
+    flag_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
 
 
 def parse_vote_event(raw: bytes) -> VoteEvent:
@@ -182,7 +191,10 @@ def _fast_utc(value: object) -> datetime | None:
     offset = moment.utcoffset()
     if offset is None:
         return None
-    return moment.astimezone(UTC)  # may raise OverflowError, exactly as the schema does
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # no UTC form: the schema refuses it (with its reason)
+        return None
 
 
 def load_vote_event_fast(data: dict) -> dict | None:
@@ -227,6 +239,13 @@ def load_vote_event_fast(data: dict) -> dict | None:
     received_at = _fast_utc(data.get("received_at"))
     if received_at is None:
         return None
+    flagged = data.get("flagged", False)
+    if not isinstance(flagged, bool):
+        return None
+    flag_reason = data.get("flag_reason")
+    if flag_reason is not None and (not isinstance(flag_reason, str) or len(flag_reason) > 64):
+        return None
     return {"schema": SCHEMA_VOTES_V1, "vote_id": vote_id, "district_code": district, "score": score,
             "comment": comment, "staff": staff, "service": service, "channel": channel,
-            "voter_key": voter_key, "submitted_at": submitted_at, "received_at": received_at}
+            "voter_key": voter_key, "submitted_at": submitted_at, "received_at": received_at,
+            "flagged": flagged, "flag_reason": flag_reason}

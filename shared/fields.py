@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC
 
 from marshmallow import fields
 
@@ -23,11 +24,23 @@ class StrictInteger(fields.Integer):
         return value
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false in JSON: refuses 1, 0 and "true", which compare equal to booleans in Python."""
+
+    default_error_messages = {"invalid": "must be a JSON boolean"}  # noqa: RUF012
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class CleanText(fields.String):
     """Trimmed, NFC-normalised text with a length limit counted after trimming; Thai kept intact."""
 
     default_error_messages = {  # noqa: RUF012
         "control": "contains a control character (code U+{code:04X}); send plain text",
+        "surrogate": "contains a lone UTF-16 surrogate (U+{code:04X}), which is not text; send valid Unicode",
         "too_long": "is {length} characters after trimming; the maximum is {maximum}",
         "multiline": "must be a single line",
     }
@@ -41,7 +54,10 @@ class CleanText(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
         for char in text:
-            if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS:
+            category = unicodedata.category(char)
+            if category == "Cs":
+                raise self.make_error("surrogate", code=ord(char))
+            if category == "Cc" and char not in _ALLOWED_CONTROLS:
                 raise self.make_error("control", code=ord(char))
             if self.single_line and char in _ALLOWED_CONTROLS:
                 raise self.make_error("multiline")
@@ -56,14 +72,17 @@ class UtcDateTime(fields.AwareDateTime):
     default_error_messages = {  # noqa: RUF012
         "invalid": "must be an ISO 8601 date-time with a timezone, e.g. 2026-11-21T09:30:00+07:00",
         "invalid_awareness": "must include a timezone offset (Z or +07:00)",
+        "overflow": "has no UTC equivalent (it falls outside years 1–9999 once converted); send a real time",
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
             raise self.make_error("invalid")
-        from datetime import UTC
-
-        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:  # 0001-01-01T00:00+14:00, 9999-12-31T23:59-14:00
+            raise self.make_error("overflow") from exc
 
 
 def reject_unknown_message(name: str) -> str:

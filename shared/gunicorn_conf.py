@@ -26,12 +26,40 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "shared.logs.JsonFormatter", "service": "gunicorn"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+    "filters": {"addresses": {"()": "shared.logs.RedactAddresses"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout",
+                             "filters": ["addresses"]}},
     "loggers": {"gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False}},
 }
 # Bound the header sizes; bodies are bounded by each app (413).
 limit_request_line = 8190
 limit_request_fields = 100
+limit_request_field_size = 8190
+
+_ERROR_CODES = {400: "bad_request", 403: "forbidden", 414: "uri_too_long", 417: "expectation_failed",
+                431: "header_fields_too_large", 501: "not_implemented", 500: "internal_error"}
+
+
+def _write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """Gunicorn's own refusals (414, 431, a bad request line…) in the platform's JSON error shape."""
+    import json
+
+    from gunicorn.util import write_nonblock
+
+    body = json.dumps({"error": _ERROR_CODES.get(status_int, "bad_request"),
+                       "message": (mesg or reason)[:300]}).encode("ascii")
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+    write_nonblock(sock, head + body)
+
+
+def _install_json_errors() -> None:
+    from gunicorn import util
+
+    util.write_error = _write_json_error  # gunicorn's workers call util.write_error for these answers
+
+
+_install_json_errors()
 
 
 def on_starting(server) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -43,3 +44,19 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     logging.getLogger("kafka").setLevel(logging.WARNING)
     logging.getLogger("pymongo").setLevel(logging.WARNING)
+
+
+# IPv4, and IPv6 in its usual written forms (at least two colons between hex groups).
+_ADDRESS = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b|\b(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}\b")
+
+
+class RedactAddresses(logging.Filter):
+    """Client IP addresses are personal data: gunicorn's own lines ("Invalid request from ip=…")
+    carry them, so every record through this filter has them replaced before it is written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = _ADDRESS.sub("[address]", message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True

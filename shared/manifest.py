@@ -46,6 +46,10 @@ class ServiceManifest:
     # Processes by name; each is the argv after the Python interpreter. "web" is the HTTP process.
     processes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     port: int | None = None  # the web process's port (make run; the image's EXPOSE; the k8s containerPort)
+    # Serves the public (citizens, channels): reached only through the buffering proxy (make run: nginx on
+    # PROXY_PORT; k8s: the Ingress), and trusts that one proxy hop for the client's address. Every web
+    # process listens on loopback under make run; one that is not public is internal.
+    public: bool = False
     # The variable naming the directory the web process shares with the others (consumer heartbeat, metrics).
     state_dir_env: str | None = None
     topics: Callable[[Settings], list[TopicSpec]] = lambda settings: []  # the topics this service writes

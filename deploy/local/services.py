@@ -3,6 +3,8 @@
 
 Standard library only, plus the manifests (services/<name>/manifest.py, which import nothing else),
 so services join `make run` by declaring their processes; nothing here names one.
+Every web process listens on loopback only; a service whose manifest says `public` is reached
+through the buffering proxy (Debian's nginx, `proxy.py`) on PROXY_PORT, which slow clients cannot starve.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 VAR = Path(os.environ.get("SANGSUK_VAR", ROOT / "var")).resolve()
 STATE = VAR / "run" / "services"
+PROXY_PORT = int(os.environ.get("PROXY_PORT", "8080"))
 sys.path.insert(0, str(ROOT))
 
 from shared.manifest import ServiceManifest, manifests  # noqa: E402  (after the path is set)
@@ -52,13 +55,23 @@ def _spawn(python: str, name: str, argv: tuple[str, ...], env: dict[str, str]) -
     (STATE / f"{name}.pid").write_text(str(proc.pid))
 
 
-def start_service(python: str, manifest: ServiceManifest) -> None:
-    """The web process first (once it listens, the service is up), then the others beside it."""
+def service_env(manifest: ServiceManifest) -> dict[str, str]:
+    """Loopback only (an internal read API such as scoring's stays on this machine); a public service
+    trusts the proxy's one hop for the client's address."""
     env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(STATE / f"{manifest.name}-metrics"))
     if manifest.port is not None:
         env["PORT"] = str(manifest.port)
+        env["BIND"] = f"127.0.0.1:{manifest.port}"
+    if manifest.public:
+        env["TRUSTED_PROXY_HOPS"] = "1"
     if manifest.state_dir_env and manifest.state_dir_env not in os.environ:
         env[manifest.state_dir_env] = str(STATE / f"{manifest.name}-state")
+    return env
+
+
+def start_service(python: str, manifest: ServiceManifest) -> None:
+    """The web process first (once it listens, the service is up), then the others beside it."""
+    env = service_env(manifest)
     ordered = sorted(manifest.processes.items(), key=lambda item: item[0] != "web")
     for process, argv in ordered:
         name = manifest.name if process == "web" else f"{manifest.name}-{process}"
@@ -75,6 +88,25 @@ def start(python: str) -> None:
     for manifest in manifests():
         if manifest.processes:
             start_service(python, manifest)
+    public = [m for m in manifests() if m.public and m.port is not None]
+    if len(public) > 1:
+        sys.exit(f"[services] the local proxy fronts one public service; manifests say {[m.name for m in public]}")
+    if public and not _pid("proxy"):
+        _start_proxy(public[0])
+
+
+def _start_proxy(manifest: ServiceManifest) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import proxy
+
+    config = proxy.render(STATE / "proxy", port=PROXY_PORT, ingest_port=manifest.port)
+    with open(STATE / "proxy.log", "ab") as out:
+        proc = subprocess.Popen(proxy.command(config), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    (STATE / "proxy.pid").write_text(str(proc.pid))
+    _wait_port(PROXY_PORT, "proxy")
+    print(f"  {'public':8} http://127.0.0.1:{PROXY_PORT}   (nginx in front of {manifest.name}; state: "
+          f"{STATE / 'proxy'})")
 
 
 def stop() -> None:

@@ -1,141 +1,93 @@
-"""HTTP API for channels: POST /v1/votes and /v1/votes/batch."""
+"""HTTP API for channels: POST /v1/votes and /v1/votes/batch. The HTTP edge of the intake.
+
+Here and only here an intake Outcome becomes an HTTP status.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 
 from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
-from services.ingest import domain, metrics
-from services.ingest.intake import Outcome, Submission
+from services.ingest.intake import Outcome, Result, Source, Submission
 from shared.api_schemas import BatchRequestSchema
 from shared.errors import ApiError, flatten_messages
+from shared.web import has_lone_surrogate, parse_json_body
 
 bp = Blueprint("votes", __name__)
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+STATUS = {
+    Result.ACCEPTED: 202, Result.REPLAYED: 202, Result.INVALID: 422, Result.WRONG_CHANNEL: 403,
+    Result.DUPLICATE_KEY: 422, Result.KEY_REUSED: 422, Result.ALREADY_VOTED: 409, Result.IN_PROGRESS: 409,
+    Result.RATE_LIMITED: 429, Result.KAFKA_UNAVAILABLE: 503, Result.STORE_UNAVAILABLE: 503,
+}
 
 
 def _ctx():
     return current_app.extensions["ingest"]
 
 
-def _json_body() -> object:
-    if not request.is_json:
-        raise ApiError(415, "unsupported_media_type",
-                       "send the vote as JSON with 'Content-Type: application/json'")
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, "malformed_json", "the body is not valid UTF-8") from exc
-    except (json.JSONDecodeError, RecursionError) as exc:
-        detail = ""
-        if isinstance(exc, json.JSONDecodeError):
-            detail = f" ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        raise ApiError(400, "malformed_json", f"the body is not valid JSON{detail}") from exc
+def _source() -> Source:
+    channel, key_id = _ctx().keys.caller_for(request.headers.get("Authorization"))
+    return Source(channel, address=request.remote_addr, key_id=key_id)
 
 
-def _require_object(body: object) -> dict:
-    if not isinstance(body, dict):
-        raise ApiError(422, "validation_failed", "the body must be a JSON object",
-                       fields={"_body": ["must be a JSON object"]})
+def outcome_body(outcome: Outcome) -> dict:
+    if outcome.accepted:
+        return {"vote_id": outcome.vote_id}  # a flag is for the central office, not for the sender
+    body: dict = {"error": outcome.error, "message": outcome.message}
+    if outcome.fields:
+        body["fields"] = outcome.fields
     return body
-
-
-def _check_channel(data: dict, channel: str) -> None:
-    claimed = data.get("channel", channel)
-    if claimed != channel:
-        raise ApiError(403, "wrong_channel",
-                       f"this API key belongs to channel '{channel}' and cannot post votes for '{claimed}'",
-                       fields={"channel": [f"must be '{channel}' for this key"]})
-
-
-def throttle_public_channel(channel: str, amount: int) -> None:
-    ctx = _ctx()
-    if channel not in ctx.config.ip_throttled_channels:
-        return
-    retry_after = ctx.rate_limit(request.remote_addr or "unknown", amount)
-    if retry_after is not None:
-        metrics.VOTES_REJECTED.labels(channel, "rate_limited").inc(amount)
-        raise ApiError(429, "rate_limited",
-                       f"too many votes from this address; the limit is {ctx.config.ip_limit_per_minute} "
-                       "per minute", headers={"Retry-After": str(int(retry_after))})
 
 
 def _respond(outcome: Outcome):
     headers = {}
     if outcome.retry_after:
         headers["Retry-After"] = str(outcome.retry_after)
-    if outcome.replayed:
+    if outcome.result == Result.REPLAYED:
         headers["Idempotent-Replayed"] = "true"
-    return jsonify(outcome.body()), outcome.status, headers
+    return jsonify(outcome_body(outcome)), STATUS[outcome.result], headers
 
 
 @bp.post("/v1/votes")
 def post_vote():
-    ctx = _ctx()
-    channel = ctx.keys.channel_for(request.headers.get("Authorization"))
-    body = _require_object(_json_body())
+    source = _source()
+    body = parse_json_body()
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _IDEMPOTENCY_KEY.match(key):
         raise ApiError(400, "invalid_idempotency_key",
                        "Idempotency-Key must be 1–200 printable ASCII characters without spaces",
                        fields={"Idempotency-Key": ["1–200 printable ASCII characters"]})
-    try:
-        data = ctx.vote_schema.load(body)
-    except ValidationError as exc:
-        metrics.VOTES_REJECTED.labels(channel, "validation").inc()
-        raise ApiError(422, "validation_failed", "the vote has invalid fields; see 'fields'",
-                       fields=flatten_messages(exc.messages)) from exc
-    _check_channel(data, channel)
-    throttle_public_channel(channel, 1)
-    submission = Submission(data, key, domain.fingerprint(body) if key else None)
-    [outcome] = ctx.intake.submit(channel, [submission])
+    [outcome] = _ctx().intake.submit(source, [Submission(body, key)])
     return _respond(outcome)
 
 
 @bp.post("/v1/votes/batch")
 def post_batch():
-    ctx = _ctx()
-    request.max_content_length = ctx.config.max_batch_body_bytes
-    channel = ctx.keys.channel_for(request.headers.get("Authorization"))
+    request.max_content_length = _ctx().config.max_batch_body_bytes
+    source = _source()
     if "Idempotency-Key" in request.headers:  # silently ignoring it would promise what is not kept
         raise ApiError(400, "invalid_idempotency_key",
                        "a batch takes an idempotency_key per vote, not an Idempotency-Key header",
                        fields={"Idempotency-Key": ["not accepted on /v1/votes/batch"]})
-    body = _require_object(_json_body())
+    body = parse_json_body(check_text=False)  # a lone surrogate inside a vote is that vote's problem
+    if isinstance(body, dict) and has_lone_surrogate(list(body)):
+        raise ApiError(400, "invalid_unicode", "a key of the batch holds a lone UTF-16 surrogate; send valid Unicode")
+    if not isinstance(body, dict):
+        raise ApiError(422, "validation_failed", "the body must be a JSON object",
+                       fields={"_body": ["must be a JSON object"]})
     try:
         envelope = BatchRequestSchema().load(body)
-    except ValidationError as exc:
+    except ValidationError as exc:  # the envelope only: each vote is judged alone by the intake
         raise ApiError(422, "validation_failed", "the batch envelope is invalid; see 'fields'",
                        fields=flatten_messages(exc.messages)) from exc
-    schema = ctx.batch_item_schema
-    results: list[dict | None] = [None] * len(envelope["votes"])
-    submissions, positions = [], []
-    for i, item in enumerate(envelope["votes"]):
-        try:
-            if not isinstance(item, dict):
-                raise ValidationError({"_schema": ["each vote must be a JSON object"]})
-            data = schema.load(item)
-            _check_channel(data, channel)
-        except ValidationError as exc:
-            metrics.VOTES_REJECTED.labels(channel, "validation").inc()
-            results[i] = {"index": i, "status": 422, "error": "validation_failed",
-                          "message": "this vote has invalid fields; see 'fields'",
-                          "fields": flatten_messages(exc.messages)}
-            continue
-        except ApiError as exc:
-            results[i] = {"index": i, "status": exc.status, **exc.body()}
-            continue
-        key = data.pop("idempotency_key", None)
-        submissions.append(Submission(data, key, domain.fingerprint(item) if key else None))
-        positions.append(i)
-    if submissions:
-        throttle_public_channel(channel, len(submissions))
-        for i, outcome in zip(positions, ctx.intake.submit(channel, submissions), strict=True):
-            results[i] = {"index": i, "status": outcome.status, **outcome.body()}
-    accepted = sum(1 for r in results if r and r["status"] == 202)
+    outcomes = _ctx().intake.submit(source, [Submission(item) for item in envelope["votes"]], batch=True)
+    if all(o.result == Result.RATE_LIMITED for o in outcomes):  # nothing was even judged: say it for the request
+        return _respond(outcomes[0])
+    results = [{"index": i, "status": STATUS[o.result], **outcome_body(o)} for i, o in enumerate(outcomes)]
+    accepted = sum(1 for o in outcomes if o.accepted)
     return jsonify({"accepted": accepted, "rejected": len(results) - accepted, "results": results}), 200

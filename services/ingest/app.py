@@ -12,11 +12,11 @@ from flask import Flask, jsonify
 from pymongo.errors import PyMongoError
 
 from services.channels.config import ChannelsConfig
-from services.ingest import metrics
 from services.ingest.api import bp as votes_bp
 from services.ingest.auth import ChannelKeys
 from services.ingest.claims import ClaimStore, MongoClaimStore, MongoRateLimiter, RateLimiter
 from services.ingest.config import IngestConfig
+from services.ingest.counters import MongoVoteCounters, VoteCounters
 from services.ingest.intake import VoteIntake
 from services.ingest.line import webhook as line_webhook
 from services.ingest.line.state import ConversationStore, MongoConversationStore
@@ -25,7 +25,6 @@ from services.ingest.pages import views as pages
 from services.ingest.pages.device import DeviceSigner
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
 from shared import kafka, mongo
-from shared.api_schemas import BatchItemSchema, VoteRequestSchema
 from shared.districts import Registry, load_registry
 from shared.logs import configure_logging
 from shared.pdpa import keyed_hash
@@ -44,19 +43,6 @@ class IngestContext:
     keys: ChannelKeys
     registry: Registry
     intake: VoteIntake
-    limiter: RateLimiter
-    voter_secret: bytes
-    clock: object
-    vote_schema: VoteRequestSchema
-    batch_item_schema: BatchItemSchema
-
-    def rate_limit(self, ip: str, amount: int) -> float | None:
-        subject = keyed_hash(self.voter_secret, "ip", ip)[:32]  # an IP is personal data: keep a hash
-        try:
-            return self.limiter.hit(subject, amount, self.clock())
-        except PyMongoError:
-            metrics.STORE_FAILURES.labels("rate_limit").inc()
-            return None  # fail open: a limiter outage must not turn citizens away
 
 
 def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None = None,
@@ -64,13 +50,18 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
                limiter: RateLimiter | None = None, publisher: EventPublisher | None = None,
                clock=utcnow, readiness: dict | None = None, expire_in_background: bool = True,
                conversations: ConversationStore | None = None, comment_publisher: EventPublisher | None = None,
-               channels: ChannelsConfig | None = None) -> Flask:
+               channels: ChannelsConfig | None = None, counters: VoteCounters | None = None) -> Flask:
     config = config or IngestConfig.from_env()
+    channels = channels or ChannelsConfig.from_env()
+    if not channels.public_base_url:  # QR codes and public links must never follow a request's Host header
+        raise SystemExit("PUBLIC_BASE_URL is required (e.g. https://amphoesangsook.com): QR codes and public "
+                         "links are built from it")
     settings = config.platform
     configure_logging("ingest", settings.log_level)
     keys = keys or ChannelKeys.from_json(read_secret("CHANNEL_KEYS"))
     voter_secret = voter_secret or read_secret("VOTER_HMAC_SECRET").encode()
-    db = mongo.database(settings) if claims is None or limiter is None or conversations is None else None
+    stores = (claims, limiter, conversations, counters)
+    db = mongo.database(settings) if any(store is None for store in stores) else None
     if claims is None:
         claims = MongoClaimStore(db.ingest_claims)
     if limiter is None:
@@ -81,6 +72,8 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
             settings.topics.votes, config.publish_timeout_s)
     if conversations is None:
         conversations = MongoConversationStore(db.line_conversations)
+    if counters is None:
+        counters = MongoVoteCounters(db.ingest_counters)
     if comment_publisher is None:  # comments.v1 shares the votes' producer when there is one
         producer = (lambda: publisher.producer) if isinstance(publisher, KafkaEventPublisher) else (
             lambda: kafka.make_producer(settings, client_id="ingest-comments",
@@ -93,19 +86,11 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
 
     app = create_service_app("ingest", readiness=readiness, trusted_proxy_hops=config.trusted_proxy_hops)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    intake = VoteIntake(claims, publisher, voter_secret=voter_secret, clock=clock,
-                        idempotency_ttl=timedelta(hours=config.idempotency_ttl_hours),
-                        stale_claim=timedelta(seconds=config.stale_claim_s),
-                        publish_retry_after_s=max(1, int(config.publish_timeout_s)))
     registry = load_registry(settings.size_groups_csv)
-    # Schemas are built once: building one per request cost more than validating the vote.
-    app.extensions["ingest"] = IngestContext(
-        config, keys, registry, intake, limiter, voter_secret, clock,
-        vote_schema=VoteRequestSchema(registry=registry, clock=clock),
-        batch_item_schema=BatchItemSchema(registry=registry, clock=clock),
-    )
+    intake = VoteIntake(claims, publisher, voter_secret=voter_secret, clock=clock, registry=registry, config=config,
+                        limiter=limiter, counters=counters)
+    app.extensions["ingest"] = IngestContext(config, keys, registry, intake)
     app.register_blueprint(votes_bp)
-    channels = channels or ChannelsConfig.from_env()
     pages.install(app, channels, DeviceSigner(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie")))
     line_secret = read_secret("LINE_CHANNEL_SECRET", required=False)
     line_token = read_secret("LINE_CHANNEL_ACCESS_TOKEN", required=False)
@@ -129,7 +114,7 @@ def create_app(config: IngestConfig | None = None, *, keys: ChannelKeys | None =
         return jsonify(spec)
 
     if expire_in_background:
-        _start_expiry(config.expire_every_s, [claims, limiter, conversations], clock)
+        _start_expiry(config.expire_every_s, [claims, limiter, conversations, counters], clock)
     return app
 
 

@@ -31,6 +31,10 @@ class ChannelKeys:
         return cls({ch: [v] if isinstance(v, str) else list(v) for ch, v in raw.items()})
 
     def channel_for(self, authorization: str | None) -> str:
+        return self.caller_for(authorization)[0]
+
+    def caller_for(self, authorization: str | None) -> tuple[str, str]:
+        """(channel, key id): the key id names one API key (a kiosk) without revealing it."""
         if not authorization:
             raise ApiError(401, "unauthenticated",
                            "send the channel's API key as 'Authorization: Bearer <key>'",
@@ -43,7 +47,7 @@ class ChannelKeys:
         found = None
         for known, channel in self._digests:  # compare with every key: no early exit to time
             if hmac.compare_digest(known, digest):
-                found = channel
+                found = (channel, known.hex()[:16])
         if found is None:
             raise ApiError(401, "unauthenticated", "the API key is not known; check it or ask for a new one",
                            headers={"WWW-Authenticate": 'Bearer realm="sangsuk-ingest", error="invalid_token"'})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from shared.config import Settings
 
@@ -24,11 +25,30 @@ class IngestConfig:
     ip_throttled_channels: frozenset[str] = frozenset({"qr", "web"})
     trusted_proxy_hops: int = 0
     expire_every_s: float = 600.0
+    # Flag rules (docs/ingest.md): votes past these are published flagged and counted apart.
+    address_daily_cap: int = 50  # per client address, per district, per Bangkok day
+    address_burst_cap: int = 10  # per client address, per district, per burst window
+    key_daily_cap: int = 1000  # per API key, per district, per Bangkok day
+    key_burst_cap: int = 60  # per API key, per district, per burst window
+    burst_window_min: int = 5
+    address_flag_channels: frozenset[str] = frozenset({"qr", "web"})
+    key_flag_channels: frozenset[str] = frozenset({"kiosk"})
+
+    def flag_rules(self) -> list:
+        from services.ingest.domain import FlagRules
+
+        burst = timedelta(minutes=self.burst_window_min)
+        return [FlagRules("address", self.address_daily_cap, self.address_burst_cap, burst),
+                FlagRules("key", self.key_daily_cap, self.key_burst_cap, burst)]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
         env = os.environ if env is None else env
-        throttled = env.get("IP_THROTTLED_CHANNELS")
+
+        def channels(name: str, default: frozenset[str]) -> frozenset[str]:
+            value = env.get(name)
+            return default if value is None else frozenset(c.strip() for c in value.split(",") if c.strip())
+
         return cls(
             platform=Settings.from_env(env),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
@@ -37,8 +57,14 @@ class IngestConfig:
             idempotency_ttl_hours=int(env.get("IDEMPOTENCY_TTL_HOURS", cls.idempotency_ttl_hours)),
             stale_claim_s=float(env.get("STALE_CLAIM_S", cls.stale_claim_s)),
             ip_limit_per_minute=int(env.get("IP_LIMIT_PER_MINUTE", cls.ip_limit_per_minute)),
-            ip_throttled_channels=(frozenset(c.strip() for c in throttled.split(",") if c.strip())
-                                   if throttled is not None else cls.ip_throttled_channels),
+            ip_throttled_channels=channels("IP_THROTTLED_CHANNELS", cls.ip_throttled_channels),
             trusted_proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops)),
             expire_every_s=float(env.get("EXPIRE_EVERY_S", cls.expire_every_s)),
+            address_daily_cap=int(env.get("FLAG_ADDRESS_DAILY_CAP", cls.address_daily_cap)),
+            address_burst_cap=int(env.get("FLAG_ADDRESS_BURST_CAP", cls.address_burst_cap)),
+            key_daily_cap=int(env.get("FLAG_KEY_DAILY_CAP", cls.key_daily_cap)),
+            key_burst_cap=int(env.get("FLAG_KEY_BURST_CAP", cls.key_burst_cap)),
+            burst_window_min=int(env.get("FLAG_BURST_WINDOW_MIN", cls.burst_window_min)),
+            address_flag_channels=channels("FLAG_ADDRESS_CHANNELS", cls.address_flag_channels),
+            key_flag_channels=channels("FLAG_KEY_CHANNELS", cls.key_flag_channels),
         )

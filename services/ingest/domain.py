@@ -1,7 +1,8 @@
 """Vote rules at ingest: from a validated request to the event that may leave ingest.
 
 Pure functions, no I/O: the redaction and hashing of personal data happen here, before anything
-is published or stored.
+is published or stored, and so do the rules that depend on the channel (who must name the voter,
+who may backdate, which day a voter's one vote belongs to, when a vote is flagged).
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from shared.events import VoteEvent
 from shared.pdpa import keyed_hash, redact, voter_key
 from shared.timeutil import BANGKOK, bangkok_day
+from shared.vote_rules import BACKDATING_CHANNELS, LIVE_CLOCK_SKEW_SECONDS, MAX_AGE_DAYS, PUBLIC_CHANNELS
 
 
 def new_vote_id() -> str:
@@ -44,25 +47,110 @@ def draft_vote(request: dict, *, channel: str, received_at: datetime, voter_secr
     return event, redacted
 
 
+def channel_problems(request: dict, channel: str, received_at: datetime) -> dict[str, list[str]]:
+    """What this channel may not send, as field reasons (empty when the vote is acceptable).
+
+    A live channel's vote happens when it arrives: only channels that upload votes collected
+    offline (kiosk, import) may place one in the past. Public channels must name the voter,
+    since one vote per voter per day is the only limit a citizen's device cannot escape.
+    """
+    problems: dict[str, list[str]] = {}
+    if channel in PUBLIC_CHANNELS and not request.get("voter_id"):
+        problems["voter_id"] = [f"is required on the '{channel}' channel: send the voter's identity on the channel "
+                                "(LINE userId, device id…); it is hashed on arrival"]
+    submitted = request.get("submitted_at")
+    live = channel not in BACKDATING_CHANNELS
+    if live and submitted is not None and abs(submitted - received_at) > timedelta(seconds=LIVE_CLOCK_SKEW_SECONDS):
+        problems["submitted_at"] = [
+            f"is more than {LIVE_CLOCK_SKEW_SECONDS // 60} minutes from the time of receipt; only the kiosk "
+            "and import channels may send earlier votes: omit it, or send the current time"]
+    return problems
+
+
 def fingerprint(body: object) -> str:
-    """What a request asked for, to tell an honest retry from a reused Idempotency-Key."""
+    """What a request asked for, to tell an honest retry from a reused Idempotency-Key.
+
+    Any JSON value has one: text that no UTF-8 encoder accepts (a lone surrogate) is hashed in its
+    ASCII-escaped form instead of raising.
+    """
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    try:
+        data = canonical.encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode("ascii")
+    return hashlib.sha256(data).hexdigest()
 
 
 def idempotency_claim_id(secret: bytes, channel: str, key: str) -> str:
     return "idem:" + keyed_hash(secret, "idempotency", channel, key)
 
 
+def voter_day(event: VoteEvent) -> date:
+    """The voter's day is the Bangkok day the vote was received: backdating cannot buy another day."""
+    return bangkok_day(event.received_at)
+
+
 def voter_day_claim_id(secret: bytes, event: VoteEvent) -> str | None:
-    """One counted vote per voter per district per Bangkok day (the day the citizen voted)."""
+    """One counted vote per voter per district per Bangkok day of receipt."""
     if not event.voter_key:
         return None
-    day = bangkok_day(event.submitted_at).isoformat()
-    return "voter:" + keyed_hash(secret, "voter-day", event.voter_key, event.district_code, day)
+    return "voter:" + keyed_hash(secret, "voter-day", event.voter_key, event.district_code,
+                                 voter_day(event).isoformat())
 
 
 def voter_day_expiry(event: VoteEvent) -> datetime:
-    """Keep the claim until the vote's Bangkok day is over, plus a day for clock skew."""
-    day = bangkok_day(event.submitted_at)
+    """Keep the claim until the voter's Bangkok day is over, plus a day for clock skew."""
+    day = voter_day(event)
     return datetime(day.year, day.month, day.day, tzinfo=BANGKOK) + timedelta(days=2)
+
+
+# ---------------------------------------------------------------- flags: counted apart, never lost
+
+
+@dataclass(frozen=True)
+class FlagRules:
+    """The cap and the burst rule for one kind of subject (an address, an API key), per district.
+
+    Both count in one document per subject, district and Bangkok day, so flagging a vote costs one
+    keyed write: `n` counts the day, `w<window>` each burst window. Days and windows are placed by
+    submitted_at, the vote's own time, so an offline upload is judged by when its votes were cast.
+    """
+
+    kind: str  # "address" | "key": the reasons are "<kind>_daily_cap" and "<kind>_burst"
+    daily_cap: int
+    burst_cap: int
+    burst_window: timedelta
+
+    def counter(self, subject: str, event: VoteEvent) -> tuple[str, str]:
+        """(document id, the burst window's field) for this vote."""
+        day = bangkok_day(event.submitted_at).isoformat()
+        window = int(event.submitted_at.timestamp()) // max(1, int(self.burst_window.total_seconds()))
+        return f"{self.kind}:{subject}:{event.district_code}:{day}", f"w{window}"
+
+    @staticmethod
+    def expires_at(event: VoteEvent) -> datetime:
+        return event.submitted_at + timedelta(days=MAX_AGE_DAYS + 2)
+
+    def reason(self, day_position: int, burst_position: int) -> str | None:
+        if burst_position > self.burst_cap:
+            return f"{self.kind}_burst"
+        if day_position > self.daily_cap:
+            return f"{self.kind}_daily_cap"
+        return None
+
+
+def flag_positions(counted: list[str], totals: dict[str, int]) -> list[int]:
+    """Each counted vote's position within its counter once this request is added.
+
+    `counted` names the counter of each vote in order; `totals` holds each counter after the
+    request's increments, so the request's own votes are the last ones of each counter.
+    """
+    added: dict[str, int] = {}
+    for counter in counted:
+        added[counter] = added.get(counter, 0) + 1
+    seen: dict[str, int] = {}
+    positions = []
+    for counter in counted:
+        seen[counter] = seen.get(counter, 0) + 1
+        positions.append(totals[counter] - added[counter] + seen[counter])
+    return positions

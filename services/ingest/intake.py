@@ -1,7 +1,12 @@
-"""The intake handler: what happens to a channel's votes between validation and the 202.
+"""The intake: the one way in for every channel's votes (API, QR page, LINE webhook).
 
-In business terms: a retried request gets its first answer again; a voter counts once per
-district per Bangkok day; a vote is only reported accepted once Kafka holds it.
+In business terms: a vote is judged alone; a retried request gets its first answer again; a
+voter counts once per district per Bangkok day; votes past a cap are published flagged, never
+lost; a vote is only reported accepted once Kafka holds it. The intake reports an Outcome per
+vote; what that means in HTTP, HTML or a LINE reply is decided by each channel's edge.
+
+The order is what makes a retry safe: every vote is validated, drafted and serialised before any
+claim is taken, and nothing after the publish can fail the request.
 """
 
 from __future__ import annotations
@@ -9,219 +14,377 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
+from marshmallow import ValidationError
 from pymongo.errors import PyMongoError
 
 from services.ingest import domain, metrics
-from services.ingest.claims import FAILED, PUBLISHED, Claim, ClaimStore, NewClaim
+from services.ingest.claims import FAILED, PENDING, PUBLISHED, Claim, ClaimStore, NewClaim, RateLimiter
+from services.ingest.config import IngestConfig
+from services.ingest.counters import VoteCounters
 from services.ingest.publisher import EventPublisher
-from shared.errors import ApiError
+from shared.api_schemas import BatchItemSchema, VoteRequestSchema
+from shared.districts import Registry
+from shared.errors import flatten_messages
 from shared.events import VoteEvent
+from shared.pdpa import keyed_hash
+from shared.web import has_lone_surrogate
 
 log = logging.getLogger(__name__)
 
 
+class Result(StrEnum):
+    """What became of one vote. The values are the error codes channels show."""
+
+    ACCEPTED = "accepted"
+    REPLAYED = "replayed"  # an idempotent retry: the first answer again
+    INVALID = "validation_failed"
+    WRONG_CHANNEL = "wrong_channel"
+    DUPLICATE_KEY = "duplicate_idempotency_key"
+    KEY_REUSED = "idempotency_key_reused"
+    ALREADY_VOTED = "already_voted_today"
+    IN_PROGRESS = "request_in_progress"
+    RATE_LIMITED = "rate_limited"
+    KAFKA_UNAVAILABLE = "kafka_unavailable"
+    STORE_UNAVAILABLE = "store_unavailable"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who is sending: the channel, the client's address as the edge saw it, which API key."""
+
+    channel: str
+    address: str | None = None
+    key_id: str | None = None
+
+
 @dataclass
 class Submission:
-    """A validated vote request and what identifies a retry of it."""
+    """One vote as the channel sent it (any JSON value), and what identifies a retry of it."""
 
-    request: dict
+    body: object
     idempotency_key: str | None = None
-    fingerprint: str | None = None
 
 
 @dataclass
 class Outcome:
-    status: int
+    result: Result
     vote_id: str | None = None
-    error: str | None = None
     message: str | None = None
     fields: dict[str, list[str]] = field(default_factory=dict)
-    replayed: bool = False
     retry_after: int | None = None
+    flag_reason: str | None = None
 
-    def body(self) -> dict:
-        if self.status == 202:
-            return {"vote_id": self.vote_id}
-        body: dict = {"error": self.error, "message": self.message}
-        if self.fields:
-            body["fields"] = self.fields
-        return body
+    @property
+    def accepted(self) -> bool:
+        return self.result in (Result.ACCEPTED, Result.REPLAYED)
+
+    @property
+    def error(self) -> str | None:
+        return None if self.accepted else self.result.value
 
 
 @dataclass
 class _Item:
-    index: int
-    submission: Submission
     event: VoteEvent
     redactions: int
-    idem_id: str | None = None
-    idem_new: bool = False
-    voter_id: str | None = None
-    voter_new: bool = False
+    idempotency_key: str | None
+    fingerprint: str | None
     outcome: Outcome | None = None
+    idem: Claim | None = None  # the idempotency claim as we hold it
+    idem_new: bool = False
+    voter: Claim | None = None
+    voter_new: bool = False
+
+
+def _invalid(message: str, fields: dict[str, list[str]]) -> Outcome:
+    return Outcome(Result.INVALID, message=message, fields=fields)
 
 
 class VoteIntake:
     def __init__(self, claims: ClaimStore, publisher: EventPublisher, *, voter_secret: bytes,
-                 clock: Callable[[], datetime], idempotency_ttl: timedelta, stale_claim: timedelta,
-                 publish_retry_after_s: int = 5):
+                 clock: Callable[[], datetime], registry: Registry, config: IngestConfig,
+                 limiter: RateLimiter | None = None, counters: VoteCounters | None = None):
         self.claims = claims
         self.publisher = publisher
         self.voter_secret = voter_secret
         self.clock = clock
-        self.idempotency_ttl = idempotency_ttl
-        self.stale_claim = stale_claim
-        self.publish_retry_after_s = publish_retry_after_s
+        self.config = config
+        self.limiter = limiter
+        self.counters = counters
+        self.idempotency_ttl = timedelta(hours=config.idempotency_ttl_hours)
+        self.stale_claim = timedelta(seconds=config.stale_claim_s)
+        self.retry_after_s = max(1, int(config.publish_timeout_s))
+        self.flag_rules = config.flag_rules()
+        # Schemas are built once: building one per request cost more than validating the vote.
+        self.schema = VoteRequestSchema(registry=registry, clock=clock)
+        self.batch_schema = BatchItemSchema(registry=registry, clock=clock)
 
-    def submit(self, channel: str, submissions: list[Submission]) -> list[Outcome]:
+    def submit(self, source: Source, submissions: list[Submission], *, batch: bool = False) -> list[Outcome]:
+        """Judge, claim, flag and publish; one Outcome per submission, in order. Never raises for input."""
         now = self.clock()
-        items = []
-        for i, sub in enumerate(submissions):
-            event, redactions = domain.draft_vote(sub.request, channel=channel, received_at=now,
-                                                  voter_secret=self.voter_secret, vote_id=domain.new_vote_id())
-            items.append(_Item(i, sub, event, redactions))
+        prepared = [self._prepare(source, sub, now, batch) for sub in submissions]
+        items = [p for p in prepared if isinstance(p, _Item)]
+        limited = self._rate_limit(source, len(items), now)
+        if limited is not None:
+            for it in items:
+                it.outcome = limited
+        else:
+            self._claim_and_publish(source, items, now)
+        outcomes = [p.outcome if isinstance(p, _Item) else p for p in prepared]
+        for p, outcome in zip(prepared, outcomes, strict=True):
+            self._count(source.channel, outcome, p.redactions if isinstance(p, _Item) else 0)
+        return outcomes  # type: ignore[return-value]
+
+    # ------------------------------------------------------------------ judged alone, before any claim
+
+    def _prepare(self, source: Source, sub: Submission, now: datetime, batch: bool) -> _Item | Outcome:
+        body = sub.body
+        if not isinstance(body, dict):
+            what = "each vote" if batch else "the body"
+            return _invalid(f"{what} must be a JSON object", {"_body": ["must be a JSON object"]})
+        if has_lone_surrogate(body):  # not text: it could neither be shown in an error nor published
+            return _invalid("the vote holds a lone UTF-16 surrogate (e.g. \\ud800), which is not text",
+                            {"_body": ["contains a lone UTF-16 surrogate; send valid Unicode"]})
         try:
-            self._claim_idempotency(channel, items, now)
+            data = (self.batch_schema if batch else self.schema).load(body)
+        except ValidationError as exc:
+            return _invalid("the vote has invalid fields; see 'fields'", flatten_messages(exc.messages))
+        claimed = data.get("channel", source.channel)
+        if claimed != source.channel:
+            return Outcome(Result.WRONG_CHANNEL,
+                           message=f"this API key belongs to channel '{source.channel}' and cannot post votes "
+                                   f"for '{claimed}'",
+                           fields={"channel": [f"must be '{source.channel}' for this key"]})
+        problems = domain.channel_problems(data, source.channel, now)
+        if problems:
+            return _invalid("the vote is not acceptable on this channel; see 'fields'", problems)
+        key = data.pop("idempotency_key", None) if batch else sub.idempotency_key
+        event, redactions = domain.draft_vote(data, channel=source.channel, received_at=now,
+                                              voter_secret=self.voter_secret, vote_id=domain.new_vote_id())
+        try:
+            event.to_bytes()  # whatever cannot be serialised is refused here, before it can claim anything
+        except (UnicodeError, ValueError, TypeError, OverflowError) as exc:
+            log.info("vote not serialisable", extra={"error": type(exc).__name__})
+            return _invalid("the vote cannot be stored as sent (not valid Unicode text?)",
+                            {"_body": ["cannot be serialised as UTF-8 JSON"]})
+        return _Item(event, redactions, key, domain.fingerprint(body) if key else None)
+
+    def _rate_limit(self, source: Source, amount: int, now: datetime) -> Outcome | None:
+        if not amount or self.limiter is None or source.channel not in self.config.ip_throttled_channels:
+            return None
+        subject = keyed_hash(self.voter_secret, "ip", source.address or "unknown")[:32]  # an IP is personal data
+        try:
+            retry_after = self.limiter.hit(subject, amount, now)
+        except PyMongoError:
+            metrics.STORE_FAILURES.labels("rate_limit").inc()
+            return None  # fail open: a limiter outage must not turn citizens away
+        if retry_after is None:
+            return None
+        return Outcome(Result.RATE_LIMITED, retry_after=max(1, int(retry_after)),
+                       message=f"too many votes from this address; the limit is {self.config.ip_limit_per_minute} "
+                               "per minute")
+
+    def _claim_and_publish(self, source: Source, items: list[_Item], now: datetime) -> None:
+        try:
+            self._claim_idempotency(source.channel, items, now)
             self._claim_voter_days(items, now)
         except PyMongoError as exc:
             metrics.STORE_FAILURES.labels("claim").inc()
             log.warning("store unavailable while claiming", extra={"error": repr(exc)})
             self._release_quietly(items)
-            raise ApiError(503, "store_unavailable",
-                           "the vote store is unavailable; retry later with the same Idempotency-Key",
-                           headers={"Retry-After": str(self.publish_retry_after_s)}) from exc
-        self._publish([it for it in items if it.outcome is None], now)
-        for it in items:
-            self._count(channel, it)
-        return [it.outcome for it in items]  # type: ignore[misc]
+            for it in items:
+                if it.outcome is None or it.outcome.accepted:
+                    it.outcome = Outcome(Result.STORE_UNAVAILABLE, retry_after=self.retry_after_s,
+                                         message="the vote store is unavailable and the vote was NOT accepted; "
+                                                 "retry later with the same Idempotency-Key")
+            return
+        except Exception:
+            self._release_quietly(items)  # nothing was published: a fault of ours must not lock voters out
+            raise
+        to_publish = [it for it in items if it.outcome is None]
+        try:
+            self._flag(source, to_publish)
+        except Exception:
+            self._release_quietly(items)  # nothing was published yet
+            raise
+        self._publish(to_publish)
 
-    # ------------------------------------------------------------------ steps
+    # ------------------------------------------------------------------ claims
 
     def _claim_idempotency(self, channel: str, items: list[_Item], now: datetime) -> None:
-        keyed = [it for it in items if it.submission.idempotency_key]
         seen: set[str] = set()
-        fresh: list[_Item] = []
-        for it in keyed:
-            it.idem_id = domain.idempotency_claim_id(self.voter_secret, channel, it.submission.idempotency_key)
-            if it.idem_id in seen:
-                it.outcome = Outcome(422, error="duplicate_idempotency_key",
+        fresh: list[tuple[_Item, str]] = []
+        for it in items:
+            if not it.idempotency_key:
+                continue
+            claim_id = domain.idempotency_claim_id(self.voter_secret, channel, it.idempotency_key)
+            if claim_id in seen:
+                it.outcome = Outcome(Result.DUPLICATE_KEY,
                                      message="this idempotency_key appears more than once in the batch",
                                      fields={"idempotency_key": ["repeated within the batch"]})
             else:
-                seen.add(it.idem_id)
-                fresh.append(it)
-        new_claims = [NewClaim(it.idem_id, it.event.vote_id, now + self.idempotency_ttl, it.submission.fingerprint)
-                      for it in fresh]
-        for it, held in zip(fresh, self.claims.claim(new_claims, now), strict=True):
+                seen.add(claim_id)
+                fresh.append((it, claim_id))
+        new_claims = [NewClaim(cid, it.event.vote_id, now + self.idempotency_ttl, it.fingerprint) for it, cid in fresh]
+        for (it, claim_id), held in zip(fresh, self.claims.claim(new_claims, now), strict=True):
             if held is None:
-                it.idem_new = True
+                it.idem, it.idem_new = Claim(claim_id, it.event.vote_id, PENDING, 1, now, it.fingerprint), True
             else:
                 self._resolve_held_idempotency(it, held, now)
 
     def _resolve_held_idempotency(self, it: _Item, held: Claim, now: datetime) -> None:
-        if held.fingerprint is not None and held.fingerprint != it.submission.fingerprint:
-            it.outcome = Outcome(422, error="idempotency_key_reused",
+        if held.fingerprint is not None and held.fingerprint != it.fingerprint:
+            it.outcome = Outcome(Result.KEY_REUSED,
                                  message="this Idempotency-Key was used in the last 24 hours for a different "
                                          "vote; use a new key for a new vote",
                                  fields={"Idempotency-Key": ["already used for a different body"]})
         elif held.state == PUBLISHED:
-            it.outcome = Outcome(202, vote_id=held.vote_id, replayed=True)
+            it.outcome = Outcome(Result.REPLAYED, vote_id=held.vote_id)
         elif held.is_stale(now, self.stale_claim) and self.claims.take_over(held, held.vote_id, now):
             # The earlier attempt failed or died: publish again under the same vote_id, so that if
             # Kafka did get the first copy after all, scoring counts it once.
-            it.event = _with_vote_id(it.event, held.vote_id)
+            it.idem = replace(held, state=PENDING, version=held.version + 1, updated_at=now)
+            it.event = replace(it.event, vote_id=held.vote_id)
         else:
-            it.outcome = Outcome(409, error="request_in_progress",
+            it.outcome = Outcome(Result.IN_PROGRESS, retry_after=2,
                                  message="a request with this Idempotency-Key is still being processed; "
-                                         "retry in a few seconds", retry_after=2)
+                                         "retry in a few seconds")
 
     def _claim_voter_days(self, items: list[_Item], now: datetime) -> None:
-        pending = [it for it in items if it.outcome is None and it.event.voter_key]
-        for it in pending:
-            it.voter_id = domain.voter_day_claim_id(self.voter_secret, it.event)
-        # The same voter twice in one batch: the first counts, the rest are refused.
-        first: dict[str, _Item] = {}
-        unique = []
-        for it in pending:
-            if it.voter_id in first:
+        pending = [(it, domain.voter_day_claim_id(self.voter_secret, it.event))
+                   for it in items if it.outcome is None and it.event.voter_key]
+        first: set[str] = set()
+        unique: list[tuple[_Item, str]] = []
+        for it, claim_id in pending:  # the same voter twice in one batch: the first counts
+            if claim_id in first:
                 it.outcome = _already_voted(it.event)
             else:
-                first[it.voter_id] = it
-                unique.append(it)
-        new_claims = [NewClaim(it.voter_id, it.event.vote_id, domain.voter_day_expiry(it.event)) for it in unique]
-        for it, held in zip(unique, self.claims.claim(new_claims, now), strict=True):
+                first.add(claim_id)
+                unique.append((it, claim_id))
+        new_claims = [NewClaim(cid, it.event.vote_id, domain.voter_day_expiry(it.event)) for it, cid in unique]
+        for (it, claim_id), held in zip(unique, self.claims.claim(new_claims, now), strict=True):
             if held is None:
-                it.voter_new = True
+                it.voter, it.voter_new = Claim(claim_id, it.event.vote_id, PENDING, 1, now), True
             elif held.vote_id == it.event.vote_id:
-                pass  # our own earlier attempt of this very vote (an idempotent retry)
-            elif held.is_stale(now, self.stale_claim) and self.claims.take_over(held, it.event.vote_id, now):
-                pass  # the vote holding the day never reached Kafka
+                it.voter = held  # our own earlier attempt of this very vote (an idempotent retry)
+            elif held.is_stale(now, self.stale_claim) and self.claims.take_over(held, held.vote_id, now):
+                # The vote holding the day may or may not have reached Kafka: publishing this one under
+                # the same vote_id makes scoring count the voter's day once either way.
+                it.voter = replace(held, state=PENDING, version=held.version + 1, updated_at=now)
+                self._adopt_vote_id(it, held.vote_id, now)
             else:
                 it.outcome = _already_voted(it.event)
-        self._abandon_idempotency([it for it in items if it.outcome is not None and it.outcome.status != 202], now)
+        self._abandon_idempotency([it for it in items if it.outcome is not None and not it.outcome.accepted], now)
 
-    def _publish(self, items: list[_Item], now: datetime) -> None:
+    def _adopt_vote_id(self, it: _Item, vote_id: str, now: datetime) -> None:
+        if it.idem is not None and it.idem.vote_id != vote_id:
+            if not self.claims.take_over(it.idem, vote_id, now):
+                it.outcome = Outcome(Result.IN_PROGRESS, retry_after=2,
+                                     message="a request with this Idempotency-Key is still being processed; "
+                                             "retry in a few seconds")
+                return
+            it.idem = replace(it.idem, vote_id=vote_id, version=it.idem.version + 1, updated_at=now)
+        it.event = replace(it.event, vote_id=vote_id)
+
+    def _abandon_idempotency(self, items: list[_Item], now: datetime) -> None:
+        """Nothing was published for these: free new keys, so a retry is judged afresh."""
+        self.claims.release([it.idem.id for it in items if it.idem and it.idem_new])
+        self.claims.mark([it.idem.id for it in items if it.idem and not it.idem_new], FAILED, now)
+
+    def _release_quietly(self, items: list[_Item]) -> None:
+        # A leftover pending claim goes stale and is taken over by the retry, so failure here is fine.
+        with contextlib.suppress(Exception):
+            self.claims.release([c.id for it in items for c, new in ((it.idem, it.idem_new),
+                                                                     (it.voter, it.voter_new)) if c and new])
+
+    # ------------------------------------------------------------------ flags, publish
+
+    def _flag(self, source: Source, items: list[_Item]) -> None:
+        """Votes past a cap or a burst rule are published flagged (docs/ingest.md, "Flagged, not lost")."""
+        if self.counters is None or not items:
+            return
+        subjects = {
+            "address": (keyed_hash(self.voter_secret, "ip", source.address or "unknown")[:32]
+                        if source.channel in self.config.address_flag_channels else None),
+            "key": source.key_id if source.channel in self.config.key_flag_channels else None,
+        }
+        counted: list[tuple[_Item, domain.FlagRules, str, str]] = []
+        increments: dict[str, tuple[dict[str, int], datetime]] = {}
+        for rules in self.flag_rules:
+            subject = subjects.get(rules.kind)
+            if not subject:
+                continue
+            for it in items:
+                doc, window = rules.counter(subject, it.event)
+                fields, _expires = increments.setdefault(doc, ({}, rules.expires_at(it.event)))
+                fields["n"] = fields.get("n", 0) + 1
+                fields[window] = fields.get(window, 0) + 1
+                counted.append((it, rules, doc, window))
+        if not counted:
+            return
+        try:
+            totals = self.counters.add(increments)
+        except PyMongoError as exc:
+            metrics.STORE_FAILURES.labels("counters").inc()
+            log.warning("vote counters unavailable; votes not flagged", extra={"error": repr(exc)})
+            return
+        flat = {f"{doc}|{name}": total for doc, fields in totals.items() for name, total in fields.items()}
+        days = domain.flag_positions([f"{doc}|n" for _, _, doc, _ in counted], flat)
+        bursts = domain.flag_positions([f"{doc}|{window}" for _, _, doc, window in counted], flat)
+        for (it, rules, _doc, _window), day, burst in zip(counted, days, bursts, strict=True):
+            reason = rules.reason(day, burst)
+            if reason and not it.event.flagged:
+                it.event = replace(it.event, flagged=True, flag_reason=reason)
+
+    def _publish(self, items: list[_Item]) -> None:
         if not items:
             return
-        errors = self.publisher.publish([it.event for it in items])
+        try:
+            errors = self.publisher.publish([it.event for it in items])
+        except Exception as exc:  # nothing may escape once a vote may have left
+            log.exception("publisher failed")
+            errors = [exc] * len(items)
         published, failed = [], []
         for it, error in zip(items, errors, strict=True):
-            claim_ids = [c for c in (it.idem_id, it.voter_id) if c]
+            claim_ids = [c.id for c in (it.idem, it.voter) if c]
             if error is None:
-                it.outcome = Outcome(202, vote_id=it.event.vote_id)
+                it.outcome = Outcome(Result.ACCEPTED, vote_id=it.event.vote_id, flag_reason=it.event.flag_reason)
                 published += claim_ids
             else:
-                it.outcome = Outcome(503, error="kafka_unavailable",
+                it.outcome = Outcome(Result.KAFKA_UNAVAILABLE, retry_after=self.retry_after_s,
                                      message="the vote could not be stored right now and was NOT accepted; "
-                                             "retry later (with the same Idempotency-Key)",
-                                     retry_after=self.publish_retry_after_s)
+                                             "retry later (with the same Idempotency-Key)")
                 failed += claim_ids
         try:
-            self.claims.mark(published, PUBLISHED, self.clock())
-            self.claims.mark(failed, FAILED, self.clock())
-        except PyMongoError as exc:
+            now = self.clock()
+            self.claims.mark(published, PUBLISHED, now)
+            self.claims.mark(failed, FAILED, now)
+        except Exception as exc:
             # Kafka holds the votes; a claim left pending only lets a late retry publish the same
             # vote_id again, which scoring absorbs. So the 202 stands.
             metrics.STORE_FAILURES.labels("mark").inc()
             log.warning("could not record claim states", extra={"error": repr(exc)})
 
-    def _abandon_idempotency(self, items: list[_Item], now: datetime) -> None:
-        """Nothing was published for these: free new keys, so a retry is judged afresh."""
-        self.claims.release([it.idem_id for it in items if it.idem_id and it.idem_new])
-        self.claims.mark([it.idem_id for it in items if it.idem_id and not it.idem_new
-                          and it.outcome and it.outcome.error in ("already_voted_today",)], FAILED, now)
-
-    def _release_quietly(self, items: list[_Item]) -> None:
-        # A leftover pending claim goes stale and is taken over by the retry, so failure here is fine.
-        with contextlib.suppress(PyMongoError):
-            self.claims.release([c for it in items for c, new in ((it.idem_id, it.idem_new),
-                                                                  (it.voter_id, it.voter_new)) if c and new])
-
-    def _count(self, channel: str, it: _Item) -> None:
-        outcome = it.outcome
-        if outcome is None:
-            return
-        if outcome.status == 202 and outcome.replayed:
+    def _count(self, channel: str, outcome: Outcome, redactions: int) -> None:
+        if outcome.result == Result.REPLAYED:
             metrics.VOTES_REPLAYED.labels(channel).inc()
-        elif outcome.status == 202:
+        elif outcome.result == Result.ACCEPTED:
             metrics.VOTES_ACCEPTED.labels(channel).inc()
-            if it.redactions:
-                metrics.REDACTIONS.inc(it.redactions)
+            if outcome.flag_reason:
+                metrics.VOTES_FLAGGED.labels(channel, outcome.flag_reason).inc()
+            if redactions:
+                metrics.REDACTIONS.inc(redactions)
         else:
-            metrics.VOTES_REJECTED.labels(channel, outcome.error or str(outcome.status)).inc()
+            reason = "validation" if outcome.result == Result.INVALID else outcome.result.value
+            metrics.VOTES_REJECTED.labels(channel, reason).inc()
 
 
 def _already_voted(event: VoteEvent) -> Outcome:
-    return Outcome(409, error="already_voted_today",
+    return Outcome(Result.ALREADY_VOTED,
                    message=f"this voter has already voted for district {event.district_code} today "
                            "(Bangkok time); one vote per district per day counts",
                    fields={"voter_id": ["already voted for this district today"]})
-
-
-def _with_vote_id(event: VoteEvent, vote_id: str) -> VoteEvent:
-    from dataclasses import replace
-
-    return replace(event, vote_id=vote_id)

@@ -19,12 +19,14 @@ def _indexes(db) -> None:
     MongoClaimStore(db.ingest_claims).ensure_indexes()
     MongoConversationStore(db.line_conversations).ensure_indexes()
     db.ingest_rate.create_index("expires_at")
+    db.ingest_counters.create_index("expires_at")
 
 
 MANIFEST = ServiceManifest(
     name="ingest",
     processes={"web": web("services.ingest.wsgi:app")},
     port=8081,
+    public=True,  # votes, QR pages, the LINE webhook: behind the buffering proxy (docs/ingest.md)
     topics=_topics,
     prepare_store=_indexes,
     metrics_prefix="ingest_",

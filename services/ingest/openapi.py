@@ -32,8 +32,9 @@ def build_spec() -> dict:
     spec.components.schema("BatchResult", schema=BatchResultSchema)
     spec.components.schema("Error", schema=ErrorSchema)
     common = {
-        "400": _error("Malformed JSON or header"), "401": _error("Missing or unknown API key"),
-        "403": _error("The key belongs to another channel"), "413": _error("Body over 64 KiB"),
+        "400": _error("Malformed JSON (duplicate keys, integers past 4,300 digits, lone surrogates…) or header"),
+        "401": _error("Missing or unknown API key"), "403": _error("The key belongs to another channel"),
+        "413": _error("Body over 64 KiB (batch: 1 MiB), however it is framed"),
         "415": _error("Not JSON"), "422": _error("Invalid fields"), "429": _error("Rate limited (Retry-After)"),
         "503": _error("Kafka or the store is unavailable; nothing was accepted (Retry-After)"),
     }
@@ -51,5 +52,25 @@ def build_spec() -> dict:
         "requestBody": {"required": True, "content": {"application/json": {"schema": "BatchRequest"}}},
         "responses": {"200": {"description": "Per-item results",
                               "content": {"application/json": {"schema": "BatchResult"}}}, **common},
+    }})
+    code = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+            "description": "DOPA district code, e.g. 3706"}
+    html = {"description": "The page (Thai first; ?lang=en)", "content": {"text/html": {"schema": {"type": "string"}}}}
+    spec.path(path="/d/{code}", operations={"get": {
+        "summary": "The QR vote page of a district", "parameters": [code, {
+            "name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["th", "en"]}}],
+        "responses": {"200": html, "404": {"description": "Not a programme district (HTML)"}},
+    }})
+    spec.path(path="/d/{code}/qr.png", operations={"get": {
+        "summary": "The district's QR code (PUBLIC_BASE_URL/d/<code>) as PNG",
+        "parameters": [code, {"name": "scale", "in": "query", "required": False,
+                              "schema": {"type": "integer"}, "description": "Pixels per module, 2–16"}],
+        "responses": {"200": {"description": "PNG", "content": {"image/png": {}}},
+                      "404": {"description": "Not a programme district"}},
+    }})
+    spec.path(path="/d/{code}/qr.svg", operations={"get": {
+        "summary": "The district's QR code as SVG", "parameters": [code],
+        "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {}}},
+                      "404": {"description": "Not a programme district"}},
     }})
     return spec.to_dict()

@@ -65,7 +65,7 @@ class KafkaEventPublisher:
                 for j in range(i, len(events)):
                     results[j] = exc
                 break
-            except KafkaError as exc:
+            except Exception as exc:  # one bad event must not stop the others
                 results[i] = exc
         deadline = time.monotonic() + self.timeout_s + 1.0
         for i, future in futures:

@@ -1,4 +1,5 @@
-"""GET /v1/districts/<code>/score: the stored standing, or zeros for a district with no votes yet."""
+"""GET /v1/districts/<code>/score: the stored standing without comments, or zeros for a district with no
+votes yet. The figures count official votes only; `flagged` per window counts votes kept apart."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def district_score(code: str):
     if standing is None:
         today = bangkok_day(utcnow())
         standing = domain.standing(code, {}, ctx.windows.at(today), today)
-    body = standing.figures()
+    # A public route: comments are for those entitled to them (chiefs, central office), never here.
+    body = standing.public()
     body["name_th"], body["name_en"] = district.name_th, district.name_en
     return jsonify(body)

@@ -20,12 +20,17 @@ LATEST_COMMENTS = 10
 
 @dataclass
 class Tally:
-    """Count, sum and histogram of scores, and the latest submitted_at: all a window needs."""
+    """Count, sum and histogram of scores, and the latest submitted_at: all a window needs.
+
+    `flagged` counts the votes ingest flagged (past a cap or a burst rule): kept apart from the
+    official figures, which they never enter, so the central office can review them.
+    """
 
     votes: int = 0
     total: int = 0
     hist: list[int] = field(default_factory=lambda: [0] * len(SCORES))
     last_at: datetime | None = None
+    flagged: int = 0
 
     def add(self, score: int, at: datetime) -> None:
         self.votes += 1
@@ -35,6 +40,7 @@ class Tally:
             self.last_at = at
 
     def merge(self, other: Tally) -> None:
+        self.flagged += other.flagged
         self.votes += other.votes
         self.total += other.total
         self.hist = [a + b for a, b in zip(self.hist, other.hist, strict=True)]
@@ -47,14 +53,16 @@ class Tally:
 
     # The stored form inside a bucket document: short names, one $inc per field.
     def to_fields(self) -> dict:
-        doc = {"n": self.votes, "s": self.total, **{f"h{s}": self.hist[s - MIN_SCORE] for s in SCORES}}
+        doc = {"n": self.votes, "s": self.total, **{f"h{s}": self.hist[s - MIN_SCORE] for s in SCORES},
+               "f": self.flagged}
         if self.last_at is not None:
             doc["last"] = self.last_at
         return doc
 
     @classmethod
     def from_fields(cls, doc: Mapping) -> Tally:
-        return cls(doc.get("n", 0), doc.get("s", 0), [doc.get(f"h{s}", 0) for s in SCORES], doc.get("last"))
+        return cls(doc.get("n", 0), doc.get("s", 0), [doc.get(f"h{s}", 0) for s in SCORES], doc.get("last"),
+                   doc.get("f", 0))
 
 
 @dataclass(frozen=True)
@@ -69,10 +77,19 @@ class Vote:
     partition: int
     offset: int
     comment: str = ""
+    voter_key: str | None = None
+    flagged: bool = False
 
     @property
     def day(self) -> date:
         return bangkok_day(self.submitted_at)
+
+    @property
+    def voter_day(self) -> str | None:
+        """Where the one-vote-per-voter rule is kept: voter, district, Bangkok day of receipt."""
+        if not self.voter_key:
+            return None
+        return f"{self.voter_key}:{self.district}:{bangkok_day(self.received_at).isoformat()}"
 
 
 def bucket_id(partition: int, day: date) -> str:
@@ -119,7 +136,11 @@ def plan_increments(votes: Iterable[Vote], buckets: Mapping[str, Bucket]) -> lis
         inc = grouped.get(bucket.id)
         if inc is None:
             inc = grouped[bucket.id] = Increment(bucket, {}, bucket.applied_offset, [])
-        inc.tallies.setdefault(vote.district, Tally()).add(vote.score, vote.submitted_at)
+        tally = inc.tallies.setdefault(vote.district, Tally())
+        if vote.flagged:
+            tally.flagged += 1  # counted apart, never in the official figures
+        else:
+            tally.add(vote.score, vote.submitted_at)
         inc.applied_offset = max(inc.applied_offset, vote.offset)
         inc.votes.append(vote)
     return list(grouped.values())
@@ -163,6 +184,10 @@ class Standing:
         return {"district_code": self.district_code, "day": self.day, "windows": self.windows,
                 "latest_comments": self.latest_comments}
 
+    def public(self) -> dict:
+        """The figures without the comments: what a public route may show (comments are for chiefs)."""
+        return {k: v for k, v in self.figures().items() if k != "latest_comments"}
+
     def same_figures(self, other: Standing | None) -> bool:
         """Equal in what a reader sees (windows and comments), ignoring the day it was computed."""
         return (other is not None and self.windows == other.windows
@@ -200,6 +225,7 @@ def window_json(window: Window, tally: Tally) -> dict:
         "mean": tally.mean,
         "histogram": {str(s): tally.hist[s - MIN_SCORE] for s in SCORES},
         "last_vote_at": iso_utc(tally.last_at) if tally.last_at else None,
+        "flagged": tally.flagged,
     }
 
 

@@ -150,7 +150,8 @@ class ScoringProcessor:
         if fields["district_code"] not in self.registry:
             raise ValueError(f"unknown district {fields['district_code']}")
         return Vote(fields["vote_id"], fields["district_code"], fields["score"], fields["submitted_at"],
-                    fields["received_at"], message.partition, message.offset, fields.get("comment") or "")
+                    fields["received_at"], message.partition, message.offset, fields.get("comment") or "",
+                    voter_key=fields.get("voter_key"), flagged=bool(fields.get("flagged")))
 
     def _parse_comment(self, raw: bytes | None):
         data = _json_object(raw)

@@ -9,7 +9,7 @@ transaction (~3 ms each) and stalls on large unordered update bulks; inserts bat
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pymongo.collection import Collection
@@ -18,6 +18,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.scoring.domain import Bucket, Increment, Standing, Tally, Vote
 from shared.mongo import DUPLICATE_KEY
+
+VOTER_DAY_DUPLICATE = "voter_already_counted_today"
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Recorded:
     duplicates: list[Vote]
     # A comment that arrived (comments.v1) before its vote, now joined to it: vote_id -> (text, at).
     early_comments: dict[str, tuple[str, datetime]]
+    # Duplicates by reason other than a repeated vote_id: vote_id -> reason (recorded on the vote).
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 class ScoringStore:
@@ -39,6 +43,7 @@ class ScoringStore:
         self.votes: Collection = db[f"{prefix}_votes"]
         self.buckets: Collection = db[f"{prefix}_buckets"]
         self.standings: Collection = db[f"{prefix}_standings"]
+        self.voter_days: Collection = db[f"{prefix}_voter_days"]
 
     def ensure_indexes(self) -> None:
         self.buckets.create_index("p")
@@ -47,7 +52,43 @@ class ScoringStore:
     # ------------------------------------------------------------------ step 1: votes by vote_id
 
     def record_votes(self, votes: list[Vote]) -> Recorded:
-        """Insert each vote under _id = vote_id with its log position; sort out the clashes."""
+        """Insert each vote under _id = vote_id with its log position; sort out the clashes; then keep
+        one counted vote per voter per district per Bangkok day, whatever ingest let through."""
+        recorded = self._record_vote_ids(votes)
+        return self._one_per_voter_day(recorded)
+
+    def _one_per_voter_day(self, recorded: Recorded) -> Recorded:
+        """A plain keyed insert per voter-day (`_id` = voter, district, day; `v` = the vote holding it).
+
+        Replay-exact: our own earlier attempt holds the day with the same vote_id, so it counts
+        again; any other vote for a held day is a duplicate, and the reason is written on it.
+        """
+        keyed = [v for v in recorded.to_count if v.voter_day]
+        if not keyed:
+            return recorded
+        docs = [{"_id": v.voter_day, "v": v.vote_id} for v in keyed]
+        clashed: set[int] = set()
+        try:
+            self.voter_days.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            clashed = {e["index"] for e in errors}
+        if not clashed:
+            return recorded
+        days = [keyed[i].voter_day for i in clashed]
+        holders = {d["_id"]: d["v"] for d in self.voter_days.find({"_id": {"$in": days}})}
+        # Within one batch the first vote for a day inserted it; later ones clash with it.
+        refused = {keyed[i].vote_id for i in clashed if holders.get(keyed[i].voter_day) != keyed[i].vote_id}
+        for vote_id in refused:
+            self.votes.update_one({"_id": vote_id}, {"$set": {"dup": VOTER_DAY_DUPLICATE}})
+        return Recorded([v for v in recorded.to_count if v.vote_id not in refused],
+                        recorded.duplicates + [v for v in recorded.to_count if v.vote_id in refused],
+                        recorded.early_comments,
+                        {**recorded.reasons, **dict.fromkeys(refused, VOTER_DAY_DUPLICATE)})
+
+    def _record_vote_ids(self, votes: list[Vote]) -> Recorded:
         if not votes:
             return Recorded([], [], {})
         docs = [{"_id": v.vote_id, "p": v.partition, "o": v.offset, "d": v.district, "s": v.score,
@@ -167,7 +208,7 @@ class ScoringStore:
         return out
 
     def drop(self) -> None:
-        for collection in (self.votes, self.buckets, self.standings):
+        for collection in (self.votes, self.buckets, self.standings, self.voter_days):
             collection.drop()
 
 

@@ -8,6 +8,7 @@ from shared.config import Settings
 
 KEYS = {"kiosk": "it-kiosk-key", "qr": "it-qr-key", "import": "it-import-key"}
 AUTH = {"Authorization": f"Bearer {KEYS['kiosk']}"}
+PUBLIC_BASE_URL = "https://amphoesangsook.example"
 
 
 def ingest_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -18,5 +19,6 @@ def ingest_env(settings: Settings, **extra: str) -> dict[str, str]:
         "TOPIC_VOTES": settings.topics.votes,
         "CHANNEL_KEYS": json.dumps(KEYS),
         "VOTER_HMAC_SECRET": "integration-test-secret",
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         **extra,
     }

@@ -31,7 +31,8 @@ def test_vote_posted_over_http_is_in_kafka_as_the_exact_event(ingest, settings):
     [(key, event)] = read_topic(settings.kafka_bootstrap, settings.topics.votes)
     assert key == b"3706"
     assert set(event) == {"schema", "vote_id", "district_code", "score", "comment", "staff", "service", "channel",
-                          "voter_key", "submitted_at", "received_at"}
+                          "voter_key", "submitted_at", "received_at", "flagged", "flag_reason"}
+    assert event["flagged"] is False and event["flag_reason"] is None
     assert event["schema"] == "votes.v1"
     assert event["vote_id"] == vote_id
     assert (event["district_code"], event["score"], event["channel"]) == ("3706", 5, "kiosk")
@@ -100,8 +101,9 @@ def test_public_channel_rate_limit_is_shared_by_workers(settings):
     env = ingest_env(settings, IP_LIMIT_PER_MINUTE="5")
     with ServiceProcess("services.ingest.wsgi:app", env, workers=3) as svc:
         qr = {"Authorization": f"Bearer {KEYS['qr']}"}
-        statuses = [requests.post(svc.url + "/v1/votes", json={"district_code": "3706", "score": 4}, headers=qr,
-                                  timeout=10).status_code for _ in range(8)]
+        statuses = [requests.post(svc.url + "/v1/votes", json={"district_code": "3706", "score": 4,
+                                                                "voter_id": f"device-{i}"}, headers=qr,
+                                  timeout=10).status_code for i in range(8)]
     assert (statuses.count(202) == 5 and statuses.count(429) == 3) or _window_rolled(statuses)
 
 

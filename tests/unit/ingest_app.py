@@ -6,13 +6,15 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from services.channels.config import ChannelsConfig
 from services.ingest.app import create_app
 from services.ingest.auth import ChannelKeys
 from services.ingest.config import IngestConfig
-from tests.support.fakes import Clock, MemoryClaims, MemoryLimiter, MemoryPublisher
+from tests.support.fakes import Clock, MemoryClaims, MemoryCounters, MemoryLimiter, MemoryPublisher
 
 KEYS = {"qr": "qr-key", "kiosk": "kiosk-key", "line": "line-key", "import": "import-key", "web": "web-key"}
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok
+PUBLIC_BASE_URL = "https://amphoesangsook.example"
 
 
 @dataclass
@@ -21,6 +23,7 @@ class Harness:
     publisher: MemoryPublisher
     claims: MemoryClaims
     clock: Clock
+    counters: MemoryCounters
 
     def post(self, body, *, channel="kiosk", headers=None, path="/v1/votes", raw=None, content_type=None):
         hdrs = {"Authorization": f"Bearer {KEYS[channel]}"} if channel else {}
@@ -30,13 +33,14 @@ class Harness:
 
 
 def make_harness(limit_per_minute: int = 30) -> Harness:
-    publisher, claims, clock = MemoryPublisher(), MemoryClaims(), Clock(NOW)
+    publisher, claims, clock, counters = MemoryPublisher(), MemoryClaims(), Clock(NOW), MemoryCounters()
     app = create_app(
         IngestConfig(ip_limit_per_minute=limit_per_minute),
         keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
         voter_secret=b"unit-test-secret",
         claims=claims, limiter=MemoryLimiter(limit_per_minute), publisher=publisher,
-        clock=clock, readiness={}, expire_in_background=False,
+        clock=clock, readiness={}, expire_in_background=False, counters=counters,
+        channels=ChannelsConfig(public_base_url=PUBLIC_BASE_URL),
     )
     app.testing = False  # exercise the real error handlers
-    return Harness(app.test_client(), publisher, claims, clock)
+    return Harness(app.test_client(), publisher, claims, clock, counters)

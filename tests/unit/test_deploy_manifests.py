@@ -47,3 +47,37 @@ def test_services_select_existing_deployments():
     for service in (d for d in docs if d.get("kind") == "Service"):
         selector = service["spec"]["selector"]
         assert any(selector.items() <= lab.items() for lab in labels), service["metadata"]["name"]
+
+
+def test_public_routes_go_through_a_buffering_ingress_and_scoring_is_internal():
+    docs = [doc for _, doc in documents()]
+    [ingress] = [d for d in docs if d.get("kind") == "Ingress"]
+    notes = ingress["metadata"]["annotations"]
+    assert notes["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "on"
+    assert int(notes["nginx.ingress.kubernetes.io/proxy-read-timeout"]) <= 60
+    backends = {p["backend"]["service"]["name"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]}
+    assert backends == {"ingest"}  # scoring is never exposed
+    paths = {p["path"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]}
+    assert "/metrics" not in paths and "/" not in paths
+    [policy] = [d for d in docs if d.get("kind") == "NetworkPolicy"]
+    assert policy["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "scoring"}
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    [config] = [d for d in docs if d.get("kind") == "ConfigMap" and d["metadata"]["name"] == "platform-config"]
+    assert config["data"]["PUBLIC_BASE_URL"].startswith("https://")
+
+
+def test_make_run_binds_every_service_to_loopback_behind_the_proxy():
+    import importlib.util
+
+    from shared.manifest import manifests
+
+    spec = importlib.util.spec_from_file_location("local_services", K8S.parent / "local" / "services.py")
+    services = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(services)
+    served = [m for m in manifests() if m.port is not None]
+    assert {m.name for m in served} >= {"ingest", "scoring"}
+    for manifest in served:
+        env = services.service_env(manifest)
+        assert env["BIND"] == f"127.0.0.1:{manifest.port}", manifest.name
+    assert [m.name for m in served if m.public] == ["ingest"]  # scoring's read API is internal
+    assert services.service_env(next(m for m in served if m.public))["TRUSTED_PROXY_HOPS"] == "1"

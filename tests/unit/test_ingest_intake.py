@@ -62,9 +62,10 @@ def test_broker_away_gives_503_and_the_retry_publishes_the_same_vote_id():
 
 def test_public_channel_is_throttled_per_ip_and_kiosk_is_not():
     h = make_harness(limit_per_minute=3)
-    statuses = [h.post({"district_code": "3706", "score": 5}, channel="qr").status_code for _ in range(4)]
+    statuses = [h.post({"district_code": "3706", "score": 5, "voter_id": f"d-{i}"}, channel="qr").status_code
+                for i in range(4)]
     assert statuses == [202, 202, 202, 429]
-    limited = h.post({"district_code": "3706", "score": 5}, channel="qr")
+    limited = h.post({"district_code": "3706", "score": 5, "voter_id": "d-5"}, channel="qr")
     assert limited.get_json()["error"] == "rate_limited" and "Retry-After" in limited.headers
     assert all(h.post({"district_code": "3706", "score": 5}).status_code == 202 for _ in range(5))
 

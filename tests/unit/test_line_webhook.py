@@ -10,7 +10,14 @@ from services.ingest.app import create_app
 from services.ingest.auth import ChannelKeys
 from services.ingest.config import IngestConfig
 from tests.support import line_api as line
-from tests.support.fakes import Clock, MemoryClaims, MemoryConversationStore, MemoryLimiter, MemoryPublisher
+from tests.support.fakes import (
+    Clock,
+    MemoryClaims,
+    MemoryConversationStore,
+    MemoryCounters,
+    MemoryLimiter,
+    MemoryPublisher,
+)
 from tests.unit.ingest_app import KEYS, NOW
 
 HOOK = "/v1/channels/line/webhook"
@@ -21,13 +28,14 @@ class Bot:
         monkeypatch.setenv("LINE_CHANNEL_SECRET", line.TEST_CHANNEL_SECRET)
         monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", line.TEST_ACCESS_TOKEN)
         monkeypatch.setenv("LINE_API_HOST", api.url)
+        monkeypatch.setenv("PUBLIC_BASE_URL", "https://amphoesangsook.example")
         self.api = api
         self.votes, self.comments, self.clock = MemoryPublisher(), MemoryPublisher(), Clock(NOW)
         self.conversations = MemoryConversationStore()
         app = create_app(IngestConfig(), keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
                          voter_secret=b"unit-test-secret", claims=MemoryClaims(), limiter=MemoryLimiter(30),
                          publisher=self.votes, comment_publisher=self.comments, conversations=self.conversations,
-                         clock=self.clock, readiness={}, expire_in_background=False)
+                         clock=self.clock, readiness={}, expire_in_background=False, counters=MemoryCounters())
         self.client = app.test_client()
 
     def send(self, *events, signature: str | None = "sign"):
@@ -161,9 +169,11 @@ def test_broken_bodies_are_4xx(bot):
 def test_without_credentials_the_webhook_says_so(monkeypatch):
     monkeypatch.delenv("LINE_CHANNEL_SECRET", raising=False)
     monkeypatch.delenv("LINE_CHANNEL_ACCESS_TOKEN", raising=False)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://amphoesangsook.example")
     app = create_app(IngestConfig(), keys=ChannelKeys({"qr": ["k"]}), voter_secret=b"s", claims=MemoryClaims(),
                      limiter=MemoryLimiter(3), publisher=MemoryPublisher(), comment_publisher=MemoryPublisher(),
-                     conversations=MemoryConversationStore(), readiness={}, expire_in_background=False)
+                     conversations=MemoryConversationStore(), readiness={}, expire_in_background=False,
+                     counters=MemoryCounters())
     response = app.test_client().post(HOOK, data=json.dumps({"events": []}), headers={"X-Line-Signature": "x"})
     assert response.status_code == 503 and response.json["error"] == "line_not_configured"
 

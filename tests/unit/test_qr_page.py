@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.unit.ingest_app import make_harness
+from tests.unit.ingest_app import PUBLIC_BASE_URL, make_harness
 
 
 def _token(html: str) -> str:
@@ -91,6 +91,20 @@ def test_per_ip_throttling_answers_with_a_page(h):
         h.client.delete_cookie("ssk_device", path="/d/")  # a new device each time, one address
         statuses.append(h.client.post("/d/3706", data={"csrf_token": _open(h), "score": "4"}).status_code)
     assert statuses == [303, 303, 303, 429, 429]
+    h.client.delete_cookie("ssk_device", path="/d/")
+    limited = h.client.post("/d/3706", data={"csrf_token": _open(h), "score": "4"})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+
+
+def test_dropping_the_device_cookie_cannot_stuff_the_official_count():
+    h = make_harness(limit_per_minute=10**6)
+    statuses = []
+    for _ in range(26):  # a fresh identity on every GET, one address, a few seconds
+        h.client.delete_cookie("ssk_device", path="/d/")
+        statuses.append(h.client.post("/d/3706", data={"csrf_token": _open(h), "score": "5"}).status_code)
+    assert statuses == [303] * 26  # nothing lost: every vote is published
+    assert [e.flagged for e in h.publisher.events] == [False] * 10 + [True] * 16
+    assert {e.flag_reason for e in h.publisher.events[10:]} == {"address_burst"}
 
 
 def test_qr_codes_carry_the_page_url(h, tmp_path, monkeypatch):
@@ -100,5 +114,51 @@ def test_qr_codes_carry_the_page_url(h, tmp_path, monkeypatch):
     assert png.mimetype == "image/png"
     (tmp_path / "qr.png").write_bytes(png.data)
     [decoded] = zxingcpp.read_barcodes(Image.open(tmp_path / "qr.png"))
-    assert decoded.text == "http://localhost/d/4712"
+    assert decoded.text == f"{PUBLIC_BASE_URL}/d/4712"
     assert h.client.get("/d/1001/qr.png").status_code == 404
+
+
+@pytest.mark.parametrize("host", ["phish.example", "abcdefghij." * 700 + "example", "amphoesangsook.example.evil.test"])
+def test_qr_codes_never_follow_the_host_header(h, tmp_path, host):
+    png = h.client.get("/d/4712/qr.png", headers={"Host": host})
+    assert png.status_code == 200
+    (tmp_path / "qr.png").write_bytes(png.data)
+    [decoded] = zxingcpp.read_barcodes(Image.open(tmp_path / "qr.png"))
+    assert decoded.text == f"{PUBLIC_BASE_URL}/d/4712"
+    svg = h.client.get("/d/4712/qr.svg", headers={"Host": host})
+    assert svg.status_code == 200 and host.encode() not in svg.data
+
+
+@pytest.mark.parametrize(("scale", "pixels"), [("40", 16), ("9" * 5000, 8), ("-3", 8), ("1", 2), ("abc", 8)])
+def test_qr_scale_is_capped_and_bad_scales_are_harmless(h, scale, pixels):
+    png = h.client.get(f"/d/4712/qr.png?scale={scale}")
+    assert png.status_code == 200
+    width = Image.open(__import__("io").BytesIO(png.data)).size[0]
+    reference = Image.open(__import__("io").BytesIO(h.client.get("/d/4712/qr.png?scale=1").data)).size[0]
+    assert width == reference * pixels // 2
+
+
+def test_ingest_refuses_to_start_without_public_base_url(monkeypatch):
+    from services.channels.config import ChannelsConfig
+    from services.ingest.app import create_app
+
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(SystemExit, match="PUBLIC_BASE_URL"):
+        create_app(channels=ChannelsConfig(public_base_url=""), keys=None, voter_secret=b"s")
+
+
+def test_a_chunked_form_over_the_limit_is_refused_not_cut(h):
+    import io
+    from urllib.parse import urlencode
+
+    def post_chunked(body: bytes):
+        return h.client.post("/d/3706", input_stream=io.BytesIO(body), content_type="application/x-www-form-urlencoded",
+                             headers={"Transfer-Encoding": "chunked"},
+                             environ_overrides={"wsgi.input_terminated": True})
+
+    token = _open(h)
+    big = urlencode({"csrf_token": token, "score": "4", "comment": "ก" * 30000}).encode()  # ~270 kB encoded
+    assert post_chunked(big).status_code == 413
+    assert h.publisher.events == []
+    assert post_chunked(urlencode({"csrf_token": token, "score": "4"}).encode()).status_code == 303
+    assert len(h.publisher.events) == 1

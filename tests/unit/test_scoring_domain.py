@@ -36,7 +36,7 @@ def test_standing_sums_days_per_window_with_mean_histogram_and_last_vote():
     s = domain.standing("3706", days, domain.windows_for(D), D)
     assert s.windows["campaign"] == {"from": None, "to": None, "votes": 3, "sum": 10, "mean": 3.3333,
                                         "histogram": {"1": 1, "2": 0, "3": 0, "4": 1, "5": 1},
-                                        "last_vote_at": "2026-11-21T03:00:00.000Z"}
+                                        "last_vote_at": "2026-11-21T03:00:00.000Z", "flagged": 0}
     assert s.windows["last_7_days"]["votes"] == 2 and s.windows["last_7_days"]["mean"] == 4.5
     assert s.windows["last_30_days"]["votes"] == 3
 
@@ -107,3 +107,22 @@ def test_a_standing_is_stored_with_its_partition_and_shown_without_it():
     assert set(s.figures()) == {"district_code", "day", "windows", "latest_comments"}
     assert s.to_document()["partition"] == 3
     assert domain.Standing.from_document(s.to_document()) == s
+
+
+def test_flagged_votes_are_counted_apart_and_never_in_the_official_figures():
+    now = datetime(2026, 11, 21, 3, tzinfo=UTC)
+    votes = [domain.Vote(f"v{i}", "3706", 5 if i < 2 else 1, now, now, 0, i, flagged=i >= 2) for i in range(5)]
+    buckets = {domain.bucket_id(0, D): domain.Bucket(0, D)}
+    [inc] = domain.plan_increments(votes, buckets)
+    tally = inc.tallies["3706"]
+    assert (tally.votes, tally.total, tally.flagged) == (2, 10, 3)
+    window = domain.standing("3706", {D: tally}, domain.windows_for(D), D).windows["campaign"]
+    assert (window["votes"], window["mean"], window["flagged"]) == (2, 5.0, 3)
+    assert domain.Tally.from_fields(tally.to_fields()) == tally
+
+
+def test_a_voters_day_is_the_bangkok_day_of_receipt_not_of_submitted_at():
+    received = datetime(2026, 11, 21, 3, tzinfo=UTC)
+    backdated = domain.Vote("v", "3706", 5, received.replace(day=15), received, 0, 1, voter_key="k" * 64)
+    assert backdated.voter_day == f"{'k' * 64}:3706:2026-11-21"
+    assert domain.Vote("w", "3706", 5, received, received, 0, 2).voter_day is None

@@ -1,7 +1,7 @@
 """One LINE webhook event, from the SDK's model to a vote, a comment or a reply.
 
-Votes go through the API's VoteRequestSchema and ingest's intake (channel `line`, voter_id = the
-LINE userId, which intake HMACs); the webhookEventId is the idempotency key, so LINE's
+Votes go through ingest's intake like every channel's (channel `line`, voter_id = the LINE
+userId, which intake HMACs); the webhookEventId is the idempotency key, so LINE's
 redeliveries publish nothing new. Comments become `comments.v1` events.
 """
 
@@ -14,16 +14,12 @@ from datetime import datetime
 from typing import Protocol
 
 from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent, TextMessageContent, UserSource
-from marshmallow import ValidationError
 
-from services.ingest import domain
-from services.ingest.intake import Submission, VoteIntake
+from services.ingest.intake import Result, Source, Submission, VoteIntake
 from services.ingest.line import conversation as talk
 from services.ingest.line.conversation import AttachComment, CastVote, Ignore, Reply, Rules, SayOnly
 from services.ingest.line.state import ConversationStore
 from services.ingest.publisher import EventPublisher
-from shared.api_schemas import VoteRequestSchema
-from shared.errors import ApiError
 from shared.events import CommentEvent
 from shared.pdpa import keyed_hash, redact
 
@@ -75,33 +71,27 @@ class LineHandler:
 
     def _vote(self, event, user_id: str, key: str, vote: CastVote, redelivery: bool, now: datetime) -> str:
         body = {"district_code": vote.district.code, "score": vote.score, "voter_id": user_id}
-        try:
-            data = VoteRequestSchema(registry=self.rules.registry, clock=self.clock).load(body)
-            submission = Submission(data, f"line:{event.webhook_event_id}",
-                                    domain.fingerprint({"district_code": vote.district.code, "score": vote.score}))
-            [outcome] = self.intake.submit(CHANNEL, [submission])
-        except ValidationError:
-            self.replier.reply(event.reply_token, [talk.stale()])
-            return "vote:invalid"
-        except ApiError:
-            self.replier.reply(event.reply_token, [talk.vote_failed(vote.district, now)])
-            return "vote:failed"
-        if outcome.status == 202:
+        [outcome] = self.intake.submit(Source(CHANNEL), [Submission(body, f"line:{event.webhook_event_id}")])
+        replayed = outcome.result == Result.REPLAYED
+        if outcome.accepted:
             existing = self.store.get(key)
-            if outcome.replayed and existing and existing.vote_id == outcome.vote_id:
+            if replayed and existing and existing.vote_id == outcome.vote_id:
                 result = "vote:replayed"  # a redelivery: the conversation already knows this vote
             else:
                 _reply, conversation = self.rules.after_vote(vote.district, vote.score, outcome.vote_id, now)
                 self.store.save(key, conversation)
-                result = "vote:replayed" if outcome.replayed else "vote:accepted"
-            if not (outcome.replayed and redelivery):
+                result = "vote:replayed" if replayed else "vote:accepted"
+            if not (replayed and redelivery):
                 self.replier.reply(event.reply_token, [talk.thanks(vote.district, vote.score,
                                                                    self.rules.comment_window)])
             return result
-        if outcome.error == "already_voted_today":
+        if outcome.result == Result.INVALID:
+            self.replier.reply(event.reply_token, [talk.stale()])
+            return "vote:invalid"
+        if outcome.result == Result.ALREADY_VOTED:
             self.replier.reply(event.reply_token, [talk.already_voted(vote.district)])
             return "vote:already_voted"
-        if outcome.error == "request_in_progress":
+        if outcome.result == Result.IN_PROGRESS:
             return "vote:in_progress"  # the same event is being handled by another worker
         self.replier.reply(event.reply_token, [talk.vote_failed(vote.district, now)])
         return "vote:failed"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, current_app, jsonify, request
 
 from shared.errors import ApiError
+from shared.web import read_body
 
 if TYPE_CHECKING:
     from services.ingest.line.handler import LineHandler
@@ -39,13 +39,16 @@ def webhook():
     signature = request.headers.get("X-Line-Signature")
     if not signature:
         raise ApiError(400, "missing_signature", "the X-Line-Signature header is required")
-    body = request.get_data(as_text=True)
+    try:
+        body = read_body().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "malformed_webhook", "the body is not valid UTF-8") from exc
     try:
         events = line["parser"].parse(body, signature)
     except InvalidSignatureError as exc:
         log.warning("line webhook with a bad signature")
         raise ApiError(401, "invalid_signature", "X-Line-Signature does not match the body") from exc
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:  # ValueError: JSON, big ints
         raise ApiError(400, "malformed_webhook", "the body is not a LINE webhook payload") from exc
     results = []
     for event in events:

@@ -31,7 +31,8 @@ class VoteForm:
 
     def to_request(self, district_code: str, voter_id: str | None) -> dict:
         """The JSON body the API would get. A non-numeric score is passed as is, to fail validation."""
-        score: object = int(self.score) if self.score.isascii() and self.score.isdigit() else self.score or None
+        digits = self.score.isascii() and self.score.isdigit() and len(self.score) <= 3  # int() of 5,000 digits raises
+        score: object = int(self.score) if digits else self.score or None
         request: dict = {"district_code": district_code, "score": score}
         if self.service:
             request["service"] = self.service

@@ -8,25 +8,24 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_from_directory, url_for
-from marshmallow import ValidationError
 
 from services.channels import links
 from services.channels.config import ChannelsConfig
 from services.channels.wording import PROGRAMME, SCORE_WORDS, SLOGAN
-from services.ingest import domain
-from services.ingest.api import throttle_public_channel
-from services.ingest.intake import Submission
+from services.ingest.intake import Result, Source, Submission
 from services.ingest.pages.device import COOKIE_NAME, CsrfError, DeviceSigner
 from services.ingest.pages.form import VoteForm, field_errors
 from services.ingest.pages.i18n import FIELD_ERRORS, TEXT, pick_lang
 from shared.districts import District
-from shared.errors import ApiError
 from shared.vote_rules import COMMENT_MAX, SERVICES, STAFF_MAX
+from shared.web import read_body
 
 log = logging.getLogger(__name__)
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "channels" / "fonts"
 CHANNEL = "qr"
+# The largest QR image served: scale 40 cost 0.5-0.8 s of CPU; 16 px a module prints a poster-size code.
+QR_MAX_SCALE = 16
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets/page")
@@ -148,6 +147,7 @@ def vote_page(code: str):
 
 @bp.post("/d/<code>")
 def submit(code: str):
+    read_body()  # 413 for a body over the limit however it is framed, before the form is parsed
     lang = pick_lang(request.form.get("lang"))
     district = _district(code)
     if district is None:
@@ -164,27 +164,23 @@ def submit(code: str):
         return _render_vote(district, lang, form, status=400,
                             notice={"kind": "error", "title": t["expired_title"], "body": body})
     body = form.to_request(district.code, ticket.device_id)
-    ctx = _ingest()
-    try:
-        data = ctx.vote_schema.load(body)
-    except ValidationError as exc:
-        form.errors = field_errors(exc.messages, form, lang)
-        return _render_vote(district, lang, form, status=422,
-                            notice={"kind": "error", "title": t["errors_title"], "body": form.errors.get("_form")})
-    try:
-        throttle_public_channel(CHANNEL, 1)
-        [outcome] = ctx.intake.submit(CHANNEL, [Submission(data, f"qr-form:{ticket.nonce}", domain.fingerprint(body))])
-    except ApiError as exc:
-        kind = "slow" if exc.status == 429 else "busy"
-        return _render_vote(district, lang, form, status=exc.status,
-                            notice={"kind": "error", "title": t[f"{kind}_title"], "body": t[f"{kind}_body"]})
-    if outcome.status == 202:
+    source = Source(CHANNEL, address=request.remote_addr)
+    [outcome] = _ingest().intake.submit(source, [Submission(body, f"qr-form:{ticket.nonce}")])
+    if outcome.accepted:
         target = url_for("pages.thanks", code=district.code)
         return redirect(target + ("?" + urlencode({"lang": lang}) if lang != "th" else ""), code=303)
-    if outcome.error in ("already_voted_today", "idempotency_key_reused"):
+    if outcome.result == Result.INVALID:
+        form.errors = field_errors(outcome.fields, form, lang)
+        return _render_vote(district, lang, form, status=422,
+                            notice={"kind": "error", "title": t["errors_title"], "body": form.errors.get("_form")})
+    if outcome.result in (Result.ALREADY_VOTED, Result.KEY_REUSED):
         return _message(district, lang, "already", t["already_title"], [t["already_body"]], status=409)
-    return _render_vote(district, lang, form, status=outcome.status if outcome.status >= 500 else 503,
-                        notice={"kind": "error", "title": t["busy_title"], "body": t["busy_body"]})
+    kind, status = ("slow", 429) if outcome.result == Result.RATE_LIMITED else ("busy", 503)
+    response = _render_vote(district, lang, form, status=status,
+                            notice={"kind": "error", "title": t[f"{kind}_title"], "body": t[f"{kind}_body"]})
+    if outcome.retry_after:
+        response.headers["Retry-After"] = str(outcome.retry_after)
+    return response
 
 
 @bp.get("/d/<code>/thanks")
@@ -198,8 +194,9 @@ def thanks(code: str):
 
 
 def _qr_url(code: str) -> str:
-    base = _pages().config.public_base_url or request.host_url.rstrip("/")
-    return links.page_url(base, code)
+    """Only from PUBLIC_BASE_URL (required at start): never the request's Host header, which a client
+    chooses, so a cache in front cannot be poisoned with a QR code pointing elsewhere."""
+    return links.page_url(_pages().config.public_base_url, code)
 
 
 @bp.get("/d/<code>/qr.svg")
@@ -215,7 +212,7 @@ def qr_svg(code: str):
 def qr_png(code: str):
     if _district(code) is None:
         return _not_found(code, "th")
-    scale = min(max(request.args.get("scale", 8, type=int), 2), 40)
+    scale = min(max(request.args.get("scale", 8, type=_small_int), 2), QR_MAX_SCALE)
     return Response(links.qr_png(_qr_url(code), scale=scale), mimetype="image/png",
                     headers={"Cache-Control": "public, max-age=86400"})
 
@@ -223,3 +220,10 @@ def qr_png(code: str):
 @bp.get("/assets/fonts/<path:name>")
 def font(name: str):
     return send_from_directory(FONT_DIR, name, max_age=30 * 86400)
+
+
+def _small_int(text: str) -> int:
+    """A query integer of a few digits (int() of a 5,000-digit string raises, which would be a 500)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 4):
+        raise ValueError(text)
+    return int(text)

@@ -1,0 +1,170 @@
+"""Slow clients cannot starve ingest: the buffering proxy in front of it (as under `make run`).
+
+And what gunicorn itself answers (request line or header too large) is the platform's JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.integration.ingest_env import AUTH, ingest_env
+from tests.support.processes import ServiceProcess
+from tests.support.proxy import ProxyProcess
+
+SLOW = 64
+VOTE = {"district_code": "3706", "score": 5}
+
+
+@pytest.fixture
+def ingest(settings):
+    with ServiceProcess("services.ingest.wsgi:app", ingest_env(settings, TRUSTED_PROXY_HOPS="1"),
+                        workers=2, threads=8) as svc:
+        yield svc
+
+
+class SlowHeaders:
+    """Connections that send a request's headers a byte at a time and never finish them."""
+
+    def __init__(self, port: int, count: int):
+        self.sockets = []
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"POST /v1/votes HTTP/1.1\r\nHost: x\r\n")
+            self.sockets.append(sock)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._drip, daemon=True)
+        self.thread.start()
+
+    def _drip(self) -> None:
+        while not self.stop.wait(0.5):
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.send(b"a")
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        for sock in self.sockets:
+            sock.close()
+
+
+def _votes_within_client_timeout(url: str, n: int = 10) -> list[int]:
+    statuses = []
+    for _ in range(n):
+        started = time.monotonic()
+        response = requests.post(url + "/v1/votes", json=VOTE, headers=AUTH, timeout=5)
+        assert time.monotonic() - started < 5
+        statuses.append(response.status_code)
+    return statuses
+
+
+def test_64_slow_header_connections_do_not_delay_ordinary_votes_behind_the_proxy(ingest):
+    # Without the proxy, gunicorn's 16 threads each wait on a slow client and votes time out:
+    slow = SlowHeaders(ingest.port, SLOW)
+    try:
+        time.sleep(1.0)
+        with pytest.raises(requests.Timeout):
+            requests.post(ingest.url + "/v1/votes", json=VOTE, headers=AUTH, timeout=5)
+    finally:
+        slow.close()
+    with ProxyProcess(ingest.port) as proxy:
+        slow = SlowHeaders(proxy.port, SLOW)
+        try:
+            time.sleep(1.0)
+            assert _votes_within_client_timeout(proxy.url) == [202] * 10
+        finally:
+            slow.close()
+
+
+def test_a_client_trickling_its_header_is_cut_off_by_the_proxy(ingest):
+    with ProxyProcess(ingest.port, header_timeout_s=3) as proxy:
+        sock = socket.create_connection(("127.0.0.1", proxy.port), timeout=30)
+        sock.sendall(b"POST /v1/votes HTTP/1.1\r\n")
+        started = time.monotonic()
+        closed = False
+        while time.monotonic() - started < 20:
+            try:
+                sock.send(b"a")
+                sock.settimeout(1.0)
+                if sock.recv(4096) == b"":
+                    closed = True
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                closed = True
+                break
+        sock.close()
+        assert closed and time.monotonic() - started < 10
+
+
+def test_the_proxy_answers_oversize_requests_in_json_and_passes_the_client_address(ingest):
+    with ProxyProcess(ingest.port) as proxy:
+        big_header = requests.post(proxy.url + "/v1/votes", json=VOTE, headers={**AUTH, "X-Big": "a" * 20000},
+                                   timeout=10)
+        assert big_header.status_code == 431 and big_header.json()["error"] == "header_fields_too_large"
+        big_body = requests.post(proxy.url + "/v1/votes/batch", data=b"x" * (2 * 1024 * 1024), headers=AUTH,
+                                 timeout=10)
+        assert big_body.status_code == 413 and big_body.json()["error"] == "payload_too_large"
+        assert requests.get(proxy.url + "/metrics", timeout=5).status_code == 404
+        spoofed = requests.post(proxy.url + "/v1/votes", json=VOTE, timeout=10,
+                                headers={**AUTH, "X-Forwarded-For": "198.51.100.1"})
+        assert spoofed.status_code == 202
+
+
+@pytest.mark.parametrize(("raw", "status", "error"), [
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431, "header_fields_too_large"),
+    (b"GARBAGE\r\n\r\n", 400, "bad_request"),
+])
+def test_gunicorns_own_refusals_are_json_and_its_log_has_no_client_address(ingest, raw, status, error):
+    with socket.create_connection(("127.0.0.1", ingest.port), timeout=10) as sock:
+        sock.sendall(raw)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status}".encode())
+    assert b"Content-Type: application/json" in head
+    assert requests.models.complexjson.loads(body)["error"] == error
+    time.sleep(0.3)
+    assert "ip=127.0.0.1" not in ingest.output() and "ip=[address]" in ingest.output()
+
+
+def test_make_runs_starter_puts_the_proxy_in_front_of_the_public_service(settings, monkeypatch, tmp_path):
+    import importlib.util
+    from dataclasses import replace
+
+    from tests.support.processes import ROOT, free_port
+    from tests.support.scoring import wait_until
+
+    spec = importlib.util.spec_from_file_location("local_services", ROOT / "deploy" / "local" / "services.py")
+    starter = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(starter)
+    monkeypatch.setattr(starter, "STATE", tmp_path)
+    monkeypatch.setattr(starter, "PROXY_PORT", free_port())
+    for name, value in ingest_env(settings).items():
+        monkeypatch.setenv(name, value)
+    manifest = replace(next(m for m in starter.manifests() if m.public), port=free_port())
+    try:
+        starter.start_service(str(ROOT / ".venv" / "bin" / "python"), manifest)
+        starter._start_proxy(manifest)
+        public = f"http://127.0.0.1:{starter.PROXY_PORT}"
+        wait_until(lambda: _ok(public + "/healthz"), 30, "ingest through the proxy")
+        assert requests.post(public + "/v1/votes", json=VOTE, headers=AUTH, timeout=10).status_code == 202
+    finally:
+        starter.stop()
+    assert not list(tmp_path.glob("*.pid"))
+
+
+def _ok(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
