@@ -13,8 +13,8 @@ def _topics(settings: Settings) -> list[TopicSpec]:
 
 
 def _indexes(db) -> None:
-    from services.ingest.claims import MongoClaimStore
     from services.ingest.line.state import MongoConversationStore
+    from shared.claims import MongoClaimStore
 
     MongoClaimStore(db.ingest_claims).ensure_indexes()
     MongoConversationStore(db.line_conversations).ensure_indexes()
