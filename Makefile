@@ -6,10 +6,11 @@ PY := $(VENV)/bin/python
 SERVERS := python3 deploy/local/servers.py
 SECRETS := var/secrets
 
-export KAFKA_BOOTSTRAP ?= 127.0.0.1:9092
-# MONGO_URI set by you means a real MongoDB: then no local FerretDB is started.
+# The run profile's servers (SANGSUK_KAFKA_PORT / SANGSUK_MONGO_PORT move them, as in servers.py).
+export KAFKA_BOOTSTRAP ?= 127.0.0.1:$(or $(SANGSUK_KAFKA_PORT),9092)
+# MONGO_URI set by you means a real MongoDB: then no local FerretDB (nor PostgreSQL) is started.
 ifeq ($(origin MONGO_URI),undefined)
-export MONGO_URI := mongodb://127.0.0.1:27017/
+export MONGO_URI := mongodb://127.0.0.1:$(or $(SANGSUK_MONGO_PORT),27017)/
 SERVER_FLAGS :=
 else
 SERVER_FLAGS := --no-mongo

@@ -1,8 +1,17 @@
-"""`make bench-ingest`: ingest throughput and latency beside a bare Flask app, in the same run.
+"""`make bench-ingest`: ingest with the traffic the channels send, on a fresh and on an aged store.
 
-A benchmark, not a test. Both apps run under the same gunicorn settings (shared.gunicorn_conf)
-on this machine, with the load generator `hey` (built from the Go module proxy) on the same
-machine. Rounds alternate bare/ingest so drift hits both; medians are reported.
+A benchmark, not a test. In one run, for each of two stores:
+- fresh: an empty database (the first morning of a campaign);
+- aged: 100,000 live claims already in the store (a busy national day: idempotency and voter-day
+  claims with their marks, in ingest's layout),
+it measures, rounds alternating so drift hits all alike:
+- the bare Flask app (same gunicorn settings, answers 202 at once): the baseline;
+- kiosk single votes (no key, no voter: `hey`);
+- QR-like and LINE-like single votes, each with its own Idempotency-Key and voter identity
+  (`bench/loadgen`, since every request differs);
+- kiosk batches of 500 votes, each with its own idempotency_key (an offline kiosk uploading);
+and, from ingest's /metrics, the store round trips per accepted vote for each channel.
+The load generator, Kafka, PostgreSQL and FerretDB run on the same machine. Medians of rounds.
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -23,50 +33,72 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from shared import kafka  # noqa: E402
+from shared import kafka, mongo  # noqa: E402
+from shared.claims import PUBLISHED, mark_id  # noqa: E402
 from shared.config import Settings, Topics  # noqa: E402
+from shared.expiry import DUE, due_label  # noqa: E402
 from tests.support.infra import local_servers  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 
-HEY = ROOT / "var" / "cache" / "bin" / "hey"
+BIN = ROOT / "var" / "cache" / "bin"
+HEY = BIN / "hey"
+LOADGEN = BIN / "sangsuk-loadgen"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "6000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
 BATCHES = int(os.environ.get("BENCH_BATCHES", "60"))
-KEY = "bench-kiosk-key"
+AGED_CLAIMS = int(os.environ.get("BENCH_AGED_CLAIMS", "100000"))
+KEYS = {"kiosk": "bench-kiosk-key", "qr": "bench-qr-key", "line": "bench-line-key"}
+DATA_COMMANDS = ("insert", "update", "delete", "find", "findAndModify", "getMore")
+VOTE = {"district_code": "3706", "score": 5, "comment": "บริการรวดเร็ว เจ้าหน้าที่สุภาพ", "service": "id_card"}
 
 
-def ensure_hey() -> None:
+def build_tools() -> None:
     if not HEY.exists():
-        HEY.parent.mkdir(parents=True, exist_ok=True)
+        BIN.mkdir(parents=True, exist_ok=True)
         subprocess.run(["go", "install", "github.com/rakyll/hey@v0.1.4"], check=True,
-                       env={**os.environ, "GOBIN": str(HEY.parent), "GOFLAGS": "-buildvcs=false"})
+                       env={**os.environ, "GOBIN": str(BIN), "GOFLAGS": "-buildvcs=false"})
+    source = ROOT / "bench" / "loadgen"
+    if not LOADGEN.exists() or LOADGEN.stat().st_mtime < max(p.stat().st_mtime for p in source.iterdir()):
+        subprocess.run(["go", "build", "-o", str(LOADGEN), "."], cwd=source, check=True,
+                       env={**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false"})
 
 
-def run_hey(url: str) -> dict:
-    body = json.dumps({"district_code": "3706", "score": 5, "comment": "บริการรวดเร็ว เจ้าหน้าที่สุภาพ",
-                       "service": "id_card"}, ensure_ascii=False)
+def run_hey(url: str, path: str = "/v1/votes") -> dict:
     out = subprocess.run(
         [str(HEY), "-n", str(REQUESTS), "-c", str(CONCURRENCY), "-m", "POST", "-T", "application/json",
-         "-H", f"Authorization: Bearer {KEY}", "-d", body, url + "/v1/votes"],
+         "-H", f"Authorization: Bearer {KEYS['kiosk']}", "-d", json.dumps(VOTE, ensure_ascii=False), url + path],
         check=True, capture_output=True, text=True,
     ).stdout
-    statuses = dict(re.findall(r"\[(\d{3})\]\s+(\d+) responses", out))
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = float(re.search(r"50%+ in ([\d.]+) secs", out).group(1))
-    p99 = float(re.search(r"99%+ in ([\d.]+) secs", out).group(1))
-    return {"rps": rps, "p50_ms": p50 * 1000, "p99_ms": p99 * 1000, "statuses": statuses}
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50_ms": float(re.search(r"50%+ in ([\d.]+) secs", out).group(1)) * 1000,
+            "p99_ms": float(re.search(r"99%+ in ([\d.]+) secs", out).group(1)) * 1000,
+            "statuses": dict(re.findall(r"\[(\d{3})\]\s+(\d+) responses", out))}
 
 
-def run_batches(url: str) -> float:
-    session = requests.Session()
-    votes = [{"district_code": code, "score": i % 5 + 1, "comment": "ดีมาก" if i % 3 else ""}
-             for i, code in enumerate(["3706", "4408", "4712", "5001", "1301"] * 100)]
-    payload = json.dumps({"votes": votes}, ensure_ascii=False).encode()
-    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+def run_keyed(url: str, channel: str) -> dict:
+    """Every request its own Idempotency-Key and voter (a QR device cookie, a LINE userId)."""
+    voter = {"qr": "qr-device-{n}", "line": "U{n}"}[channel]
+    body = json.dumps({**VOTE, "voter_id": voter}, ensure_ascii=False)
+    out = subprocess.run(
+        [str(LOADGEN), "-url", url + "/v1/votes", "-n", str(REQUESTS), "-c", str(CONCURRENCY), "-body", body,
+         "-tag", uuid.uuid4().hex[:12], "-H", f"Authorization: Bearer {KEYS[channel]}", "-H", "Idempotency-Key: {n}"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out)
 
-    def post(_: int) -> int:
-        r = session.post(url + "/v1/votes/batch", data=payload, headers=headers, timeout=60)
+
+def run_batches(url: str) -> dict:
+    """Kiosk batches of 500, a key per item, from 4 client threads."""
+    headers = {"Authorization": f"Bearer {KEYS['kiosk']}", "Content-Type": "application/json"}
+    codes = ["3706", "4408", "4712", "5001", "1301"]
+
+    def post(i: int) -> int:
+        tag = uuid.uuid4().hex
+        votes = [{"district_code": codes[j % 5], "score": j % 5 + 1, "comment": "ดีมาก" if j % 3 else "",
+                  "idempotency_key": f"{tag}-{j}"} for j in range(500)]
+        r = requests.post(url + "/v1/votes/batch", data=json.dumps({"votes": votes}, ensure_ascii=False).encode(),
+                          headers=headers, timeout=120)
         r.raise_for_status()
         return r.json()["accepted"]
 
@@ -74,52 +106,159 @@ def run_batches(url: str) -> float:
     with ThreadPoolExecutor(4) as pool:
         accepted = sum(pool.map(post, range(BATCHES)))
     elapsed = time.perf_counter() - started
-    assert accepted == BATCHES * 500, accepted
-    return accepted / elapsed
+    return {"votes_per_s": accepted / elapsed, "accepted": accepted, "posted": BATCHES * 500}
+
+
+def counters(url: str) -> tuple[float, dict[str, float]]:
+    """(store round trips so far, accepted votes by channel) from ingest's /metrics."""
+    text = requests.get(url + "/metrics", timeout=10).text
+    ops = sum(float(n) for cmd, n in re.findall(r'^store_operations_total\{command="(\w+)"\} (\S+)$', text, re.M)
+              if cmd in DATA_COMMANDS)
+    accepted = {ch: float(n) for ch, n in re.findall(r'^ingest_votes_accepted_total\{channel="(\w+)"\} (\S+)$',
+                                                     text, re.M)}
+    return ops, accepted
+
+
+def age(db, claims: int) -> float:
+    """A busy national day already in the store: half idempotency, half voter-day claims, all marked."""
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    for start in range(0, claims, 2000):
+        docs, marks = [], []
+        for i in range(start, min(start + 2000, claims)):
+            kind = "idem" if i % 2 else "voter"
+            expires = now + (timedelta(hours=24) if kind == "idem" else timedelta(days=1, hours=12))
+            claim_id = f"{kind}:aged-{i:07d}-{uuid.uuid4().hex[:16]}"
+            docs.append({"_id": claim_id, "vote_id": uuid.uuid4().hex, "version": 1,
+                         "fingerprint": uuid.uuid4().hex * 2 if kind == "idem" else None, "created_at": now,
+                         "updated_at": now, "expires_at": expires, DUE: due_label(expires)})
+            marks.append({"_id": mark_id(claim_id, 1), "state": PUBLISHED, "at": now, DUE: due_label(expires)})
+        db.ingest_claims.insert_many(docs, ordered=False)
+        db.ingest_claims_marks.insert_many(marks, ordered=False)
+    return time.perf_counter() - started
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """CPU seconds of a process and its live children (gunicorn workers, PostgreSQL backends)."""
+    if not pid:
+        return 0.0
+
+    def one(stat: Path) -> tuple[int, float]:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return int(fields[1]), sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid, cpu = one(stat)
+        except (OSError, ValueError, IndexError):
+            continue
+        if int(stat.parent.name) == pid or ppid == pid:
+            total += cpu
+    return total
+
+
+def measure(bare_url: str, ingest_url: str, pids: dict[str, int | None]) -> dict:
+    rounds: dict[str, list] = {k: [] for k in ("bare", "kiosk", "qr", "line", "batch")}
+    ops_per_vote: dict[str, list[float]] = {k: [] for k in ("kiosk", "qr", "line", "batch")}
+    cpu_ms_per_vote: dict[str, list[dict]] = {k: [] for k in ("kiosk", "qr", "line", "batch")}
+    for _ in range(ROUNDS):
+        rounds["bare"].append(run_hey(bare_url))
+        runs = {"kiosk": lambda: run_hey(ingest_url), "qr": lambda: run_keyed(ingest_url, "qr"),
+                "line": lambda: run_keyed(ingest_url, "line"), "batch": lambda: run_batches(ingest_url)}
+        for channel, run in runs.items():
+            ops_before, accepted_before = counters(ingest_url)
+            cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            rounds[channel].append(run())
+            cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            ops_after, accepted_after = counters(ingest_url)
+            counted = "kiosk" if channel == "batch" else channel
+            accepted = accepted_after.get(counted, 0) - accepted_before.get(counted, 0)
+            if accepted <= 0:
+                raise SystemExit(f"bench-ingest: the {channel} round accepted no votes: {rounds[channel][-1]}")
+            ops_per_vote[channel].append((ops_after - ops_before) / accepted)
+            cpu_ms_per_vote[channel].append({name: round((cpu_after[name] - cpu_before[name]) * 1000 / accepted, 3)
+                                             for name in pids})
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in rounds[name])
+
+    figures = {"bare_rps": med("bare", "rps"), "bare_p99_ms": med("bare", "p99_ms")}
+    for channel in ("kiosk", "qr", "line"):
+        figures[f"{channel}_rps"] = med(channel, "rps")
+        figures[f"{channel}_p50_ms"] = med(channel, "p50_ms")
+        figures[f"{channel}_p99_ms"] = med(channel, "p99_ms")
+        figures[f"{channel}_ratio_to_bare"] = figures[f"{channel}_rps"] / figures["bare_rps"]
+    figures["batch_votes_per_s"] = med("batch", "votes_per_s")
+    for channel, values in ops_per_vote.items():
+        figures[f"{channel}_store_ops_per_vote"] = statistics.median(values)
+    # Where the time goes: CPU milliseconds per accepted vote, by process (median of rounds).
+    cpu = {channel: {name: statistics.median(r[name] for r in values) for name in values[0]}
+           for channel, values in cpu_ms_per_vote.items()}
+    return {"figures": figures, "cpu_ms_per_vote": cpu, "rounds": rounds}
 
 
 def main() -> int:
-    ensure_hey()
+    build_tools()
     profile = local_servers().profile("test")
-    tag = uuid.uuid4().hex[:8]
-    settings = Settings(kafka_bootstrap=profile.kafka_bootstrap, mongo_uri=profile.mongo_uri,
-                        mongo_db=f"bench_{tag}", topics=Topics(votes=f"bench.votes.{tag}"))
-    kafka.ensure_topics(settings)
-    env = {"KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "MONGO_URI": settings.mongo_uri,
-           "MONGO_DB": settings.mongo_db, "TOPIC_VOTES": settings.topics.votes,
-           "CHANNEL_KEYS": json.dumps({"kiosk": KEY}), "VOTER_HMAC_SECRET": "bench", "LOG_LEVEL": "WARNING",
-           "PUBLIC_BASE_URL": "https://amphoesangsook.example"}
-    workers = os.environ.get("BENCH_WORKERS", "2")
-    bare_rounds, ingest_rounds, batch_rates = [], [], []
-    with ServiceProcess("bench.bare_app:app", env, workers=int(workers)) as bare, \
-            ServiceProcess("services.ingest.wsgi:app", env, workers=int(workers)) as ingest:
-        run_hey(bare.url), run_hey(ingest.url)  # warm-up: connections, producer metadata
-        for _ in range(ROUNDS):
-            bare_rounds.append(run_hey(bare.url))
-            ingest_rounds.append(run_hey(ingest.url))
-            batch_rates.append(run_batches(ingest.url))
+    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    report: dict = {"machine": f"{os.cpu_count()} cores", "load": os.getloadavg(), "gunicorn_workers": workers,
+                    "requests_per_round": REQUESTS, "concurrency": CONCURRENCY, "rounds": ROUNDS,
+                    "batches_per_round": BATCHES, "aged_claims": AGED_CLAIMS,
+                    "started": datetime.now(UTC).isoformat(timespec="seconds")}
+    phases = {}
+    for phase in ("fresh", "aged"):
+        tag = uuid.uuid4().hex[:8]
+        settings = Settings(kafka_bootstrap=profile.kafka_bootstrap, mongo_uri=profile.mongo_uri,
+                            mongo_db=f"bench_{tag}", topics=Topics(votes=f"bench.votes.{tag}"))
+        kafka.ensure_topics(settings)
+        db = mongo.database(settings)
+        init_indexes(settings)
+        if phase == "aged":
+            report["aging_s"] = round(age(db, AGED_CLAIMS), 1)
+        env = {"KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "MONGO_URI": settings.mongo_uri,
+               "MONGO_DB": settings.mongo_db, "TOPIC_VOTES": settings.topics.votes, "CHANNEL_KEYS": json.dumps(KEYS),
+               "VOTER_HMAC_SECRET": "bench", "LOG_LEVEL": "WARNING",
+               # Real QR traffic comes from many addresses: the per-IP window is counted, never refused.
+               "IP_LIMIT_PER_MINUTE": "1000000000", "PUBLIC_BASE_URL": "https://amphoesangsook.example"}
+        with ServiceProcess("bench.bare_app:app", env, workers=workers) as bare, \
+                ServiceProcess("services.ingest.wsgi:app", env, workers=workers) as ingest:
+            run_hey(bare.url), run_hey(ingest.url)  # warm-up: connections, producer metadata
+            servers = local_servers()
+            pids = {"ingest": ingest.proc.pid, **{name: servers.running_pid(profile, name)
+                                                  for name in ("ferretdb", "postgresql", "kafka")}}
+            phases[phase] = measure(bare.url, ingest.url, pids)
+        mongo.client(settings.mongo_uri).drop_database(settings.mongo_db)
+        save({**report, "phases": phases})  # a phase measured is kept even if the next one fails
+    report["phases"] = phases
+    report["load_after"] = os.getloadavg()
+    print_table(phases)
+    print(f"raw results: {save(report)}")
+    return 0
 
-    def med(rounds: list[dict], key: str) -> float:
-        return statistics.median(r[key] for r in rounds)
 
-    result = {
-        "machine": f"{os.cpu_count()} cores", "gunicorn_workers": int(workers), "threads": 16,
-        "requests_per_round": REQUESTS, "concurrency": CONCURRENCY, "rounds": ROUNDS,
-        "bare_rps_median": round(med(bare_rounds, "rps")),
-        "ingest_rps_median": round(med(ingest_rounds, "rps")),
-        "ratio_ingest_to_bare": round(med(ingest_rounds, "rps") / med(bare_rounds, "rps"), 3),
-        "bare_p50_ms": round(med(bare_rounds, "p50_ms"), 1), "bare_p99_ms": round(med(bare_rounds, "p99_ms"), 1),
-        "ingest_p50_ms": round(med(ingest_rounds, "p50_ms"), 1),
-        "ingest_p99_ms": round(med(ingest_rounds, "p99_ms"), 1),
-        "batch_votes_per_s_median": round(statistics.median(batch_rates)),
-        "ingest_statuses": [r["statuses"] for r in ingest_rounds],
-        "all_rounds": {"bare": bare_rounds, "ingest": ingest_rounds, "batch": [round(b) for b in batch_rates]},
-    }
-    print(json.dumps(result, indent=2))
+def save(report: dict) -> Path:
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "ingest.json").write_text(json.dumps(result, indent=2))
-    return 0
+    (out / "ingest.json").write_text(json.dumps(report, indent=2))
+    return out / "ingest.json"
+
+
+def init_indexes(settings: Settings) -> None:
+    """The store's indexes as `sangsuk init` makes them (ingest's manifest), without topics and registry."""
+    from services.ingest.manifest import MANIFEST
+
+    MANIFEST.prepare_store(mongo.database(settings))
+
+
+def print_table(phases: dict) -> None:
+    fresh, aged = phases["fresh"]["figures"], phases["aged"]["figures"]
+    print(f"\n{'figure':34} {'fresh':>10} {'aged':>10} {'aged/fresh':>10}")
+    for name in fresh:
+        ratio = aged[name] / fresh[name] if fresh[name] else float("nan")
+        print(f"{name:34} {fresh[name]:10.3f} {aged[name]:10.3f} {ratio:10.2f}")
+    for phase in ("fresh", "aged"):
+        print(f"CPU ms per accepted vote ({phase}):", json.dumps(phases[phase]["cpu_ms_per_vote"]))
 
 
 if __name__ == "__main__":

@@ -5,18 +5,26 @@ A claim is a document with a unique `_id`, taken with a plain insert (FerretDB r
 insert as 11000, but not inside an upsert). Claims move pending → published, or pending → failed
 when Kafka did not take the vote; a failed or long-pending claim may be taken over by a retry,
 guarded by a version number so two retries cannot both win.
+
+Every write is by key (docs/store.md): a claim's outcome is not an update of the claim but an
+inserted mark `<claim id>:<version>` (one insert for a whole batch, where per-claim updates cost a
+round trip each and `update_many` with `$in` reads the whole collection on FerretDB); a take-over
+raises the version, so the marks of earlier attempts no longer apply. Expiry goes by `due` hour.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from pymongo import ReturnDocument
+from pymongo import DeleteOne, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
+from shared.expiry import DUE, due_label, ensure_due_index, expire_due
 from shared.mongo import DUPLICATE_KEY
 
 PENDING, PUBLISHED, FAILED = "pending", "published", "failed"
@@ -38,6 +46,7 @@ class Claim:
     version: int
     updated_at: datetime
     fingerprint: str | None = None
+    expires_at: datetime | None = None
 
     def is_stale(self, now: datetime, stale_after: timedelta) -> bool:
         return self.state == FAILED or (self.state == PENDING and now - self.updated_at > stale_after)
@@ -61,62 +70,110 @@ class RateLimiter(Protocol):
         """Count `amount` requests; None if allowed, else seconds until the window reopens."""
 
 
-def _claim_from(doc: dict) -> Claim:
-    return Claim(id=doc["_id"], vote_id=doc["vote_id"], state=doc["state"], version=doc["version"],
-                 updated_at=doc["updated_at"], fingerprint=doc.get("fingerprint"))
+def insert_ignoring_clashes(collection: Collection, docs: list[dict]) -> set[int]:
+    """Insert all; returns the indexes of documents whose `_id` was taken already."""
+    if not docs:
+        return set()
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        return {e["index"] for e in errors}
+    return set()
+
+
+def mark_id(claim_id: str, version: int) -> str:
+    return f"{claim_id}:{version}"
 
 
 class MongoClaimStore:
+    """Collections `<name>` (claims) and `<name>_marks` (their outcomes)."""
+
+    REMEMBERED = 100_000  # claims this process holds and will mark (a bounded memory)
+
     def __init__(self, collection: Collection):
         self.collection = collection
+        self.marks = collection.database[f"{collection.name}_marks"]
+        # claim id -> (version, expires_at) of the claims this process took, for mark() without a read.
+        self._held: OrderedDict[str, tuple[int, datetime]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def ensure_indexes(self) -> None:
-        self.collection.create_index("expires_at")
+        ensure_due_index(self.collection)
+        ensure_due_index(self.marks)
 
     def claim(self, claims: list[NewClaim], now: datetime) -> list[Claim | None]:
         if not claims:
             return []
-        docs = [{"_id": c.id, "vote_id": c.vote_id, "state": PENDING, "version": 1, "fingerprint": c.fingerprint,
-                 "created_at": now, "updated_at": now, "expires_at": c.expires_at} for c in claims]
-        clashed: set[int] = set()
-        try:
-            self.collection.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            for error in exc.details.get("writeErrors", []):
-                if error.get("code") != DUPLICATE_KEY:
-                    raise
-                clashed.add(error["index"])
-        if not clashed:
-            return [None] * len(claims)
-        held = {d["_id"]: _claim_from(d)
-                for d in self.collection.find({"_id": {"$in": [claims[i].id for i in clashed]}})}
+        docs = [{"_id": c.id, "vote_id": c.vote_id, "version": 1, "fingerprint": c.fingerprint,
+                 "created_at": now, "updated_at": now, "expires_at": c.expires_at, DUE: due_label(c.expires_at)}
+                for c in claims]
+        clashed = insert_ignoring_clashes(self.collection, docs)
         results: list[Claim | None] = []
         for i, c in enumerate(claims):
             if i not in clashed:
+                self._remember(c.id, 1, c.expires_at)
                 results.append(None)
             else:
                 # Expired and deleted in between: report it as a fresh pending claim, so the caller retries.
-                results.append(held.get(c.id) or Claim(c.id, "", PENDING, 0, now))
+                results.append(self._held_claim(c.id) or Claim(c.id, "", PENDING, 0, now))
         return results
+
+    def _held_claim(self, claim_id: str) -> Claim | None:
+        doc = self.collection.find_one({"_id": claim_id})
+        if doc is None:
+            return None
+        mark = self.marks.find_one({"_id": mark_id(claim_id, doc["version"])})
+        return Claim(id=doc["_id"], vote_id=doc["vote_id"], state=mark["state"] if mark else PENDING,
+                     version=doc["version"], updated_at=mark["at"] if mark else doc["updated_at"],
+                     fingerprint=doc.get("fingerprint"), expires_at=doc.get("expires_at"))
 
     def take_over(self, held: Claim, vote_id: str, now: datetime) -> bool:
         doc = self.collection.find_one_and_update(
             {"_id": held.id, "version": held.version},
-            {"$set": {"vote_id": vote_id, "state": PENDING, "updated_at": now}, "$inc": {"version": 1}},
+            {"$set": {"vote_id": vote_id, "updated_at": now}, "$inc": {"version": 1}},
             return_document=ReturnDocument.AFTER,
         )
+        if doc is not None:
+            self._remember(held.id, doc["version"], doc["expires_at"])
         return doc is not None
 
     def mark(self, ids: list[str], state: str, now: datetime) -> None:
-        if ids:
-            self.collection.update_many({"_id": {"$in": ids}}, {"$set": {"state": state, "updated_at": now}})
+        """One insert for all: the outcome of the attempt this process holds (its version)."""
+        docs = []
+        for claim_id in ids:
+            held = self._forget(claim_id) or self._read_version(claim_id)
+            if held is not None:
+                version, expires_at = held
+                docs.append({"_id": mark_id(claim_id, version), "state": state, "at": now,
+                             DUE: due_label(expires_at)})
+        insert_ignoring_clashes(self.marks, docs)  # a clash: this attempt's outcome is recorded already
+
+    def _read_version(self, claim_id: str) -> tuple[int, datetime] | None:
+        doc = self.collection.find_one({"_id": claim_id}, {"version": 1, "expires_at": 1})
+        return (doc["version"], doc["expires_at"]) if doc else None
 
     def release(self, ids: list[str]) -> None:
+        for claim_id in ids:
+            self._forget(claim_id)
         if ids:
-            self.collection.delete_many({"_id": {"$in": ids}})
+            self.collection.bulk_write([DeleteOne({"_id": i}) for i in ids], ordered=False)
 
     def expire(self, now: datetime) -> int:
-        return self.collection.delete_many({"expires_at": {"$lt": now}}).deleted_count
+        expire_due(self.marks, now)
+        return expire_due(self.collection, now)
+
+    def _remember(self, claim_id: str, version: int, expires_at: datetime) -> None:
+        with self._lock:
+            self._held[claim_id] = (version, expires_at)
+            while len(self._held) > self.REMEMBERED:
+                self._held.popitem(last=False)
+
+    def _forget(self, claim_id: str) -> tuple[int, datetime] | None:
+        with self._lock:
+            return self._held.pop(claim_id, None)
 
 
 class MongoRateLimiter:
@@ -126,12 +183,15 @@ class MongoRateLimiter:
         self.collection = collection
         self.limit = limit_per_minute
 
+    def ensure_indexes(self) -> None:
+        ensure_due_index(self.collection)
+
     def hit(self, subject: str, amount: int, now: datetime) -> float | None:
         window = int(now.timestamp() // 60)
         doc = self.collection.find_one_and_update(
             {"_id": f"{subject}:{window}"},
             {"$inc": {"count": amount},
-             "$setOnInsert": {"expires_at": now + timedelta(minutes=2)}},
+             "$setOnInsert": {DUE: due_label(now + timedelta(minutes=2))}},
             upsert=True, return_document=ReturnDocument.AFTER,
         )
         if doc["count"] <= self.limit:
@@ -139,4 +199,4 @@ class MongoRateLimiter:
         return max(1.0, (window + 1) * 60 - now.timestamp())
 
     def expire(self, now: datetime) -> int:
-        return self.collection.delete_many({"expires_at": {"$lt": now}}).deleted_count
+        return expire_due(self.collection, now)

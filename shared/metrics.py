@@ -23,6 +23,10 @@ HTTP_LATENCY = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
+STORE_OPERATIONS = Counter(
+    "store_operations_total", "Commands sent to the document store, by command (round trips)", ["command"]
+)
+
 
 def render(extra_dirs: tuple[str, ...] = ()) -> tuple[bytes, str]:
     """The exposition for /metrics: merged across worker processes when running under gunicorn.

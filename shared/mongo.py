@@ -9,16 +9,31 @@ from __future__ import annotations
 
 import threading
 
-from pymongo import MongoClient
+from pymongo import MongoClient, monitoring
 from pymongo.database import Database
 
 from shared.config import Settings
 from shared.districts import Registry
+from shared.metrics import STORE_OPERATIONS
 
 _clients: dict[str, MongoClient] = {}
 _lock = threading.Lock()
 
 DUPLICATE_KEY = 11000
+
+
+class _OperationCounter(monitoring.CommandListener):
+    """Counts every command sent to the store by name (insert, update, find, findAndModify…):
+    the round trips a request costs, visible on /metrics and in the benchmarks."""
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        STORE_OPERATIONS.labels(event.command_name).inc()
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
 
 
 def client(uri: str) -> MongoClient:
@@ -27,7 +42,7 @@ def client(uri: str) -> MongoClient:
         if uri not in _clients:
             _clients[uri] = MongoClient(
                 uri, serverSelectionTimeoutMS=3000, connectTimeoutMS=3000, socketTimeoutMS=10000,
-                retryWrites=True, tz_aware=True, appname="sangsuk",
+                retryWrites=True, tz_aware=True, appname="sangsuk", event_listeners=[_OperationCounter()],
             )
         return _clients[uri]
 

@@ -13,6 +13,8 @@ from typing import Protocol
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
 
+from shared.expiry import DUE, due_label, ensure_due_index, expire_due
+
 
 class VoteCounters(Protocol):
     def add(self, increments: dict[str, tuple[dict[str, int], datetime]]) -> dict[str, dict[str, int]]:
@@ -26,16 +28,17 @@ class MongoVoteCounters:
         self.collection = collection
 
     def ensure_indexes(self) -> None:
-        self.collection.create_index("expires_at")
+        ensure_due_index(self.collection)
 
     def add(self, increments: dict[str, tuple[dict[str, int], datetime]]) -> dict[str, dict[str, int]]:
         totals = {}
         for counter, (amounts, expires_at) in increments.items():  # one keyed write per document
             doc = self.collection.find_one_and_update(
-                {"_id": counter}, {"$inc": amounts, "$setOnInsert": {"expires_at": expires_at}},
+                {"_id": counter},
+                {"$inc": amounts, "$setOnInsert": {"expires_at": expires_at, DUE: due_label(expires_at)}},
                 upsert=True, return_document=ReturnDocument.AFTER)
             totals[counter] = {name: doc[name] for name in amounts}
         return totals
 
     def expire(self, now: datetime) -> int:
-        return self.collection.delete_many({"expires_at": {"$lt": now}}).deleted_count
+        return expire_due(self.collection, now)  # keyed deletes by due hour (docs/store.md)

@@ -13,13 +13,14 @@ def _topics(settings: Settings) -> list[TopicSpec]:
 
 
 def _indexes(db) -> None:
+    from services.ingest.counters import MongoVoteCounters
     from services.ingest.line.state import MongoConversationStore
-    from shared.claims import MongoClaimStore
+    from shared.claims import MongoClaimStore, MongoRateLimiter
 
     MongoClaimStore(db.ingest_claims).ensure_indexes()
     MongoConversationStore(db.line_conversations).ensure_indexes()
-    db.ingest_rate.create_index("expires_at")
-    db.ingest_counters.create_index("expires_at")
+    MongoRateLimiter(db.ingest_rate, limit_per_minute=0).ensure_indexes()
+    MongoVoteCounters(db.ingest_counters).ensure_indexes()
 
 
 MANIFEST = ServiceManifest(

@@ -2,6 +2,8 @@
 
 Every write here is a single-document operation (atomic on FerretDB and MongoDB alike), so the
 design needs no multi-document transactions; docs/scoring.md gives the exactly-once argument.
+Every write and every read on the batch path is by `_id` (docs/store.md), so its cost does not
+grow with the days of the campaign.
 Bulk updates are avoided on purpose: FerretDB v1 runs each update of a bulk as its own
 transaction (~3 ms each) and stalls on large unordered update bulks; inserts batch well.
 """
@@ -77,8 +79,9 @@ class ScoringStore:
             clashed = {e["index"] for e in errors}
         if not clashed:
             return recorded
-        days = [keyed[i].voter_day for i in clashed]
-        holders = {d["_id"]: d["v"] for d in self.voter_days.find({"_id": {"$in": days}})}
+        # One keyed read per clash (rare): `$in` would read the whole collection on FerretDB (docs/store.md).
+        days = {keyed[i].voter_day for i in clashed}
+        holders = {d["_id"]: d["v"] for d in (self.voter_days.find_one({"_id": day}) for day in days) if d}
         # Within one batch the first vote for a day inserted it; later ones clash with it.
         refused = {keyed[i].vote_id for i in clashed if holders.get(keyed[i].voter_day) != keyed[i].vote_id}
         for vote_id in refused:
@@ -108,8 +111,9 @@ class ScoringStore:
         return self._sort_clashes(votes, clashed)
 
     def _sort_clashes(self, votes: list[Vote], clashed: set[int]) -> Recorded:
-        ids = list({votes[i].vote_id for i in clashed})
-        stored = {d["_id"]: d for d in self.votes.find({"_id": {"$in": ids}})}
+        # One keyed read per clash (rare: redeliveries): `$in` would read the whole votes collection on FerretDB.
+        ids = {votes[i].vote_id for i in clashed}
+        stored = {d["_id"]: d for d in (self.votes.find_one({"_id": i}) for i in ids) if d is not None}
         to_count, duplicates, early = [], [], {}
         for i, vote in enumerate(votes):
             if i not in clashed:
@@ -183,8 +187,10 @@ class ScoringStore:
     def load_standings(self, partitions: Iterable[int]) -> dict[str, Standing]:
         """district -> stored standing, for the given partitions' documents."""
         out: dict[str, Standing] = {}
-        for doc in self.standings.find({"_id": {"$in": [standings_id(p) for p in partitions]}}):
-            out.update(_standings_in(doc))
+        for partition in partitions:  # keyed reads: `$in` is not pushed down by FerretDB (docs/store.md)
+            doc = self.standings.find_one({"_id": standings_id(partition)})
+            if doc:
+                out.update(_standings_in(doc))
         return out
 
     def save_standings(self, partition: int, standings: dict[str, Standing]) -> None:

@@ -1,7 +1,8 @@
 """Where the bot remembers a citizen between messages: one document per HMAC(userId), never the id.
 
 The comment slot is taken with a conditional update, so one vote gets one comment even when two
-texts race, and a redelivered comment finds its own slot again.
+texts race, and a redelivered comment finds its own slot again. Every write is by `_id`; expiry
+goes by `due` hour (docs/store.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pymongo import ReturnDocument
 from pymongo.collection import Collection
 
 from services.ingest.line.conversation import Conversation
+from shared.expiry import DUE, due_label, ensure_due_index, expire_due
 
 KEEP_AFTER_WINDOW = timedelta(days=1)  # long enough to recognise LINE's redeliveries
 
@@ -42,7 +44,7 @@ class MongoConversationStore:
         self.collection = collection
 
     def ensure_indexes(self) -> None:
-        self.collection.create_index("expires_at")
+        ensure_due_index(self.collection)
 
     def get(self, key: str) -> Conversation | None:
         doc = self.collection.find_one({"_id": key})
@@ -53,6 +55,7 @@ class MongoConversationStore:
                "voted_at": conversation.voted_at, "comment_until": conversation.comment_until,
                "comment_id": conversation.comment_id, "comment_published": conversation.comment_published,
                "expires_at": conversation.comment_until + KEEP_AFTER_WINDOW}
+        doc[DUE] = due_label(doc["expires_at"])
         self.collection.replace_one({"_id": key}, doc, upsert=True)
 
     def reserve_comment(self, key: str, vote_id: str, comment_id: str) -> Conversation | None:
@@ -66,4 +69,4 @@ class MongoConversationStore:
         self.collection.update_one({"_id": key, "comment_id": comment_id}, {"$set": update})
 
     def expire(self, now: datetime) -> int:
-        return self.collection.delete_many({"expires_at": {"$lt": now}}).deleted_count
+        return expire_due(self.collection, now)

@@ -1,0 +1,3 @@
+module sangsuk/loadgen
+
+go 1.22
