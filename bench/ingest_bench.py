@@ -33,8 +33,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.ingest.claims import PUBLISHED, mark_id  # noqa: E402
 from shared import kafka, mongo  # noqa: E402
+from shared.claims import PUBLISHED, mark_id  # noqa: E402
 from shared.config import Settings, Topics  # noqa: E402
 from shared.expiry import DUE, due_label  # noqa: E402
 from tests.support.infra import local_servers  # noqa: E402

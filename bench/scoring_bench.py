@@ -187,7 +187,7 @@ def scoring_rate(s: Settings, servers, profile) -> dict:
 def campaign_votes(s: Settings) -> dict[str, int]:
     """Votes per district already in the standings (the aged store's history)."""
     standings = ScoringStore(mongo.database(s)).all_standings()
-    return {d: st["windows"]["campaign"]["votes"] for d, st in standings.items()}
+    return {d: st.windows["campaign"]["votes"] for d, st in standings.items()}
 
 
 def freshness(s: Settings, codes: list[str]) -> dict:

@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         if argv_of is None:
             raise SystemExit(f"{manifest.name} has no process {args[1]!r}: {', '.join(manifest.processes)}")
         os.execv(sys.executable, [sys.executable, *argv_of])
+    if not manifest.processes:
+        raise SystemExit(f"{manifest.name} declares no process to run")
     children = [subprocess.Popen([sys.executable, *argv]) for argv in manifest.processes.values()]
 
     def forward(signum, _frame) -> None:

@@ -22,11 +22,11 @@ from marshmallow import ValidationError
 from pymongo.errors import PyMongoError
 
 from services.ingest import domain, metrics
-from services.ingest.claims import FAILED, PENDING, PUBLISHED, Claim, ClaimStore, NewClaim, RateLimiter
 from services.ingest.config import IngestConfig
 from services.ingest.counters import VoteCounters
 from services.ingest.publisher import EventPublisher
 from shared.api_schemas import BatchItemSchema, VoteRequestSchema
+from shared.claims import FAILED, PENDING, PUBLISHED, Claim, ClaimStore, NewClaim, RateLimiter
 from shared.districts import Registry
 from shared.errors import flatten_messages
 from shared.events import VoteEvent

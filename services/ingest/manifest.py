@@ -13,9 +13,9 @@ def _topics(settings: Settings) -> list[TopicSpec]:
 
 
 def _indexes(db) -> None:
-    from services.ingest.claims import MongoClaimStore, MongoRateLimiter
     from services.ingest.counters import MongoVoteCounters
     from services.ingest.line.state import MongoConversationStore
+    from shared.claims import MongoClaimStore, MongoRateLimiter
 
     MongoClaimStore(db.ingest_claims).ensure_indexes()
     MongoConversationStore(db.line_conversations).ensure_indexes()

@@ -23,6 +23,6 @@ def district_score(code: str):
         today = bangkok_day(utcnow())
         standing = domain.standing(code, {}, ctx.windows.at(today), today)
     # A public route: comments are for those entitled to them (chiefs, central office), never here.
-    body = {k: v for k, v in standing.items() if k not in ("partition", "latest_comments")}
+    body = standing.public()
     body["name_th"], body["name_en"] = district.name_th, district.name_en
     return jsonify(body)

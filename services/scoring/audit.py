@@ -83,8 +83,7 @@ def compare(live: ScoringStore, rebuilt: ScoringStore) -> list[dict]:
             differences.append({"what": "bucket", "district_day": key, "live": a.get(key), "rebuilt": b.get(key)})
     sa, sb = live.all_standings(), rebuilt.all_standings()
     for district in sorted(set(sa) | set(sb)):
-        wa = (sa.get(district) or {}).get("windows", {}).get("campaign")
-        wb = (sb.get(district) or {}).get("windows", {}).get("campaign")
+        wa, wb = (s[district].windows.get("campaign") if district in s else None for s in (sa, sb))
         if wa != wb:
             differences.append({"what": "standing", "district": district, "live": wa, "rebuilt": wb})
     return differences

@@ -31,9 +31,7 @@ class Scoring:
     clock: Callable[[], datetime]
 
     def processor(self, output: Output, *, store: ScoringStore | None = None) -> ScoringProcessor:
-        topics = self.config.platform.topics
-        return ScoringProcessor(store or self.store, self.registry, output, votes_topic=topics.votes,
-                                comments_topic=topics.comments, scores_topic=topics.scores,
+        return ScoringProcessor(store or self.store, self.registry, output, topics=self.config.platform.topics,
                                 windows=self.windows, clock=self.clock)
 
     def consumer_loop(self) -> ConsumerLoop:

@@ -1,6 +1,6 @@
 """The pure core of scoring: tallies, Bangkok-day buckets, windows, standings and coalescing.
 
-No I/O here. The adapters (store.py, worker.py) feed it votes and persisted bucket state, and
+No I/O here. The adapters (store.py, processor.py) feed it votes and persisted bucket state, and
 it answers what to increment, which standing a district has, and which districts changed.
 """
 
@@ -99,11 +99,11 @@ def bucket_id(partition: int, day: date) -> str:
 
 @dataclass
 class Bucket:
-    """A day of one partition: tallies by district and the watermark (highest offset applied)."""
+    """A day of one partition: tallies by district, and the highest offset of the partition applied to it."""
 
     partition: int
     day: date
-    watermark: int = -1
+    applied_offset: int = -1  # stored as `wm` (the field's first name; kept, see docs/scoring.md)
     tallies: dict[str, Tally] = field(default_factory=dict)
     exists: bool = False
 
@@ -120,41 +120,41 @@ def partition_positions(buckets: Iterable[Bucket]) -> dict[int, int]:
     """
     out: dict[int, int] = {}
     for bucket in buckets:
-        if bucket.exists and bucket.watermark > out.get(bucket.partition, -1):
-            out[bucket.partition] = bucket.watermark
+        if bucket.exists and bucket.applied_offset > out.get(bucket.partition, -1):
+            out[bucket.partition] = bucket.applied_offset
     return out
 
 
 @dataclass
 class Increment:
-    """What one batch adds to one bucket, and the watermark the bucket moves to."""
+    """What one batch adds to one bucket, and the applied offset the bucket moves to."""
 
     bucket: Bucket
     tallies: dict[str, Tally]
-    new_watermark: int
+    applied_offset: int
     votes: list[Vote]
 
 
 def plan_increments(votes: Iterable[Vote], buckets: Mapping[str, Bucket]) -> list[Increment]:
-    """Coalesce a batch per bucket, keeping only votes beyond the bucket's watermark.
+    """Coalesce a batch per bucket, keeping only votes past the bucket's applied offset.
 
-    Votes at or below the watermark were applied by an earlier attempt of this batch (a crash
+    Votes at or below the applied offset were applied by an earlier attempt of this batch (a crash
     after the bucket write and before the offset commit); counting them again would double them.
     """
     grouped: dict[str, Increment] = {}
     for vote in votes:
         bucket = buckets[bucket_id(vote.partition, vote.day)]
-        if vote.offset <= bucket.watermark:
+        if vote.offset <= bucket.applied_offset:
             continue
         inc = grouped.get(bucket.id)
         if inc is None:
-            inc = grouped[bucket.id] = Increment(bucket, {}, bucket.watermark, [])
+            inc = grouped[bucket.id] = Increment(bucket, {}, bucket.applied_offset, [])
         tally = inc.tallies.setdefault(vote.district, Tally())
         if vote.flagged:
             tally.flagged += 1  # counted apart, never in the official figures
         else:
             tally.add(vote.score, vote.submitted_at)
-        inc.new_watermark = max(inc.new_watermark, vote.offset)
+        inc.applied_offset = max(inc.applied_offset, vote.offset)
         inc.votes.append(vote)
     return list(grouped.values())
 
@@ -180,18 +180,59 @@ def windows_for(today: date, campaign_start: date | None = None, campaign_end: d
     ]
 
 
+@dataclass(frozen=True)
+class Standing:
+    """A district's figures on a Bangkok day: per window (campaign, last 7 and last 30 days) the count,
+    sum, mean, histogram and last vote; its latest comments; and the votes partition whose standings
+    document holds it (where it is stored, not what a reader sees)."""
+
+    district_code: str
+    day: str  # ISO date of the Bangkok day the windows end on
+    windows: dict[str, dict]  # window name -> window_json(...)
+    latest_comments: list[dict] = field(default_factory=list)
+    partition: int = -1
+    # The highest votes.v1 offset of its partition this standing reflects: what orders a district's
+    # standings for readers (scores.v1 `votes_offset`, docs/events.md). None until computed from buckets.
+    votes_offset: int | None = None
+
+    def figures(self) -> dict:
+        """What a reader sees: the body of GET /score and of a scores.v1 event."""
+        body = {"district_code": self.district_code, "day": self.day, "windows": self.windows,
+                "latest_comments": self.latest_comments}
+        if self.votes_offset is not None:
+            body["votes_offset"] = self.votes_offset
+        return body
+
+    def public(self) -> dict:
+        """The figures without the comments: what a public route may show (comments are for chiefs)."""
+        return {k: v for k, v in self.figures().items() if k != "latest_comments"}
+
+    def same_figures(self, other: Standing | None) -> bool:
+        """Equal in what a reader sees (windows and comments), ignoring the day it was computed."""
+        return (other is not None and self.windows == other.windows
+                and self.latest_comments == other.latest_comments)
+
+    # The stored form (a standings document's `districts.<code>`): the figures and the partition.
+    def to_document(self) -> dict:
+        return {**self.figures(), "partition": self.partition}
+
+    @classmethod
+    def from_document(cls, doc: Mapping) -> Standing:
+        return cls(doc["district_code"], doc["day"], doc["windows"], list(doc.get("latest_comments", [])),
+                   doc.get("partition", -1), doc.get("votes_offset"))
+
+
 def standing(district: str, days: Mapping[date, Tally], windows: list[Window], today: date,
-             comments: list[dict] | None = None) -> dict:
-    """The district's standing as JSON: the body of GET /score and of a scores.v1 event."""
-    out: dict = {"district_code": district, "day": today.isoformat(), "windows": {}}
+             comments: list[dict] | None = None, *, partition: int = -1) -> Standing:
+    """The district's standing from its daily tallies (summed per window)."""
+    figures: dict[str, dict] = {}
     for window in windows:
         tally = Tally()
         for day, day_tally in days.items():
             if window.contains(day):
                 tally.merge(day_tally)
-        out["windows"][window.name] = window_json(window, tally)
-    out["latest_comments"] = list(comments or [])
-    return out
+        figures[window.name] = window_json(window, tally)
+    return Standing(district, today.isoformat(), figures, list(comments or []), partition)
 
 
 def window_json(window: Window, tally: Tally) -> dict:
@@ -205,13 +246,6 @@ def window_json(window: Window, tally: Tally) -> dict:
         "last_vote_at": iso_utc(tally.last_at) if tally.last_at else None,
         "flagged": tally.flagged,
     }
-
-
-def same_standing(a: Mapping | None, b: Mapping | None) -> bool:
-    """Equal in what a reader sees (windows and comments), ignoring when it was computed."""
-    if a is None or b is None:
-        return a is b
-    return a.get("windows") == b.get("windows") and a.get("latest_comments") == b.get("latest_comments")
 
 
 def merge_comments(current: list[dict], new: Iterable[dict], limit: int = LATEST_COMMENTS) -> list[dict]:

@@ -3,7 +3,7 @@ applied, and the touched districts' standings recomputed, published and stored.
 
 The processor owns the in-memory view of the buckets of its assigned partitions (the state store,
 in Kafka Streams terms). The view is only a read cache: every write is conditional on the
-watermark it was read with, so a stale view costs a re-read, never a wrong count.
+applied offset it was read with, so a stale view costs a re-read, never a wrong count.
 """
 
 from __future__ import annotations
@@ -12,15 +12,16 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 
 from marshmallow import ValidationError
 
 from services.scoring import domain
-from services.scoring.domain import Bucket, Tally, Vote
+from services.scoring.domain import Bucket, Standing, Tally, Vote
 from services.scoring.store import ScoringStore
+from shared.config import Topics
 from shared.districts import Registry
 from shared.events import CommentEventSchema, VoteEventSchema, load_vote_event_fast, scores_event_bytes
 from shared.stream.ports import Assignment, Record
@@ -62,16 +63,10 @@ class Windows:
 class ScoringProcessor:
     """handle / forget / tick, as the stream runtime calls them (docs/stream.md)."""
 
-    def __init__(self, store: ScoringStore, registry: Registry, output: Output, *, votes_topic: str,
-                 comments_topic: str, scores_topic: str, windows: Windows, clock: Callable[[], datetime]):
-        self.store = store
-        self.registry = registry
-        self.output = output
-        self.votes_topic = votes_topic
-        self.comments_topic = comments_topic
-        self.scores_topic = scores_topic
-        self.windows = windows
-        self.clock = clock
+    def __init__(self, store: ScoringStore, registry: Registry, output: Output, *, topics: Topics,
+                 windows: Windows, clock: Callable[[], datetime]):
+        self.store, self.registry, self.output = store, registry, output
+        self.topics, self.windows, self.clock = topics, windows, clock
         self.forget()
 
     def forget(self) -> None:
@@ -79,7 +74,7 @@ class ScoringProcessor:
         rolling windows are refreshed again at the next tick."""
         self.buckets: dict[str, Bucket] = {}
         self.loaded: set[int] = set()
-        self.standings: dict[str, dict] = {}
+        self.standings: dict[str, Standing] = {}
         self.partition_of: dict[str, int] = {}
         self.bucket_ids_of: dict[str, set[str]] = defaultdict(set)
         self.refreshed_for: tuple[date, frozenset[int]] | None = None
@@ -91,7 +86,7 @@ class ScoringProcessor:
         votes, comments = [], []
         for message in messages:
             try:
-                if message.topic == self.comments_topic:
+                if message.topic == self.topics.comments:
                     comments.append((message, self._parse_comment(message.value)))
                 else:
                     votes.append(self._parse_vote(message))
@@ -130,7 +125,7 @@ class ScoringProcessor:
     def tick(self, now: datetime, assigned: Assignment) -> BatchReport | None:
         """Rolling windows: at start, after each rebalance or failure (forget) and when the Bangkok day
         changes, recompute every district of our votes partitions and publish those that changed."""
-        partitions = frozenset(tp.partition for tp in assigned if tp.topic == self.votes_topic)
+        partitions = frozenset(tp.partition for tp in assigned if tp.topic == self.topics.votes)
         due = (bangkok_day(now), partitions)
         if not partitions or due == self.refreshed_for:
             return None
@@ -176,7 +171,7 @@ class ScoringProcessor:
                 self._remember(bucket)
         for district, standing in self.store.load_standings(missing).items():
             self.standings[district] = standing
-            self.partition_of.setdefault(district, standing.get("partition", -1))
+            self.partition_of.setdefault(district, standing.partition)
         self.loaded |= missing
 
     def _remember(self, bucket: Bucket) -> None:
@@ -210,7 +205,7 @@ class ScoringProcessor:
     def _absorb(self, inc: domain.Increment) -> None:
         bucket = inc.bucket
         bucket.exists = True
-        bucket.watermark = inc.new_watermark
+        bucket.applied_offset = inc.applied_offset
         for district, tally in inc.tallies.items():
             bucket.tallies.setdefault(district, Tally()).merge(tally)
             self.bucket_ids_of[district].add(bucket.id)
@@ -230,31 +225,32 @@ class ScoringProcessor:
                 days.setdefault(bucket.day, Tally()).merge(tally)
         return days
 
-    def compute(self, district: str, new_comments: list[dict] | None = None) -> dict:
+    def compute(self, district: str, new_comments: list[dict] | None = None) -> Standing:
         today = bangkok_day(self.clock())
-        previous = self.standings.get(district, {})
-        comments = domain.merge_comments(previous.get("latest_comments", []), new_comments or [])
-        result = domain.standing(district, self._days_of(district), self.windows.at(today), today, comments)
-        result["partition"] = self.partition_of.get(district, -1)
-        return result
+        previous = self.standings.get(district)
+        comments = domain.merge_comments(previous.latest_comments if previous else [], new_comments or [])
+        return domain.standing(district, self._days_of(district), self.windows.at(today), today, comments,
+                               partition=self.partition_of.get(district, -1))
 
     def _publish(self, districts: set[str], comments: dict[str, list[dict]], *, only_changed: bool) -> int:
         """Step 3: recompute standings, store them per partition, publish one event per district."""
-        by_partition: dict[int, dict[str, dict]] = defaultdict(dict)
-        out: list[dict] = []
+        by_partition: dict[int, dict[str, Standing]] = defaultdict(dict)
+        out: list[Standing] = []
         positions = domain.partition_positions(self.buckets.values())
         for district in sorted(districts):
             new = self.compute(district, comments.get(district))
-            new["votes_offset"] = positions.get(new["partition"], -1)  # orders this district's standings
-            if only_changed and domain.same_standing(new, self.standings.get(district)):
+            # What orders this district's standings for their readers (scores.v1 `votes_offset`).
+            new = replace(new, votes_offset=positions.get(new.partition, -1))
+            if only_changed and new.same_figures(self.standings.get(district)):
                 continue
-            by_partition[new["partition"]][district] = new
+            by_partition[new.partition][district] = new
             out.append(new)
         # Publish first: the producer sends while the store writes (the runtime flushes and commits
         # only after both), so an event does not wait for the standings documents.
         now = self.clock()
         for standing in out:
-            self.output.send(self.scores_topic, standing["district_code"].encode(), scores_event_bytes(standing, now))
+            self.output.send(self.topics.scores, standing.district_code.encode(),
+                             scores_event_bytes(standing.figures(), now))
         for partition, standings in by_partition.items():
             self.store.save_standings(partition, standings)
             self.standings.update(standings)

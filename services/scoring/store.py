@@ -1,4 +1,4 @@
-"""The scoring state in the document store: votes by vote_id, day buckets with watermarks, standings.
+"""The scoring state in the document store: votes by vote_id, day buckets with their applied offsets, standings.
 
 Every write here is a single-document operation (atomic on FerretDB and MongoDB alike), so the
 design needs no multi-document transactions; docs/scoring.md gives the exactly-once argument.
@@ -18,7 +18,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.scoring.domain import Bucket, Increment, Tally, Vote
+from services.scoring.domain import Bucket, Increment, Standing, Tally, Vote
 from shared.mongo import DUPLICATE_KEY
 
 VOTER_DAY_DUPLICATE = "voter_already_counted_today"
@@ -124,7 +124,7 @@ class ScoringStore:
                 doc = self._claim_placeholder(vote) or self.votes.find_one({"_id": vote.vote_id}) or {}
                 stored[vote.vote_id] = doc
             if (doc.get("p"), doc.get("o")) == (vote.partition, vote.offset):
-                to_count.append(vote)  # our own earlier attempt: the bucket watermark decides
+                to_count.append(vote)  # our own earlier attempt: the bucket's applied offset decides
                 if doc.get("c") and not vote.comment:
                     early[vote.vote_id] = (doc["c"], doc.get("ca") or vote.received_at)
             else:
@@ -152,7 +152,7 @@ class ScoringStore:
                 continue  # the vote (or another copy of the comment) arrived meanwhile
         raise RuntimeError(f"could not attach a comment to vote {vote_id}")
 
-    # ------------------------------------------------------------------ step 2: buckets with watermarks
+    # ------------------------------------------------------------------ step 2: buckets and their applied offsets
 
     def load_buckets(self, query: dict) -> list[Bucket]:
         return [bucket_from_doc(d) for d in self.buckets.find(query)]
@@ -162,7 +162,7 @@ class ScoringStore:
         bucket = inc.bucket
         if not bucket.exists:
             doc = {"_id": bucket.id, "p": bucket.partition, "day": bucket.day.isoformat(),
-                   "wm": inc.new_watermark, "d": {d: t.to_fields() for d, t in inc.tallies.items()}}
+                   "wm": inc.applied_offset, "d": {d: t.to_fields() for d, t in inc.tallies.items()}}
             try:
                 self.buckets.insert_one(doc)
                 return True
@@ -176,46 +176,50 @@ class ScoringStore:
                     maxima[f"d.{district}.last"] = value
                 elif value:
                     increments[f"d.{district}.{name}"] = value
-        update = {"$inc": increments, "$set": {"wm": inc.new_watermark}}
+        update = {"$inc": increments, "$set": {"wm": inc.applied_offset}}
         if maxima:
             update["$max"] = maxima
-        result = self.buckets.update_one({"_id": bucket.id, "wm": bucket.watermark}, update)
+        result = self.buckets.update_one({"_id": bucket.id, "wm": bucket.applied_offset}, update)
         return result.matched_count == 1
 
     # ------------------------------------------------------------------ step 3: standings
 
-    def load_standings(self, partitions: Iterable[int]) -> dict[str, dict]:
+    def load_standings(self, partitions: Iterable[int]) -> dict[str, Standing]:
         """district -> stored standing, for the given partitions' documents."""
-        out: dict[str, dict] = {}
+        out: dict[str, Standing] = {}
         for partition in partitions:  # keyed reads: `$in` is not pushed down by FerretDB (docs/store.md)
             doc = self.standings.find_one({"_id": standings_id(partition)})
             if doc:
-                out.update(doc.get("districts", {}))
+                out.update(_standings_in(doc))
         return out
 
-    def save_standings(self, partition: int, standings: dict[str, dict]) -> None:
+    def save_standings(self, partition: int, standings: dict[str, Standing]) -> None:
         """One document per votes partition (one write instead of one per district: see module doc)."""
         if not standings:
             return
         self.standings.update_one(
             {"_id": standings_id(partition)},
-            {"$set": {"p": partition, **{f"districts.{d}": s for d, s in standings.items()}}},
+            {"$set": {"p": partition, **{f"districts.{d}": s.to_document() for d, s in standings.items()}}},
             upsert=True)
 
-    def standing(self, district: str) -> dict | None:
+    def standing(self, district: str) -> Standing | None:
         doc = self.standings.find_one({f"districts.{district}": {"$exists": True}},
                                       {f"districts.{district}": 1})
-        return doc["districts"][district] if doc else None
+        return Standing.from_document(doc["districts"][district]) if doc else None
 
-    def all_standings(self) -> dict[str, dict]:
-        out: dict[str, dict] = {}
+    def all_standings(self) -> dict[str, Standing]:
+        out: dict[str, Standing] = {}
         for doc in self.standings.find({}):
-            out.update(doc.get("districts", {}))
+            out.update(_standings_in(doc))
         return out
 
     def drop(self) -> None:
         for collection in (self.votes, self.buckets, self.standings, self.voter_days):
             collection.drop()
+
+
+def _standings_in(doc: dict) -> dict[str, Standing]:
+    return {d: Standing.from_document(s) for d, s in doc.get("districts", {}).items()}
 
 
 def standings_id(partition: int) -> str:

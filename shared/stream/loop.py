@@ -46,17 +46,10 @@ class ConsumerLoop:
         """`retry_on`: the errors that mean "try again later" (store or broker away); any other error
         stops the process, to be restarted. `observe` records a service's own metrics from a report
         once its batch is committed (or its tick's output acknowledged)."""
-        self.consumer = consumer
-        self.processor = processor
-        self.sink = sink
+        self.consumer, self.processor, self.sink = consumer, processor, sink
         self.checkpoint = Checkpoint(consumer, sink, flush_timeout_s=config.flush_timeout_s)
-        self.topics = topics
-        self.config = config
-        self.heartbeat = heartbeat
-        self.metrics = metrics
-        self.retry_on = retry_on
-        self.clock = clock
-        self.observe = observe
+        self.topics, self.config, self.heartbeat, self.metrics = topics, config, heartbeat, metrics
+        self.retry_on, self.clock, self.observe = retry_on, clock, observe
         self.monotonic = monotonic
         self._lag_at = 0.0
         self._idle_since: float | None = None

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.ingest.claims import FAILED, PENDING, PUBLISHED, MongoClaimStore, MongoRateLimiter, NewClaim
 from shared import mongo
+from shared.claims import FAILED, PENDING, PUBLISHED, MongoClaimStore, MongoRateLimiter, NewClaim
 
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 

@@ -1,8 +1,13 @@
-"""`make run`'s service starter runs what a manifest declares: scoring's web process and its consumer."""
+"""What a manifest declares is what runs: `make run`'s starter and the image's default command both start
+scoring's web process and its consumer."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import signal
+import subprocess
+import sys
 import tempfile
 from dataclasses import replace
 
@@ -42,3 +47,20 @@ def test_scoring_starts_with_its_consumer_and_stops(settings, monkeypatch, tmp_p
         starter.stop()
     assert starter._pid("scoring") is None and starter._pid("scoring-consumer") is None
     assert not list(tmp_path.glob("*.pid"))
+
+
+def test_the_image_command_runs_every_declared_process_and_stops_them_together(settings):
+    port = free_port()
+    env = {**scoring_env(settings, tempfile.mkdtemp(prefix="scoring-state-")), "BIND": f"127.0.0.1:{port}",
+           "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="scoring-web-metrics-")}
+    launcher = subprocess.Popen([sys.executable, "-m", "shared.launch", "scoring"], cwd=ROOT, env={**os.environ, **env},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        # Ready needs both: the web process answers, and it sees the consumer's heartbeat.
+        wait_until(lambda: _status(f"http://127.0.0.1:{port}/readyz") == 200, 90, "web and consumer up")
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(timeout=60) == 0
+        assert _status(f"http://127.0.0.1:{port}/healthz") is None
+    finally:
+        if launcher.poll() is None:
+            os.killpg(launcher.pid, signal.SIGKILL)

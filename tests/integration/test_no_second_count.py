@@ -17,8 +17,8 @@ from dataclasses import replace
 
 import requests
 
-from services.ingest.claims import mark_id
 from shared import kafka, mongo
+from shared.claims import mark_id
 from shared.events import parse_vote_event
 from tests.integration.ingest_env import KEYS, ingest_env
 from tests.support.kafka_read import read_topic
@@ -75,7 +75,7 @@ def test_retries_after_an_unserialisable_item_and_a_crash_publish_each_vote_unde
         killed_at = time.monotonic()
         sender.join()
     db = mongo.database(settings)
-    # A claim's outcome is a mark for its version (services/ingest/claims.py): none means still pending.
+    # A claim's outcome is a mark for its version (shared/claims.py): none means still pending.
     pending = {d["vote_id"] for d in db.ingest_claims.find({})
                if db.ingest_claims_marks.find_one({"_id": mark_id(d["_id"], d["version"])}) is None}
     assert len(pending) == 3, "the crash should leave the three votes' claims pending"

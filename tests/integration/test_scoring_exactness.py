@@ -78,7 +78,7 @@ def test_votes_are_applied_and_served_with_duplicates_redeliveries_and_comments(
         assert "latest_comments" not in body  # a public route: comments only for those entitled to them
         stored = ScoringStore(db).standing(district)  # what the chiefs' and central office's readers get
         assert any(c["vote_id"] == early.vote_id and c["comment"] == "บริการดีมาก"
-                   for c in stored["latest_comments"]), stored["latest_comments"]
+                   for c in stored.latest_comments), stored.latest_comments
         assert requests.get(f"{web.url}/v1/districts/9999/score", timeout=5).status_code == 404
         quiet = requests.get(f"{web.url}/v1/districts/3701/score", timeout=5).json()
         assert quiet["windows"]["campaign"]["votes"] == 0 and quiet["windows"]["campaign"]["mean"] == 0.0

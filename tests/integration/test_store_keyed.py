@@ -14,14 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.ingest.claims import FAILED, PUBLISHED, MongoClaimStore, MongoRateLimiter, NewClaim, mark_id
 from services.ingest.counters import MongoVoteCounters
 from services.ingest.line.conversation import Conversation
 from services.ingest.line.state import MongoConversationStore
 from services.notify.store import NotifyStore
-from services.scoring.domain import Bucket, Increment, Tally, Vote, bucket_id
+from services.scoring.domain import Bucket, Increment, Standing, Tally, Vote, bucket_id
 from services.scoring.store import ScoringStore
 from shared import mongo
+from shared.claims import FAILED, PUBLISHED, MongoClaimStore, MongoRateLimiter, NewClaim, mark_id
 from shared.expiry import DUE, due_label
 from tests.support.store_probe import SqlProbe
 
@@ -184,7 +184,7 @@ def scoring(db) -> ScoringStore:
                          for d in range(56) for p in range(12)])
     fill(store.votes, [{"_id": f"vote-{i}", "p": i % 12, "o": i, "d": "3706", "s": 4, "t": NOW}
                        for i in range(ROWS)])
-    store.save_standings(0, {"3706": {"partition": 0, "n": 1}})
+    store.save_standings(0, {"3706": Standing("3706", "2026-11-22", {}, [], 0)})
     # One standings document per partition is few pages: others beside it, so that a scan would show.
     fill(store.standings, [{"_id": f"other-{i}", "p": -1, "districts": {}} for i in range(ROWS)])
     return store
@@ -210,7 +210,8 @@ def test_scoring_batch_writes_are_keyed(scoring, probe):
     assert_keyed(probe, lambda: scoring.load_buckets({"_id": bucket_id(0, day)}))
     fresh = Increment(Bucket(0, date(2026, 11, 22)), {"3706": tally}, 5, votes)
     assert_keyed(probe, lambda: scoring.apply(fresh))
-    assert_keyed(probe, lambda: scoring.save_standings(0, {"3706": {"partition": 0, "n": 2}}))
+    standing = Standing("3706", "2026-11-22", {"campaign": {}}, [], 0)
+    assert_keyed(probe, lambda: scoring.save_standings(0, {"3706": standing}))
     assert_keyed(probe, lambda: scoring.attach_comment("vote-9", "3706", "ดีมาก", NOW))
     assert_keyed(probe, lambda: scoring.load_standings([0, 1]))
 

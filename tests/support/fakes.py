@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from services.ingest.claims import PENDING, Claim, NewClaim
 from services.ingest.line.conversation import Conversation
 from services.ingest.line.state import KEEP_AFTER_WINDOW
+from shared.claims import PENDING, Claim, NewClaim
 from shared.events import VoteEvent
 
 

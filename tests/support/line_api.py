@@ -29,7 +29,7 @@ class FakeLineApi:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with fake._lock:
                     fake.requests.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                                          "body": body})
+                                          "retry_key": self.headers.get("X-Line-Retry-Key"), "body": body})
                 payload = json.dumps({"sentMessages": [{"id": str(i), "quoteToken": "q"}
                                                        for i, _ in enumerate(body.get("messages", []))]}).encode()
                 self.send_response(200)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from services.channels.config import ChannelsConfig
 from services.ingest.app import create_app
 from services.ingest.auth import ChannelKeys
+from services.ingest.bootstrap import bootstrap
 from services.ingest.config import IngestConfig
 from tests.support.fakes import Clock, MemoryClaims, MemoryCounters, MemoryLimiter, MemoryPublisher
 
@@ -34,13 +35,13 @@ class Harness:
 
 def make_harness(limit_per_minute: int = 30) -> Harness:
     publisher, claims, clock, counters = MemoryPublisher(), MemoryClaims(), Clock(NOW), MemoryCounters()
-    app = create_app(
+    app = create_app(bootstrap(
         IngestConfig(ip_limit_per_minute=limit_per_minute),
         keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
         voter_secret=b"unit-test-secret",
         claims=claims, limiter=MemoryLimiter(limit_per_minute), publisher=publisher,
-        clock=clock, readiness={}, expire_in_background=False, counters=counters,
+        clock=clock, readiness={}, counters=counters,
         channels=ChannelsConfig(public_base_url=PUBLIC_BASE_URL),
-    )
+    ))
     app.testing = False  # exercise the real error handlers
     return Harness(app.test_client(), publisher, claims, clock, counters)

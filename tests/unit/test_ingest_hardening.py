@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from services.ingest import domain
-from services.ingest.claims import FAILED, PUBLISHED
+from shared.claims import FAILED, PUBLISHED
 from tests.unit.ingest_app import NOW, make_harness
 
 VOTE = {"district_code": "3706", "score": 4}

@@ -8,6 +8,7 @@ import pytest
 
 from services.ingest.app import create_app
 from services.ingest.auth import ChannelKeys
+from services.ingest.bootstrap import bootstrap
 from services.ingest.config import IngestConfig
 from tests.support import line_api as line
 from tests.support.fakes import (
@@ -32,10 +33,10 @@ class Bot:
         self.api = api
         self.votes, self.comments, self.clock = MemoryPublisher(), MemoryPublisher(), Clock(NOW)
         self.conversations = MemoryConversationStore()
-        app = create_app(IngestConfig(), keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
+        app = create_app(bootstrap(IngestConfig(), keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
                          voter_secret=b"unit-test-secret", claims=MemoryClaims(), limiter=MemoryLimiter(30),
                          publisher=self.votes, comment_publisher=self.comments, conversations=self.conversations,
-                         clock=self.clock, readiness={}, expire_in_background=False, counters=MemoryCounters())
+                         clock=self.clock, readiness={}, counters=MemoryCounters()))
         self.client = app.test_client()
 
     def send(self, *events, signature: str | None = "sign"):
@@ -170,10 +171,10 @@ def test_without_credentials_the_webhook_says_so(monkeypatch):
     monkeypatch.delenv("LINE_CHANNEL_SECRET", raising=False)
     monkeypatch.delenv("LINE_CHANNEL_ACCESS_TOKEN", raising=False)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://amphoesangsook.example")
-    app = create_app(IngestConfig(), keys=ChannelKeys({"qr": ["k"]}), voter_secret=b"s", claims=MemoryClaims(),
-                     limiter=MemoryLimiter(3), publisher=MemoryPublisher(), comment_publisher=MemoryPublisher(),
-                     conversations=MemoryConversationStore(), readiness={}, expire_in_background=False,
-                     counters=MemoryCounters())
+    app = create_app(bootstrap(IngestConfig(), keys=ChannelKeys({"qr": ["k"]}), voter_secret=b"s",
+                               claims=MemoryClaims(), limiter=MemoryLimiter(3), publisher=MemoryPublisher(),
+                               comment_publisher=MemoryPublisher(), conversations=MemoryConversationStore(),
+                               readiness={}, counters=MemoryCounters()))
     response = app.test_client().post(HOOK, data=json.dumps({"events": []}), headers={"X-Line-Signature": "x"})
     assert response.status_code == 503 and response.json["error"] == "line_not_configured"
 

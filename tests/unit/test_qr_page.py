@@ -140,11 +140,11 @@ def test_qr_scale_is_capped_and_bad_scales_are_harmless(h, scale, pixels):
 
 def test_ingest_refuses_to_start_without_public_base_url(monkeypatch):
     from services.channels.config import ChannelsConfig
-    from services.ingest.app import create_app
+    from services.ingest.bootstrap import bootstrap
 
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     with pytest.raises(SystemExit, match="PUBLIC_BASE_URL"):
-        create_app(channels=ChannelsConfig(public_base_url=""), keys=None, voter_secret=b"s")
+        bootstrap(channels=ChannelsConfig(public_base_url=""), keys=None, voter_secret=b"s")
 
 
 def test_a_chunked_form_over_the_limit_is_refused_not_cut(h):

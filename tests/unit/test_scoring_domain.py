@@ -1,4 +1,4 @@
-"""The pure scoring core: Bangkok days, windows, standings maths, coalescing behind watermarks."""
+"""The pure scoring core: Bangkok days, windows, standings maths, coalescing past each bucket's applied offset."""
 
 from __future__ import annotations
 
@@ -34,41 +34,41 @@ def test_standing_sums_days_per_window_with_mean_histogram_and_last_vote():
     days = {D: Tally(2, 9, [0, 0, 0, 1, 1], datetime(2026, 11, 21, 3, tzinfo=UTC)),
             date(2026, 11, 1): Tally(1, 1, [1, 0, 0, 0, 0], datetime(2026, 11, 1, tzinfo=UTC))}
     s = domain.standing("3706", days, domain.windows_for(D), D)
-    assert s["windows"]["campaign"] == {"from": None, "to": None, "votes": 3, "sum": 10, "mean": 3.3333,
+    assert s.windows["campaign"] == {"from": None, "to": None, "votes": 3, "sum": 10, "mean": 3.3333,
                                         "histogram": {"1": 1, "2": 0, "3": 0, "4": 1, "5": 1},
                                         "last_vote_at": "2026-11-21T03:00:00.000Z", "flagged": 0}
-    assert s["windows"]["last_7_days"]["votes"] == 2 and s["windows"]["last_7_days"]["mean"] == 4.5
-    assert s["windows"]["last_30_days"]["votes"] == 3
+    assert s.windows["last_7_days"]["votes"] == 2 and s.windows["last_7_days"]["mean"] == 4.5
+    assert s.windows["last_30_days"]["votes"] == 3
 
 
 def test_no_votes_is_zeros_not_an_error():
     s = domain.standing("3706", {}, domain.windows_for(D), D)
-    assert all(w["votes"] == 0 and w["mean"] == 0.0 and w["last_vote_at"] is None for w in s["windows"].values())
+    assert all(w["votes"] == 0 and w["mean"] == 0.0 and w["last_vote_at"] is None for w in s.windows.values())
 
 
 def test_the_window_moves_with_the_clock():
     days = {date(2026, 11, 15): Tally(1, 5, [0, 0, 0, 0, 1])}
     today = domain.standing("3706", days, domain.windows_for(D), D)
     tomorrow = domain.standing("3706", days, domain.windows_for(date(2026, 11, 22)), date(2026, 11, 22))
-    assert today["windows"]["last_7_days"]["votes"] == 1 and tomorrow["windows"]["last_7_days"]["votes"] == 0
-    assert not domain.same_standing(today, tomorrow)
+    assert today.windows["last_7_days"]["votes"] == 1 and tomorrow.windows["last_7_days"]["votes"] == 0
+    assert not today.same_figures(tomorrow)
 
 
 def test_a_batch_is_coalesced_into_one_increment_per_bucket():
     votes = [vote(i, district=d, score=s) for i, (d, s) in enumerate([("3706", 5), ("4408", 1), ("3706", 3)])]
     buckets = {domain.bucket_id(0, D): Bucket(0, D)}
     [inc] = domain.plan_increments(votes, buckets)
-    assert inc.new_watermark == 2
+    assert inc.applied_offset == 2
     assert (inc.tallies["3706"].votes, inc.tallies["3706"].total, inc.tallies["3706"].hist) == (2, 8, [0, 0, 1, 0, 1])
     assert inc.tallies["4408"].votes == 1
 
 
-def test_votes_at_or_below_the_watermark_are_not_applied_again():
+def test_votes_at_or_below_the_applied_offset_are_not_applied_again():
     votes = [vote(i) for i in range(10)]
-    buckets = {domain.bucket_id(0, D): Bucket(0, D, watermark=6)}
+    buckets = {domain.bucket_id(0, D): Bucket(0, D, applied_offset=6)}
     [inc] = domain.plan_increments(votes, buckets)
     assert [v.offset for v in inc.votes] == [7, 8, 9]
-    buckets[domain.bucket_id(0, D)].watermark = 9
+    buckets[domain.bucket_id(0, D)].applied_offset = 9
     assert domain.plan_increments(votes, buckets) == []
 
 
@@ -85,7 +85,7 @@ def test_crash_and_replay_from_any_point_counts_each_vote_once(scores_days, cras
         for inc in domain.plan_increments(batch, buckets):
             for d, t in inc.tallies.items():
                 inc.bucket.tallies.setdefault(d, Tally()).merge(t)
-            inc.bucket.watermark = inc.new_watermark
+            inc.bucket.applied_offset = inc.applied_offset
 
     apply(votes[:crash_after])
     apply(votes)  # redelivery from the last commit (here: the start)
@@ -102,6 +102,13 @@ def test_latest_comments_are_newest_first_one_per_vote_and_bounded():
     assert domain.merge_comments(merged, first) == merged  # a replayed batch changes nothing
 
 
+def test_a_standing_is_stored_with_its_partition_and_shown_without_it():
+    s = domain.standing("3706", {D: Tally(1, 4, [0, 0, 0, 1, 0])}, domain.windows_for(D), D, partition=3)
+    assert set(s.figures()) == {"district_code", "day", "windows", "latest_comments"}
+    assert s.to_document()["partition"] == 3
+    assert domain.Standing.from_document(s.to_document()) == s
+
+
 def test_flagged_votes_are_counted_apart_and_never_in_the_official_figures():
     now = datetime(2026, 11, 21, 3, tzinfo=UTC)
     votes = [domain.Vote(f"v{i}", "3706", 5 if i < 2 else 1, now, now, 0, i, flagged=i >= 2) for i in range(5)]
@@ -109,7 +116,7 @@ def test_flagged_votes_are_counted_apart_and_never_in_the_official_figures():
     [inc] = domain.plan_increments(votes, buckets)
     tally = inc.tallies["3706"]
     assert (tally.votes, tally.total, tally.flagged) == (2, 10, 3)
-    window = domain.standing("3706", {D: tally}, domain.windows_for(D), D)["windows"]["campaign"]
+    window = domain.standing("3706", {D: tally}, domain.windows_for(D), D).windows["campaign"]
     assert (window["votes"], window["mean"], window["flagged"]) == (2, 5.0, 3)
     assert domain.Tally.from_fields(tally.to_fields()) == tally
 

@@ -1,28 +1,15 @@
-"""Thin adapters over the official line-bot-sdk v3: the signed webhook parser and the reply sender."""
+"""Ingest's replies on LINE: the conversation's replies as LINE messages, sent through shared.line."""
 
 from __future__ import annotations
 
 import logging
 
-from linebot.v3 import WebhookParser
-from linebot.v3.messaging import (
-    ApiClient,
-    Configuration,
-    MessagingApi,
-    PostbackAction,
-    QuickReply,
-    QuickReplyItem,
-    ReplyMessageRequest,
-    TextMessage,
-)
+from linebot.v3.messaging import PostbackAction, QuickReply, QuickReplyItem, TextMessage
 
 from services.ingest.line.conversation import Reply
+from shared.line import LineMessaging
 
 log = logging.getLogger(__name__)
-
-
-def make_parser(channel_secret: str) -> WebhookParser:
-    return WebhookParser(channel_secret)
 
 
 def to_message(reply: Reply) -> TextMessage:
@@ -36,19 +23,16 @@ def to_message(reply: Reply) -> TextMessage:
 
 
 class LineReplier:
-    """Sends replies through MessagingApi; the host is configurable (tests point it at a local server)."""
+    """Answers a webhook event; a reply that fails is logged, never raised."""
 
-    def __init__(self, access_token: str, host: str, *, timeout_s: float = 5.0):
-        self.configuration = Configuration(host=host, access_token=access_token)
-        self.timeout_s = timeout_s
+    def __init__(self, messaging: LineMessaging):
+        self.messaging = messaging
 
     def reply(self, reply_token: str | None, replies: list[Reply]) -> bool:
         if not reply_token or not replies:
             return False
-        request = ReplyMessageRequest(replyToken=reply_token, messages=[to_message(r) for r in replies])
         try:
-            with ApiClient(self.configuration) as client:
-                MessagingApi(client).reply_message(request, _request_timeout=self.timeout_s)
+            self.messaging.reply(reply_token, [to_message(r) for r in replies])
             return True
         except Exception as exc:  # a reply that fails must not undo the vote, nor make LINE redeliver
             log.warning("line reply failed", extra={"error": type(exc).__name__})

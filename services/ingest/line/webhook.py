@@ -21,9 +21,9 @@ bp = Blueprint("line", __name__)
 def install(app, handler: LineHandler | None, channel_secret: str | None) -> None:
     """The webhook is always routed; without LINE credentials it answers 503 line_not_configured."""
     if handler is not None and channel_secret:
-        from services.ingest.line.sdk import make_parser
+        from shared.line import webhook_parser
 
-        app.extensions["line"] = {"handler": handler, "parser": make_parser(channel_secret)}
+        app.extensions["line"] = {"handler": handler, "parser": webhook_parser(channel_secret)}
     app.register_blueprint(bp)
 
 

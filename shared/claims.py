@@ -1,4 +1,5 @@
-"""Claims in the document store: idempotency keys and one-vote-per-day, shared by every worker.
+"""Claims in the document store: a key taken once, by one worker of any process (ingest: idempotency keys
+and one vote per voter per day; any service needing "only once" reuses it).
 
 A claim is a document with a unique `_id`, taken with a plain insert (FerretDB reports a clash on
 insert as 11000, but not inside an upsert). Claims move pending → published, or pending → failed

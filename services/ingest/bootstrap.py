@@ -1,0 +1,140 @@
+"""Ingest's composition root: the web process (wsgi.py), the tests and the tools build ingest here.
+
+`bootstrap()` reads the secrets, opens the stores and the Kafka publishers, and builds the intake
+(one call for every channel) and the LINE handler; `create_app(ingest)` (app.py) only wires Flask;
+wsgi.py starts the expiry thread (`start_expiry`), which tests leave off. Every part can be handed
+in (tests pass in-memory stand-ins of our interfaces, tests/support/fakes.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pymongo.errors import PyMongoError
+
+from services.channels.config import ChannelsConfig
+from services.ingest.auth import ChannelKeys
+from services.ingest.config import IngestConfig
+from services.ingest.counters import MongoVoteCounters, VoteCounters
+from services.ingest.intake import VoteIntake
+from services.ingest.line.state import ConversationStore, MongoConversationStore
+from services.ingest.pages.device import DeviceSigner
+from services.ingest.publisher import EventPublisher, KafkaEventPublisher
+from shared import kafka, mongo
+from shared.claims import ClaimStore, MongoClaimStore, MongoRateLimiter, RateLimiter
+from shared.districts import Registry, load_registry
+from shared.line import LineCredentials
+from shared.pdpa import keyed_hash
+from shared.secrets import read_secret
+from shared.timeutil import utcnow
+from shared.web import ReadinessCheck
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Ingest:
+    """Everything ingest's request handlers and background work need, built once per process."""
+
+    config: IngestConfig
+    channels: ChannelsConfig
+    keys: ChannelKeys
+    registry: Registry
+    intake: VoteIntake
+    device_signer: DeviceSigner
+    readiness: dict[str, ReadinessCheck]
+    line_handler: object | None = None  # services.ingest.line.handler.LineHandler when LINE is configured
+    line_secret: str | None = None
+    expiring: list = field(default_factory=list)  # stores with expire(now): FerretDB has no TTL indexes
+    clock: Callable[[], datetime] = utcnow
+
+    def start_expiry(self) -> threading.Thread:
+        """Expire claims, rate windows, conversations and counters every `expire_every_s`."""
+
+        def run() -> None:
+            while True:
+                time.sleep(self.config.expire_every_s)
+                now = self.clock()
+                for store in self.expiring:
+                    try:
+                        store.expire(now)
+                    except PyMongoError as exc:
+                        log.warning("expiry failed", extra={"error": repr(exc)})
+
+        thread = threading.Thread(target=run, name="ingest-expiry", daemon=True)
+        thread.start()
+        return thread
+
+
+def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | None = None,
+              keys: ChannelKeys | None = None, voter_secret: bytes | None = None,
+              claims: ClaimStore | None = None, limiter: RateLimiter | None = None,
+              publisher: EventPublisher | None = None, comment_publisher: EventPublisher | None = None,
+              conversations: ConversationStore | None = None, counters: VoteCounters | None = None,
+              readiness: dict[str, ReadinessCheck] | None = None, clock: Callable[[], datetime] = utcnow) -> Ingest:
+    config = config or IngestConfig.from_env()
+    channels = channels or ChannelsConfig.from_env()
+    if not channels.public_base_url:  # QR codes and public links must never follow a request's Host header
+        raise SystemExit("PUBLIC_BASE_URL is required (e.g. https://amphoesangsook.com): QR codes and public "
+                         "links are built from it")
+    settings = config.platform
+    keys = keys or ChannelKeys.from_json(read_secret("CHANNEL_KEYS"))
+    voter_secret = voter_secret or read_secret("VOTER_HMAC_SECRET").encode()
+    stores = (claims, limiter, conversations, counters)
+    db = mongo.database(settings) if any(store is None for store in stores) else None
+    claims = claims or MongoClaimStore(db.ingest_claims)
+    limiter = limiter or MongoRateLimiter(db.ingest_rate, config.ip_limit_per_minute)
+    conversations = conversations or MongoConversationStore(db.line_conversations)
+    counters = counters or MongoVoteCounters(db.ingest_counters)
+    if publisher is None:
+        publisher = KafkaEventPublisher(
+            lambda: kafka.make_producer(settings, client_id="ingest", publish_timeout_s=config.publish_timeout_s),
+            settings.topics.votes, config.publish_timeout_s)
+    if comment_publisher is None:  # comments.v1 shares the votes' producer when there is one
+        producer = (lambda: publisher.producer) if isinstance(publisher, KafkaEventPublisher) else (
+            lambda: kafka.make_producer(settings, client_id="ingest-comments",
+                                        publish_timeout_s=config.publish_timeout_s))
+        comment_publisher = KafkaEventPublisher(producer, settings.topics.comments, config.publish_timeout_s,
+                                                event="comment")
+    if readiness is None:
+        readiness = {"kafka": lambda: kafka.kafka_reachable(settings),
+                     "store": lambda: mongo.store_reachable(settings)}
+    registry = load_registry(settings.size_groups_csv)
+    intake = VoteIntake(claims, publisher, voter_secret=voter_secret, clock=clock, registry=registry, config=config,
+                        limiter=limiter, counters=counters)
+    signer = DeviceSigner(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie"))
+    ingest = Ingest(config, channels, keys, registry, intake, signer, readiness,
+                    expiring=[claims, limiter, conversations, counters], clock=clock)
+    _with_line(ingest, conversations, comment_publisher, voter_secret)
+    return ingest
+
+
+def _with_line(ingest: Ingest, conversations: ConversationStore, comment_publisher: EventPublisher,
+               voter_secret: bytes) -> None:
+    """The LINE handler, when the channel's credentials are set (the SDK takes a second to import)."""
+    credentials = LineCredentials.from_env()
+    if credentials is None:
+        return
+    from services.ingest.line.conversation import Rules
+    from services.ingest.line.handler import LineHandler
+    from services.ingest.line.sdk import LineReplier
+    from shared.line import LineMessaging
+
+    channels = ingest.channels
+    rules = Rules(ingest.registry, comment_window=timedelta(minutes=channels.line_comment_window_min),
+                  postback_max_age=timedelta(hours=channels.line_postback_max_age_h))
+    replier = LineReplier(LineMessaging(credentials.access_token, channels.line_api_host))
+    ingest.line_handler = LineHandler(rules, ingest.intake, conversations, comment_publisher, replier,
+                                      voter_secret, ingest.clock)
+    ingest.line_secret = credentials.channel_secret
+
+
+def _derived_secret(name: str, voter_secret: bytes, purpose: str) -> bytes:
+    """A secret of its own when configured, else one derived from the voter secret (one less to manage)."""
+    own = read_secret(name, required=False)
+    return own.encode() if own else keyed_hash(voter_secret, "derived", purpose).encode()
