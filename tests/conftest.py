@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
 
 from shared.config import Settings, Topics
 from tests.support.infra import Infra, real_servers
+
+# `make run`'s development secrets (Makefile exports, a developer's shell) are not the suite's: every
+# test that needs a secret gives its own, and a service started by a test must not read a file under
+# var/secrets that a fresh clone does not have.
+RUN_SECRETS = ("CHANNEL_KEYS", "VOTER_HMAC_SECRET", "NOTIFY_LINK_SECRET", "CENTRAL_OFFICE_KEYS",
+               "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN")
+for _name in RUN_SECRETS:
+    os.environ.pop(_name, None)
+    os.environ.pop(f"{_name}_FILE", None)
 
 
 @pytest.fixture(scope="session")
