@@ -279,13 +279,29 @@ def owned_dir(path: Path, user: str | None) -> None:
         path.chmod(0o700)
 
 
+def reachable(path: Path, user: str) -> bool:
+    return subprocess.run(["test", "-x", str(path)], **as_user(user)).returncode == 0
+
+
+def allow_traversal(path: Path) -> None:
+    """Let the unprivileged PostgreSQL user walk down to var/ (a clone under `mktemp -d` is 0700):
+    search permission only (o+x) on the folders we own along the path, never read or write."""
+    for folder in [path, *path.parents]:
+        st = folder.stat()
+        if st.st_uid == os.getuid() and not st.st_mode & 0o001:
+            log(f"allowing other users to traverse {folder} (o+x) so that PostgreSQL can reach var/")
+            folder.chmod(st.st_mode | 0o001)
+
+
 def init_postgresql(p: Profile) -> None:
     """A new cluster under var/: trust authentication for loopback and the socket only."""
     if (p.pg_data / "PG_VERSION").exists():
         return
     user = pg_user()
     p.state.mkdir(parents=True, exist_ok=True)
-    if user is not None and subprocess.run(["test", "-x", str(p.state)], **as_user(user)).returncode:
+    if user is not None and not reachable(p.state, user):
+        allow_traversal(p.state)
+    if user is not None and not reachable(p.state, user):
         sys.exit(f"[servers] user {user} cannot reach {p.state}; give the folders on that path o+x "
                  "or set SANGSUK_VAR to a reachable folder")
     tmp = p.pg_data.with_name("pg-data.tmp")
