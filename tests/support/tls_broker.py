@@ -47,7 +47,7 @@ class TlsBroker:
         (f / "broker.pem").write_text((f / "broker.key").read_text() + (f / "broker.crt").read_text())
 
     def issue(self, name: str, *, san: str | None = None) -> dict[str, str]:
-        """A PKCS#8 key and a certificate with CN=<name>, signed by the test CA: the files a KafkaUser's Secret holds."""
+        """A PKCS#8 key and a certificate with CN=<name>, signed by the test CA (what a KafkaUser's Secret holds)."""
         f = self.folder
         _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", f"{name}.key", cwd=f)
         _openssl("req", "-new", "-key", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=f)
