@@ -70,7 +70,9 @@ SOURCES: dict[str, dict[str, Any]] = {
                  for name in ("servicemonitors", "podmonitors", "prometheusrules")],
     },
     "mongodb-community-operator": {
-        "git": "https://github.com/mongodb/mongodb-kubernetes-operator", "version": "v0.13.0", "licence": "LICENSE.md",
+        # LICENSE.md says the repository's content is under the Apache 2.0 licence in APACHE2.
+        "git": "https://github.com/mongodb/mongodb-kubernetes-operator", "version": "v0.13.0",
+        "licence": ["LICENSE.md", "APACHE2"],
         "crds": ["config/crd/bases/mongodbcommunity.mongodb.com_mongodbcommunity.yaml"],
     },
 }
@@ -182,7 +184,9 @@ def checkout(name: str, spec: dict[str, Any], overrides: dict[str, Path], scratc
 
 
 def provenance(folder: Path, name: str, spec: dict[str, Any], source: Path, inputs: list[str]) -> None:
-    shutil.copyfile(source / spec["licence"], folder / "LICENSE")
+    licences = spec["licence"] if isinstance(spec["licence"], list) else [spec["licence"]]
+    for index, licence in enumerate(licences):
+        shutil.copyfile(source / licence, folder / ("LICENSE" if index == 0 else Path(licence).name))
     record = {"project": name, "version": spec["version"],
               "from": spec.get("go_module", spec.get("git")) + ("" if "go_module" in spec else " (git tag)"),
               "files": {f: hashlib.sha256((source / f).read_bytes()).hexdigest() for f in inputs},
