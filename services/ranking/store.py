@@ -7,7 +7,7 @@ Every write on the hot path is keyed by `_id` (FerretDB v1 pushes little else do
 - snapshots: `_id` = `<day>:<group>:<window>`, plain inserts, never updated (a clash: already taken).
 - awards: `_id` = name, a plain insert: a second close of the same name is refused by the store itself.
 - state: `_id` = "state", `$inc` of a version after every batch that changed figures (the web
-  processes poll it to know when to reload).
+  processes poll it to know when to reload), and of an awards counter when an award is closed.
 """
 
 from __future__ import annotations
@@ -64,6 +64,10 @@ class RankingStore:
     def read_state(self) -> dict:
         return self.state.find_one({"_id": STATE_ID}) or {"version": 0, "updated_at": None}
 
+    def note_award(self) -> None:
+        """An award was closed: web processes reload their award list (they read it only when this moves)."""
+        self.state.update_one({"_id": STATE_ID}, {"$inc": {"awards": 1, "version": 1}}, upsert=True)
+
     def note_snapshot(self, day: str) -> None:
         self.state.update_one({"_id": STATE_ID}, {"$max": {"snapshot_day": day}, "$inc": {"version": 1}},
                               upsert=True)
@@ -99,6 +103,10 @@ class RankingStore:
 
     def award(self, name: str) -> dict | None:
         return self.awards.find_one({"_id": name})
+
+    def all_awards(self) -> list[dict]:
+        """Every closed award (a few a year; read by the web process only when `note_award` moved the state)."""
+        return list(self.awards.find({}))
 
     def drop(self) -> None:
         for collection in (self.figures, self.snapshots, self.awards, self.state):

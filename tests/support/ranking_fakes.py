@@ -38,6 +38,9 @@ class MemoryRankingStore:
     def read_state(self) -> dict:
         return dict(self.state)
 
+    def note_award(self) -> None:
+        self.state = {**self.state, "version": self.state["version"] + 1, "awards": self.state.get("awards", 0) + 1}
+
     def note_snapshot(self, day: str) -> None:
         self.state = {**self.state, "version": self.state["version"] + 1,
                       "snapshot_day": max(day, self.state.get("snapshot_day", ""))}
@@ -65,3 +68,6 @@ class MemoryRankingStore:
 
     def award(self, name: str) -> dict | None:
         return copy.deepcopy(self.awards.get(name))
+
+    def all_awards(self) -> list[dict]:
+        return copy.deepcopy(list(self.awards.values()))
