@@ -34,7 +34,9 @@ class QueryError(ValueError):
 
 def normalise(text: str) -> str:
     """The comparable form of a name or a query: NFC, casefolded, no prefix, no spaces or invisible marks."""
-    text = unicodedata.normalize("NFKC", text)
+    # NFKC folds full-width Latin and compatibility forms, but splits SARA AM (ำ) into NIKHAHIT + SARA AA,
+    # which is also how some keyboards type it: both become the one letter again.
+    text = unicodedata.normalize("NFKC", text).replace("\u0e4d\u0e32", "\u0e33")
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE).casefold().strip()
     changed = True
     while changed:  # "จ. อ.เมือง" and "อำเภอ อำเภอ…" alike

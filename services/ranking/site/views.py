@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_from_directory
 from pymongo.errors import PyMongoError
@@ -139,6 +140,12 @@ def _check_request() -> None:
     if len(request.query_string) > MAX_QUERY_BYTES:
         raise SiteError(414, "query_too_long", f"ที่อยู่เว็บยาวเกินไป (เกิน {MAX_QUERY_BYTES:,} ไบต์)",
                         f"the query string is {len(request.query_string):,} bytes, over {MAX_QUERY_BYTES:,}")
+    try:  # Werkzeug keeps undecodable escapes as literal "%ED%A0%80": refuse them here, with the reason
+        unquote_to_bytes(request.query_string.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise SiteError(400, "invalid_encoding", "ที่อยู่เว็บมีตัวอักษรที่อ่านไม่ได้ (ไม่ใช่ UTF-8) กรุณาพิมพ์คำค้นใหม่",
+                        "the query string is not valid UTF-8 (an undecodable or surrogate byte sequence); "
+                        "type the query again") from None
 
 
 @bp.after_request
@@ -225,7 +232,7 @@ def board(group: str):
         try:
             return "site/board.html", pages.board(view, registry, provinces, lang, group, window, page, province, fresh)
         except pages.PageOutOfRange as exc:
-            raise SiteError(404, "page_not_found", f"ไม่มีหน้า {exc.page:,} มีทั้งหมด {exc.pages:,} หน้า",
+            raise SiteError(400, "invalid_paging", f"ไม่มีหน้า {exc.page:,} มีทั้งหมด {exc.pages:,} หน้า",
                             f"page {exc.page:,} is past the last page ({exc.pages:,})") from None
 
     return _page_response(("board", lang, group, window, page, province), build)
