@@ -29,7 +29,8 @@ def routes_config(routes: list[tuple[str, str, int]]) -> tuple[str, str]:
     upstreams, locations = [], []
     for service in sorted({s for s, _, _ in routes}):
         port = next(p for s, _, p in routes if s == service)
-        upstreams.append(f"    upstream svc_{service} {{\n        server 127.0.0.1:{port};\n        keepalive 16;\n    }}")
+        upstreams.append(f"    upstream svc_{service} {{\n        server 127.0.0.1:{port};\n"
+                         "        keepalive 16;\n    }")
     for service, location, _ in routes:
         locations.append(f"        location {location} {{\n            proxy_pass http://svc_{service};\n"
                          "            include ${state}/proxy_common.conf;\n        }")
