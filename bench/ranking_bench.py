@@ -38,7 +38,8 @@ import requests  # noqa: E402
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer  # noqa: E402
 from kafka.errors import KafkaError  # noqa: E402
 
-from bench.ingest_bench import HEY, ensure_hey  # noqa: E402
+from bench.ingest_bench import HEY  # noqa: E402
+from bench.ingest_bench import build_tools as ensure_hey  # noqa: E402  (hey, and the loadgen beside it)
 from services.ranking.domain import order_key  # noqa: E402
 from services.ranking.store import RankingStore  # noqa: E402
 from shared import kafka, mongo  # noqa: E402
