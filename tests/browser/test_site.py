@@ -75,9 +75,10 @@ def test_home_matches_the_api_in_thai_with_the_served_font(browser, site):
         api = site.api(f"/v1/leaderboards/{group}?per_page=10")["entries"]
         assert codes(page, f"#top-{group}") == [e["district_code"] for e in api]
         first = page.locator(f"#top-{group} tbody tr").first
-        assert first.locator(".rank").inner_text() == str(api[0]["rank"])
+        assert first.locator(".rank-n").inner_text() == str(api[0]["rank"])
         assert first.locator(".score").inner_text() == f"{api[0]['score']:.2f}"
-        assert first.locator(".district").inner_text() == api[0]["name_th"]
+        assert first.locator(".district a").inner_text() == api[0]["name_th"]
+        assert first.locator(".prov-inline").inner_text() == api[0]["province_th"]  # on a phone, under the name
     votes = sum(w["campaign"]["votes"] for w in site.figures.values())
     assert page.locator("#national-votes").inner_text() == f"{votes:,}"
     assert page.locator("#national-districts").inner_text() == f"{len(site.figures):,} / 878"
@@ -106,7 +107,7 @@ def test_window_switch_paging_filter_search_and_english(browser, site, js):
     page.wait_for_url("**/ranking/board/small?page=2")
     api = site.api("/v1/leaderboards/small?page=2")["entries"]
     assert codes(page, "#board") == [e["district_code"] for e in api]
-    assert page.locator("#board tbody tr").first.locator(".rank").inner_text() == str(api[0]["rank"] or "–")
+    assert page.locator("#board tbody tr").first.locator(".rank-n").inner_text() == str(api[0]["rank"] or "–")
 
     page.get_by_label("จังหวัด", exact=True).select_option("37")
     if not js:
@@ -221,6 +222,25 @@ def test_badge_renders_its_rank_with_the_embedded_font(browser, site):
 PAGES = ["/", "/?window=30d&lang=en", "/ranking/board/medium?page=2", "/ranking/district/4408",
          "/ranking/province/37", "/ranking/search?q=เมือง", "/ranking/awards", "/ranking/how", "/ranking/data",
          "/ranking/district/1001"]
+
+
+def test_phone_pages_fit_the_screen_and_desktop_shows_every_column(browser, site):
+    ctx = context(browser)
+    page = ctx.new_page()
+    for path in PAGES:
+        page.goto(site.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path  # no sideways scroll
+    page.goto(site.url + "/ranking/board/small")
+    row = page.locator("#board tbody tr").first
+    assert row.locator(".prov-inline").is_visible() and not row.locator(".col-prov").is_visible()
+    ctx.close()
+    ctx = context(browser, "desktop")
+    page = ctx.new_page()
+    page.goto(site.url + "/ranking/board/small")
+    row = page.locator("#board tbody tr").first
+    assert all(row.locator(c).is_visible() for c in (".col-prov", ".col-move", ".col-elig", ".mean"))
+    assert not row.locator(".prov-inline").is_visible()
+    ctx.close()
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
