@@ -38,8 +38,7 @@ import requests  # noqa: E402
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer  # noqa: E402
 from kafka.errors import KafkaError  # noqa: E402
 
-from bench.ingest_bench import HEY  # noqa: E402
-from bench.ingest_bench import build_tools as ensure_hey  # noqa: E402  (hey, and the loadgen beside it)
+from bench.ingest_bench import HEY, build_tools, cpu_seconds  # noqa: E402
 from services.ranking.domain import order_key  # noqa: E402
 from services.ranking.store import RankingStore  # noqa: E402
 from shared import kafka, mongo  # noqa: E402
@@ -196,9 +195,13 @@ def freshness(s: Settings, codes: list[str]) -> dict:
 
     renv = ranking_env(s)
     with ServiceProcess("services.ingest.wsgi:app", ingest_env(s), workers=2, threads=16) as ingest, \
-            ConsumerProcess(scoring_env(s, tempfile.mkdtemp(prefix="bench-scoring-"))), RankingConsumer(renv), \
+            ConsumerProcess(scoring_env(s, tempfile.mkdtemp(prefix="bench-scoring-"))) as scoring, \
+            RankingConsumer(renv) as ranker, \
             ServiceProcess("services.ranking.wsgi:app", renv, workers=2) as ranking:
         time.sleep(5)  # both consumers join their groups
+        pids = {"ingest": ingest.proc.pid, "scoring_consumer": scoring.proc.pid, "ranking_consumer": ranker.proc.pid,
+                "ranking_web": ranking.proc.pid, **server_pids()}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         threads = [threading.Thread(target=read_boards, args=(ranking.url,)), threading.Thread(target=count_scores)]
         for t in threads:
             t.start()
@@ -219,6 +222,9 @@ def freshness(s: Settings, codes: list[str]) -> dict:
         stop.set()
         for t in threads:
             t.join()
+        # Where the time goes: CPU seconds of each process over the posting and the drain.
+        cpu = {name: round(cpu_seconds(pid) - cpu_before[name], 2) for name, pid in pids.items()}
+        wall = time.perf_counter() - started
     if not latencies:
         raise NothingMeasured("no vote was seen in the leaderboards")
     latencies.sort()
@@ -228,7 +234,14 @@ def freshness(s: Settings, codes: list[str]) -> dict:
             "never_seen": unseen, "board_polls": polls[0],
             "p50_s": round(statistics.median(latencies), 3),
             "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3),
-            "scores_events_per_s": round(published[0] / span, 1) if span > 0 else None}
+            "scores_events_per_s": round(published[0] / span, 1) if span > 0 else None,
+            "wall_s": round(wall, 1), "cpu_s": cpu}
+
+
+def server_pids() -> dict[str, int | None]:
+    servers = local_servers()
+    profile = servers.profile("test")
+    return {name: servers.running_pid(profile, name) for name in ("ferretdb", "postgresql", "kafka")}
 
 
 def committed(s: Settings, group: str) -> int:
@@ -277,7 +290,7 @@ def consumer_rate(s: Settings, codes: list[str]) -> dict:
 
 
 def main() -> int:
-    ensure_hey()
+    build_tools()
     profile = local_servers().profile("test")
     base = Settings(kafka_bootstrap=profile.kafka_bootstrap, mongo_uri=profile.mongo_uri)
     codes = sorted(d.code for d in load_registry(None))

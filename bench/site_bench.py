@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.ranking_bench import CONCURRENCY, REQUESTS, ROUNDS, ensure_hey, run_hey_get, say  # noqa: E402
+from bench.ingest_bench import build_tools  # noqa: E402
+from bench.ranking_bench import CONCURRENCY, REQUESTS, ROUNDS, run_hey_get, say  # noqa: E402
 from services.ranking.config import formula_from_env  # noqa: E402
 from services.ranking.store import RankingStore  # noqa: E402
 from shared import mongo  # noqa: E402
@@ -76,7 +77,7 @@ def measure(base: Settings, days: int) -> dict:
 
 
 def main() -> int:
-    ensure_hey()
+    build_tools()
     profile = local_servers().profile("test")
     base = Settings(kafka_bootstrap=profile.kafka_bootstrap, mongo_uri=profile.mongo_uri)
     out = ROOT / "var" / "bench"
