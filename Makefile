@@ -26,8 +26,8 @@ export SMTP_PORT ?= 8025
 export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
-.PHONY: run stop test test-unit bench bench-ingest bench-scoring bench-ranking lint servers servers-stop init secrets venv \
-	clean browser postgresql nginx mail k8s-tools k8s-check k8s-rules k8s-schemas
+.PHONY: run stop test test-unit bench bench-ingest bench-scoring bench-ranking bench-site lint servers servers-stop init \
+	secrets venv clean browser postgresql nginx mail axe k8s-tools k8s-check k8s-rules k8s-schemas
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -72,7 +72,7 @@ stop:
 	-@$(PY) deploy/local/services.py stop 2>/dev/null || python3 deploy/local/services.py stop
 	$(SERVERS) stop --profile run
 
-test: venv browser postgresql nginx k8s-tools  ## the whole suite against real servers (started and stopped here, pass or fail)
+test: venv browser postgresql nginx axe k8s-tools  ## the whole suite against real servers (started and stopped here, pass or fail)
 	@status=0; \
 	  $(SERVERS) start --profile test && $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
@@ -80,6 +80,9 @@ test: venv browser postgresql nginx k8s-tools  ## the whole suite against real s
 postgresql:  ## Debian's PostgreSQL binaries (servers.py runs its own cluster under var/, never Debian's service)
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+
+axe:  ## axe-core for the browser tests: the pinned npm tarball into var/cache, checked against its sha512 integrity
+	@python3 tests/support/axe.py >/dev/null
 
 browser:  ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
 	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -108,7 +111,7 @@ k8s-schemas: venv  ## regenerate deploy/k8s/schemas from Kubernetes' OpenAPI spe
 lint: venv
 	$(VENV)/bin/ruff check .
 
-bench: bench-ingest bench-scoring bench-ranking
+bench: bench-ingest bench-scoring bench-ranking bench-site
 
 bench-ingest: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
@@ -120,6 +123,10 @@ bench-scoring: venv postgresql
 
 bench-ranking: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ranking_bench.py || status=$$?; \
+	  $(SERVERS) stop --profile test; exit $$status
+
+bench-site: venv postgresql
+	@status=0; $(SERVERS) start --profile test && $(PY) bench/site_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 
 clean: stop

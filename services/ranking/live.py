@@ -14,6 +14,7 @@ counting and logging it).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -46,6 +47,10 @@ class View:
     as_of: dict[str, str | None]  # group -> the newest standing's as_of among its districts
     previous: dict[BoardKey, dict[str, int | None]]  # yesterday's closing ranks
     history: dict[BoardKey, dict[str, list[dict]]]  # code -> [{day, rank}] over the snapshots kept
+    closes: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)  # code -> day -> campaign (votes, sum)
+    close_days: frozenset[str] = frozenset()  # days whose campaign closes were kept (a code absent: no votes)
+    awards: list[dict] = field(default_factory=list)  # closed awards, newest first (see award_summary)
+    updated_at: datetime | None = None  # when the consumer last changed a figure
     index: dict[BoardKey, dict[str, Entry]] = field(default_factory=dict)
     bodies: dict[tuple, tuple[bytes, str]] = field(default_factory=dict)  # cached responses of this view
 
@@ -61,19 +66,45 @@ class Snapshots:
     today: date
     previous: dict[BoardKey, dict[str, int | None]]
     history: dict[BoardKey, dict[str, list[dict]]]
+    closes: dict[str, dict[str, tuple[int, int]]]
+    close_days: frozenset[str]
+
+
+AWARD_PLACES = 3  # the podium the public site shows per group
+
+
+def award_summary(doc: dict) -> dict:
+    """A stored award as the site shows it: its frozen choices, hash, and each group's podium."""
+    body = json.loads(doc["canonical"])
+    podium = {g: [e for e in entries if e["rank"] is not None and e["rank"] <= AWARD_PLACES]
+              for g, entries in body["groups"].items()}
+    return {"name": body["award"], "sha256": doc["sha256"], "closed_at": body["closed_at"], "day": body["day"],
+            "window": body["window"], "formula": body["formula"], "campaign": body["campaign"],
+            "end_offsets": body["end_offsets"], "podium": podium,
+            "entrants": {g: len(entries) for g, entries in body["groups"].items()}}
+
+
+def load_awards(store: RankingStore) -> list[dict]:
+    return sorted((award_summary(d) for d in store.all_awards()), key=lambda a: a["closed_at"], reverse=True)
 
 
 def load_snapshots(store: RankingStore, today: date, snapshot_day: str | None) -> Snapshots:
     yesterday = (today - timedelta(days=1)).isoformat()
     previous: dict[BoardKey, dict[str, int | None]] = {}
     history: dict[BoardKey, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    closes: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+    close_days: set[str] = set()
     for snap in sorted(store.all_snapshots(), key=lambda s: s["day"]):
+        if "tallies" in snap:
+            close_days.add(snap["day"])
+        for code, (votes, total) in (snap.get("tallies") or {}).items():
+            closes[code][snap["day"]] = (votes, total)
         key = (snap["group"], snap["window"])
         if snap["_id"] == snapshot_id(yesterday, *key):
             previous[key] = snap["ranks"]
         for code, rank in snap["ranks"].items():
             history[key][code].append({"day": snap["day"], "rank": rank})
-    return Snapshots(snapshot_day, today, previous, history)
+    return Snapshots(snapshot_day, today, previous, history, closes, frozenset(close_days))
 
 
 MAX_PENDING_CHANGES = 100  # beyond this many changes to read, one full read is cheaper
@@ -81,13 +112,14 @@ MISSING_CHANGE_GRACE_S = 2.0  # a counted change not logged after this long will
 
 
 def build_view(registry: Registry, formula: Formula, figures: dict[str, dict], today: date, version: int,
-               snapshots: Snapshots) -> View:
+               snapshots: Snapshots, awards: list[dict] | None = None, updated_at: datetime | None = None) -> View:
     boards = build_boards(figures, registry, formula)
     as_of: dict[str, str | None] = {}
     for group in GROUPS:
         stamps = [figures[c]["as_of"] for c in (d.code for d in registry if d.size_group == group) if c in figures]
         as_of[group] = max(stamps) if stamps else None
-    return View(version, today, formula, figures, boards, as_of, snapshots.previous, snapshots.history)
+    return View(version, today, formula, figures, boards, as_of, snapshots.previous, snapshots.history,
+                snapshots.closes, snapshots.close_days, awards or [], updated_at)
 
 
 class LiveBoards:
@@ -104,6 +136,7 @@ class LiveBoards:
         self._thread_pid: int | None = None
         self._confirmed_at = 0.0
         self._missing_since: float | None = None
+        self._awards: tuple[int, list[dict]] | None = None  # (the state's awards counter, the list)
 
     def view(self) -> View:
         """The current view; the first call in a process loads it and starts the refresher."""
@@ -130,7 +163,7 @@ class LiveBoards:
             snapshot_day = state.get("snapshot_day")
             if current is not None and current.day == today and current.version < version \
                     and self._snapshots is not None and self._snapshots.snapshot_day == snapshot_day:
-                applied = self._apply_changes(current, version)
+                applied = self._apply_changes(current, version, state.get("updated_at"))
                 if applied is not None:
                     self._view = applied
                     return applied is not current
@@ -138,11 +171,15 @@ class LiveBoards:
             held = self._snapshots
             if held is None or held.snapshot_day != snapshot_day or held.today != today:
                 self._snapshots = held = load_snapshots(self.store, today, snapshot_day)
-            self._view = build_view(self.registry, self.formula, self.store.all_figures(), today, version, held)
+            counter = int(state.get("awards", 0))
+            if self._awards is None or self._awards[0] != counter:
+                self._awards = (counter, load_awards(self.store))
+            self._view = build_view(self.registry, self.formula, self.store.all_figures(), today, version, held,
+                                    self._awards[1], state.get("updated_at"))
             self._missing_since = None
             return True
 
-    def _apply_changes(self, current: View, version: int) -> View | None:
+    def _apply_changes(self, current: View, version: int, updated_at: datetime | None = None) -> View | None:
         """The view with the logged changes after `current.version` applied; None if a full read is due.
 
         Changes apply in version order, contiguously; a district's figure is replaced only by a newer
@@ -172,7 +209,8 @@ class LiveBoards:
         if figures is None:
             return current
         assert self._snapshots is not None
-        return build_view(self.registry, self.formula, figures, current.day, reached, self._snapshots)
+        return build_view(self.registry, self.formula, figures, current.day, reached, self._snapshots,
+                          current.awards, updated_at)
 
     def age_s(self) -> float:
         return time.monotonic() - self._confirmed_at if self._confirmed_at else float("inf")

@@ -20,7 +20,7 @@ from typing import Protocol
 from marshmallow import ValidationError
 
 from services.ranking.boards import build_boards, snapshot_id
-from services.ranking.domain import GROUPS, WINDOWS, order_key, ranks_of
+from services.ranking.domain import GROUPS, WINDOWS, closing_tallies, order_key, ranks_of
 from services.ranking.formulas import Formula
 from services.ranking.store import RankingStore
 from shared.districts import Registry
@@ -160,9 +160,11 @@ class RankingProcessor:
             taken_at = iso_utc(self.clock())
             for sid in sorted(missing):
                 group, window = wanted[sid]
-                written += self.store.insert_snapshot({
-                    "_id": sid, "day": label, "group": group, "window": window, "taken_at": taken_at,
-                    "formula": self.formula.to_json(), "ranks": ranks_of(boards[(group, window)])})
+                doc = {"_id": sid, "day": label, "group": group, "window": window, "taken_at": taken_at,
+                       "formula": self.formula.to_json(), "ranks": ranks_of(boards[(group, window)])}
+                if window == "campaign":  # the day's closing totals: the public site's daily trend
+                    doc["tallies"] = closing_tallies(boards[(group, window)])
+                written += self.store.insert_snapshot(doc)
             self.store.note_snapshot(label)
             log.info("daily snapshot taken", extra={"day": label, "written": written})
         self.snapshotted_through = day

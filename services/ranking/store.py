@@ -7,7 +7,7 @@ Every write on the hot path is keyed by `_id` (FerretDB v1 pushes little else do
 - snapshots: `_id` = `<day>:<group>:<window>`, plain inserts, never updated (a clash: already taken).
 - awards: `_id` = name, a plain insert: a second close of the same name is refused by the store itself.
 - state: `_id` = "state", `$inc` of a version after every batch that changed figures (the web
-  processes poll it to know when to reload).
+  processes poll it to know when to reload), and of an awards counter when an award is closed.
 - changes: `_id` = that version, what the batch changed (the applied standings as one JSON string),
   so a web process applies a batch's few districts instead of reading all 878 figures again: FerretDB
   v1 spends ~0.4 ms of CPU per returned document (per nested value, in fact; a JSON string is one
@@ -79,6 +79,10 @@ class RankingStore:
         """A new version whose change is "read everything again" (figures written by other means: tools, tests)."""
         return self._log({"$inc": {"version": 1}, "$set": {"updated_at": now}}, {"at": now, "reload": True})
 
+    def note_award(self) -> int:
+        """An award was closed: web processes reload, and read the awards again (only when this counter moves)."""
+        return self._log({"$inc": {"awards": 1, "version": 1}}, {"reload": True})
+
     def note_snapshot(self, day: str) -> int:
         """A daily snapshot was taken: web processes reload (the rank history and yesterday's ranks moved)."""
         return self._log({"$max": {"snapshot_day": day}, "$inc": {"version": 1}}, {"reload": True})
@@ -136,6 +140,10 @@ class RankingStore:
 
     def award(self, name: str) -> dict | None:
         return self.awards.find_one({"_id": name})
+
+    def all_awards(self) -> list[dict]:
+        """Every closed award (a few a year; read by the web process only when `note_award` moved the state)."""
+        return list(self.awards.find({}))
 
     def drop(self) -> None:
         for collection in (self.figures, self.snapshots, self.awards, self.state, self.changes):

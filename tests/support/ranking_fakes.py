@@ -46,6 +46,10 @@ class MemoryRankingStore:
         self.state["updated_at"] = now
         return self._log({"reload": True})
 
+    def note_award(self) -> int:
+        self.state["awards"] = self.state.get("awards", 0) + 1
+        return self._log({"reload": True})
+
     def note_snapshot(self, day: str) -> int:
         self.state["snapshot_day"] = max(day, self.state.get("snapshot_day", ""))
         return self._log({"reload": True})
@@ -79,3 +83,6 @@ class MemoryRankingStore:
 
     def award(self, name: str) -> dict | None:
         return copy.deepcopy(self.awards.get(name))
+
+    def all_awards(self) -> list[dict]:
+        return copy.deepcopy(list(self.awards.values()))
