@@ -242,8 +242,14 @@ def test_only_public_routes_leave_the_cluster_through_a_buffering_tls_ingress(ov
     assert {backend for _, _, backend in routes} == {"ingest", "ranking", "notify"}  # scoring never
     for host, path, backend in routes:
         assert not path.startswith(("/metrics", "/readyz", "/healthz", "/centre")), (host, path)
-        if backend != "ingest":
-            assert not path.startswith("/v1"), (host, path, backend)  # ranking's API, notify's centre
+        if backend == "notify":
+            assert not path.startswith("/v1"), (host, path, backend)  # notify's centre
+    # ranking publishes exactly its manifest's public paths (the website), as the local proxy does
+    ranking_routes = {(p["path"], p["pathType"]) for ingress in ingresses.values() for r in ingress["spec"]["rules"]
+                      for p in r["http"]["paths"] if p["backend"]["service"]["name"] == "ranking"}
+    declared = {(path[2:], "Exact") if path.startswith("= ") else (path, "Prefix")
+                for path in next(m for m in manifests() if m.name == "ranking").public_paths}
+    assert ranking_routes == declared
     prefix_root = [p for ingress in ingresses.values() for r in ingress["spec"]["rules"] for p in r["http"]["paths"]
                    if p["path"] == "/" and p["pathType"] != "Exact"]
     assert not prefix_root
