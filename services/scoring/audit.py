@@ -68,12 +68,12 @@ def rebuild(scoring: Scoring, prefix: str, batch: int = 20000) -> dict:
 def figures(store: ScoringStore) -> dict[str, dict]:
     """district:day -> count, sum, histogram, summed over partitions."""
     out: dict[str, dict] = defaultdict(lambda: {"votes": 0, "sum": 0, "histogram": [0] * 5})
-    for doc in store.buckets.find({}):
-        for district, t in doc.get("d", {}).items():
-            cell = out[f"{district}:{doc['day']}"]
-            cell["votes"] += t.get("n", 0)
-            cell["sum"] += t.get("s", 0)
-            cell["histogram"] = [a + t.get(f"h{i + 1}", 0) for i, a in enumerate(cell["histogram"])]
+    for bucket in store.load_buckets({}):
+        for district, t in bucket.tallies.items():
+            cell = out[f"{district}:{bucket.day.isoformat()}"]
+            cell["votes"] += t.votes
+            cell["sum"] += t.total
+            cell["histogram"] = [a + b for a, b in zip(cell["histogram"], t.hist, strict=True)]
     return {k: v for k, v in out.items() if v["votes"]}
 
 

@@ -6,6 +6,7 @@ it answers what to increment, which standing a district has, and which districts
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -63,6 +64,27 @@ class Tally:
     def from_fields(cls, doc: Mapping) -> Tally:
         return cls(doc.get("n", 0), doc.get("s", 0), [doc.get(f"h{s}", 0) for s in SCORES], doc.get("last"),
                    doc.get("f", 0))
+
+    # The stored form since buckets are rewritten by value (docs/store.md, "Values cost"): one JSON text,
+    # [votes, sum, h1..h5, flagged, last ISO time or null], instead of ~9 fields FerretDB converts one by one.
+    def to_text(self) -> str:
+        last = self.last_at.isoformat() if self.last_at is not None else None
+        return json.dumps([self.votes, self.total, *self.hist, self.flagged, last], separators=(",", ":"))
+
+    @classmethod
+    def from_stored(cls, stored: str | Mapping) -> Tally:
+        """From the JSON text, or from the fields documents written before it still hold."""
+        if not isinstance(stored, str):
+            return cls.from_fields(stored)
+        votes, total, *rest = json.loads(stored)
+        hist, flagged, last = rest[:len(SCORES)], rest[len(SCORES)], rest[len(SCORES) + 1]
+        return cls(votes, total, hist, datetime.fromisoformat(last) if last else None, flagged)
+
+    def plus(self, other: Tally) -> Tally:
+        """A new tally: this one with `other` merged (neither changed)."""
+        out = Tally(self.votes, self.total, list(self.hist), self.last_at, self.flagged)
+        out.merge(other)
+        return out
 
 
 @dataclass(frozen=True)

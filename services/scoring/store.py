@@ -162,27 +162,23 @@ class ScoringStore:
         return [bucket_from_doc(d) for d in self.buckets.find(query)]
 
     def apply(self, inc: Increment) -> bool:
-        """One conditional single-document write; False when the bucket moved since it was read."""
+        """One conditional single-document write; False when the bucket moved since it was read.
+
+        The write sets each touched district's new tally by value (the bucket as read plus the batch):
+        the condition on the applied offset (`wm`) guarantees the stored tallies are the ones read, so
+        setting is as exact as `$inc`, and a tally is one JSON text (docs/store.md, "Values cost").
+        """
         bucket = inc.bucket
+        tallies = {d: bucket.tallies.get(d, Tally()).plus(t) for d, t in inc.tallies.items()}
         if not bucket.exists:
             doc = {"_id": bucket.id, "p": bucket.partition, "day": bucket.day.isoformat(),
-                   "wm": inc.applied_offset, "d": {d: t.to_fields() for d, t in inc.tallies.items()}}
+                   "wm": inc.applied_offset, "d": {d: t.to_text() for d, t in tallies.items()}}
             try:
                 self.buckets.insert_one(doc)
                 return True
             except DuplicateKeyError:
                 return False
-        increments: dict = {}
-        maxima: dict = {}
-        for district, tally in inc.tallies.items():
-            for name, value in tally.to_fields().items():
-                if name == "last":
-                    maxima[f"d.{district}.last"] = value
-                elif value:
-                    increments[f"d.{district}.{name}"] = value
-        update = {"$inc": increments, "$set": {"wm": inc.applied_offset}}
-        if maxima:
-            update["$max"] = maxima
+        update = {"$set": {"wm": inc.applied_offset, **{f"d.{d}": t.to_text() for d, t in tallies.items()}}}
         result = self.buckets.update_one({"_id": bucket.id, "wm": bucket.applied_offset}, update)
         return result.matched_count == 1
 
@@ -242,4 +238,4 @@ def standings_id(partition: int) -> str:
 
 def bucket_from_doc(doc: dict) -> Bucket:
     return Bucket(doc["p"], date.fromisoformat(doc["day"]), doc["wm"],
-                  {d: Tally.from_fields(f) for d, f in doc.get("d", {}).items()}, exists=True)
+                  {d: Tally.from_stored(f) for d, f in doc.get("d", {}).items()}, exists=True)

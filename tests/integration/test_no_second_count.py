@@ -45,7 +45,9 @@ def _batch(url: str, votes: list, timeout: float = 30) -> list[dict]:
 
 
 def _counted(db) -> int:
-    return sum(t.get("n", 0) for doc in db.scoring_buckets.find({}) for t in doc.get("d", {}).values())
+    from services.scoring.store import bucket_from_doc
+
+    return sum(t.votes for doc in db.scoring_buckets.find({}) for t in bucket_from_doc(doc).tallies.values())
 
 
 def test_retries_after_an_unserialisable_item_and_a_crash_publish_each_vote_under_one_vote_id(settings, tag):

@@ -15,6 +15,7 @@ from dataclasses import replace
 import pytest
 import requests
 
+from services.scoring.store import bucket_from_doc
 from shared import mongo
 from tests.support.infra import local_servers
 from tests.support.processes import ROOT, ServiceProcess, free_port
@@ -52,8 +53,9 @@ def test_audit_rebuilds_from_the_log_and_finds_an_injected_difference(settings):
     assert code == 0 and report["differences"] == 0, report
 
     victim = db.scoring_buckets.find_one({})
-    district = next(iter(victim["d"]))
-    db.scoring_buckets.update_one({"_id": victim["_id"]}, {"$inc": {f"d.{district}.n": 1, f"d.{district}.h5": 1}})
+    district, tally = next(iter(bucket_from_doc(victim).tallies.items()))
+    tally.add(5, now_utc())  # one vote more than the log holds
+    db.scoring_buckets.update_one({"_id": victim["_id"]}, {"$set": {f"d.{district}": tally.to_text()}})
     code, report = run_audit(env)
     assert code == 1
     assert [d["district_day"] for d in report["details"] if d["what"] == "bucket"] == [

@@ -75,12 +75,14 @@ def oracle(votes: list[VoteEvent]) -> dict[tuple[str, str], dict]:
 
 def stored_figures(db, prefix: str = "scoring") -> dict[tuple[str, str], dict]:
     out: dict[tuple[str, str], dict] = defaultdict(lambda: {"n": 0, "s": 0, "h": [0] * 5})
+    from services.scoring.store import bucket_from_doc
+
     for doc in db[f"{prefix}_buckets"].find({}):
-        for district, t in doc.get("d", {}).items():
+        for district, t in bucket_from_doc(doc).tallies.items():
             cell = out[(district, doc["day"])]
-            cell["n"] += t.get("n", 0)
-            cell["s"] += t.get("s", 0)
-            cell["h"] = [a + t.get(f"h{i + 1}", 0) for i, a in enumerate(cell["h"])]
+            cell["n"] += t.votes
+            cell["s"] += t.total
+            cell["h"] = [a + b for a, b in zip(cell["h"], t.hist, strict=True)]
     return {k: v for k, v in out.items() if v["n"]}
 
 

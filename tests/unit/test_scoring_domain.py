@@ -126,3 +126,18 @@ def test_a_voters_day_is_the_bangkok_day_of_receipt_not_of_submitted_at():
     backdated = domain.Vote("v", "3706", 5, received.replace(day=15), received, 0, 1, voter_key="k" * 64)
     assert backdated.voter_day == f"{'k' * 64}:3706:2026-11-21"
     assert domain.Vote("w", "3706", 5, received, received, 0, 2).voter_day is None
+
+
+def test_a_tally_as_stored_text_reads_back_equal_and_the_older_fields_still_read():
+    tally = domain.Tally()
+    for score in (5, 4, 4, 1):
+        tally.add(score, datetime(2026, 11, 22, 3, 4, 5, 678901, tzinfo=UTC))
+    tally.flagged = 2
+    text = tally.to_text()
+    assert isinstance(text, str) and domain.Tally.from_stored(text) == tally
+    assert domain.Tally.from_stored(tally.to_fields()) == tally
+    assert domain.Tally.from_stored(domain.Tally().to_text()) == domain.Tally()
+    more = domain.Tally()
+    more.add(3, datetime(2026, 11, 23, tzinfo=UTC))
+    total = tally.plus(more)
+    assert (total.votes, total.total, tally.votes) == (5, 17, 4), "plus leaves both operands unchanged"
