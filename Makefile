@@ -26,7 +26,7 @@ export SMTP_PORT ?= 8025
 export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
-.PHONY: run stop status test test-unit bench bench-ingest bench-scoring bench-ranking lint servers servers-stop init \
+.PHONY: run stop status restart test test-unit bench bench-ingest bench-scoring bench-ranking lint servers servers-stop init \
 	secrets venv clean browser postgresql nginx
 
 $(VENV)/.installed: pyproject.toml
@@ -60,9 +60,8 @@ run: init nginx  ## everything up under supervisord: servers, topics, indexes, r
 	@echo "Store:     $(MONGO_URI)"
 	@echo "Dev channel keys: $(CHANNEL_KEYS_FILE)"
 	@echo "API docs:  $(PUBLIC_BASE_URL)/openapi.json"
-	@echo "Mail:      every mail notify sends is an .eml file in var/run/mail/ (SMTP 127.0.0.1:$(SMTP_PORT))"
 	@echo "Centre:    curl -H \"Authorization: Bearer \$$(cat $(SECRETS)/central-office.key)\" localhost:8084/v1/alerts"
-	@echo "Status:    make status (every program; logs in var/run/logs/)"
+	@echo "Status:    make status (every program under supervisord; one restarted: make restart P=scoring-consumer)"
 	@echo "Stop with: make stop"
 
 stop:  ## every program of make run (services, mail, proxy, servers) and its supervisord
@@ -70,6 +69,10 @@ stop:  ## every program of make run (services, mail, proxy, servers) and its sup
 
 status:  ## every program's state under make run's supervisord; nonzero unless all are RUNNING
 	@$(SERVERS) status --profile run
+
+restart:  ## one program of make run by hand (supervisord restarts what dies on its own): make restart P=kafka
+	@test -n "$(P)" || { echo "usage: make restart P=<program> (make status lists them)"; exit 2; }
+	$(SERVERS) ctl restart $(P) --profile run
 
 test: venv browser postgresql nginx  ## the whole suite against real servers (started and stopped here, pass or fail)
 	@status=0; \

@@ -104,8 +104,9 @@ def proxy_program(manifest: ServiceManifest, state: Path, port: int) -> Program:
 
 
 def local_programs(python: str, state: Path) -> list[Program]:
-    """The stack's own programs beside the services': one entry each, in the foreground.
-    (Prometheus and Alertmanager join here: `Program("prometheus", [python, "deploy/monitoring/launch.py", …])`.)"""
+    """The stack's own programs beside the services': one entry each, in the foreground. Another joins with
+    one line, e.g. `Program("prometheus", [python, "deploy/monitoring/launch.py", "prometheus", "--profile",
+    "run"], priority=700)` (supervisord restarts it, logs it in var/run/logs/, `make stop` stops it)."""
     mail = Program("mail", [python, "-m", "services.notify.devmail", "--dir", str(state.parent / "mail"),
                             "--port", os.environ.get("SMTP_PORT", "8025")], priority=400)
     programs = [_with_env(mail, dict(os.environ), state)]
@@ -152,7 +153,9 @@ def start(python: str) -> None:
         sup.wait_running("proxy", lambda: _serving(PROXY_PORT), "proxy")
         print(f"  {'public':8} http://127.0.0.1:{PROXY_PORT}   (nginx in front of {public.name}; state: "
               f"{state / 'proxy'})")
-    print(f"  {'logs':8} {sup.logs}/<program>.log   (status: make status)")
+    print(f"  {'mail':8} smtp://127.0.0.1:{os.environ.get('SMTP_PORT', '8025')}   (every mail kept as an .eml file in "
+          f"{state.parent / 'mail'})")
+    print(f"  {'logs':8} {sup.logs}/<program>.log   (every program's state: make status)")
 
 
 def stop(sup: Supervisor | None = None) -> None:
