@@ -64,10 +64,10 @@ def test_every_local_process_comes_back_after_sigkill_and_no_vote_is_lost(infra,
     profile = servers.profile("test")
     supervisor = servers.supervisor(profile)
     starter = local_services()
-    # A consumer whose client stalls after the broker's restart (kafka-python's poll; shared/stream/loop.py) exits
-    # to be restarted: sooner than the default 60 s here, to keep the test short.
+    # A consumer whose client is wedged after the broker's restart (polls that return nothing, or flushes that
+    # time out; shared/stream/loop.py) exits to be restarted: sooner than the defaults here, to keep it short.
     env = {**ingest_env(settings), **scoring_env(settings, str(tmp_path / "scoring-state"), SCORING_BACKOFF_MAX_S="1",
-                                                 SCORING_STALL_S="20")}
+                                                 SCORING_STALL_S="20", SCORING_GIVE_UP_S="30")}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     by_name = {m.name: m for m in starter.manifests()}
