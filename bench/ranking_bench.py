@@ -38,7 +38,7 @@ import requests  # noqa: E402
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer  # noqa: E402
 from kafka.errors import KafkaError  # noqa: E402
 
-from bench.ingest_bench import HEY, ensure_hey  # noqa: E402
+from bench.ingest_bench import HEY, build_tools  # noqa: E402
 from services.ranking.domain import order_key  # noqa: E402
 from services.ranking.store import RankingStore  # noqa: E402
 from shared import kafka, mongo  # noqa: E402
@@ -276,7 +276,7 @@ def consumer_rate(s: Settings, codes: list[str]) -> dict:
 
 
 def main() -> int:
-    ensure_hey()
+    build_tools()
     profile = local_servers().profile("test")
     base = Settings(kafka_bootstrap=profile.kafka_bootstrap, mongo_uri=profile.mongo_uri)
     codes = sorted(d.code for d in load_registry(None))
