@@ -46,7 +46,6 @@ SERVERS = "server"  # the owner of the servers' program files in the profile's s
 STOPPED = ("STOPPED", "EXITED", "FATAL")
 
 
-
 def sibling(name: str):
     """Another script of deploy/local as a module. Not through sys.path: `services.py` there would hide the
     `services` package from whoever imports this (the tests do)."""
@@ -191,12 +190,12 @@ def kafka_properties(p: Profile) -> str:
     )
 
 
-def java_cmd(p: Profile, main: str, *args: str) -> list[str]:
+def java_cmd(p: Profile, main: str, *args: str, jvm: tuple[str, ...] = ()) -> list[str]:
     return [
         "java", "-Xms256m", os.environ.get("SANGSUK_KAFKA_HEAP", "-Xmx1g"),
         "-XX:+UseG1GC", "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={HERE / 'kafka' / 'log4j2.properties'}",
-        f"-Dkafka.logs.dir={p.state / 'logs'}",
+        f"-Dkafka.logs.dir={p.state / 'logs'}", *jvm,
         "-cp", f"{KAFKA_LIBS}/*", main, *args,
     ]
 
@@ -221,8 +220,10 @@ def prepare_kafka(p: Profile) -> Path:
 
 
 def kafka_program(p: Profile, props: Path) -> supervision.Program:
-    """The broker in the foreground. Its JVM flags are java_cmd's; environment for agents goes here."""
-    return supervision.Program("kafka", java_cmd(p, "kafka.Kafka", str(props)), directory=p.state,
+    """The broker in the foreground: the broker's own JVM flags (a `-javaagent:` joins `jvm`) and
+    environment (`environment=`) are set here, never for the storage tool."""
+    jvm: tuple[str, ...] = ()
+    return supervision.Program("kafka", java_cmd(p, "kafka.Kafka", str(props), jvm=jvm), directory=p.state,
                                priority=300, stopwaitsecs=60, startsecs=5)
 
 
@@ -232,15 +233,16 @@ def start_kafka(p: Profile) -> None:
     run_server(p, kafka_program(p, props), p.kafka_port, "Kafka")
 
 
-def ferretdb_args(p: Profile) -> list[str]:
-    return [str(FERRETDB_BIN), "-listen", f"127.0.0.1:{p.mongo_port}", "-postgresql-url", ferretdb_pg_url(p)]
+def ferretdb_program(p: Profile) -> supervision.Program:
+    """FerretDB in the foreground: its flags (a metrics/debug address joins them) and environment here."""
+    argv = [str(FERRETDB_BIN), "-listen", f"127.0.0.1:{p.mongo_port}", "-postgresql-url", ferretdb_pg_url(p)]
+    return supervision.Program("ferretdb", argv, directory=p.state, priority=200)
 
 
 def start_ferretdb(p: Profile) -> None:
     prepare_pg_database(p)
     log(f"FerretDB/PostgreSQL ({p.name}) on {p.mongo_uri}")
-    program = supervision.Program("ferretdb", ferretdb_args(p), directory=p.state, priority=200)
-    run_server(p, program, p.mongo_port, "FerretDB")
+    run_server(p, ferretdb_program(p), p.mongo_port, "FerretDB")
 # ---------------------------------------------------------------- PostgreSQL (Debian's binaries, our own cluster)
 
 
