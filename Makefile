@@ -26,8 +26,8 @@ export SMTP_PORT ?= 8025
 export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
-.PHONY: run stop test test-unit bench bench-ingest bench-scoring bench-ranking bench-site lint servers servers-stop init \
-	secrets venv clean browser postgresql nginx mail axe k8s-tools k8s-check k8s-rules k8s-schemas
+.PHONY: run stop status restart test test-unit bench bench-ingest bench-scoring bench-ranking bench-site lint servers \
+	servers-stop init secrets venv clean browser postgresql nginx axe k8s-tools k8s-check k8s-rules k8s-schemas
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -38,7 +38,8 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-servers: $(if $(SERVER_FLAGS),,postgresql)  ## fetch (first time), start Kafka and, unless MONGO_URI points elsewhere, PostgreSQL + FerretDB
+# Every local process runs under the profile's supervisord (the virtualenv's; deploy/local/supervision.py).
+servers: venv $(if $(SERVER_FLAGS),,postgresql)  ## fetch (first time), start Kafka and, unless MONGO_URI points elsewhere, PostgreSQL + FerretDB
 	$(SERVERS) start --profile run $(SERVER_FLAGS)
 
 servers-stop:
@@ -50,13 +51,8 @@ secrets: venv
 init: venv servers secrets
 	$(VENV)/bin/sangsuk init
 
-mail: venv  ## the local mail server (aiosmtpd): every mail notify sends under make run is kept in var/run/mail/
-	@mkdir -p var/run/services
-	@pid=$$(cat var/run/services/mail.pid 2>/dev/null); if [ -z "$$pid" ] || ! kill -0 "$$pid" 2>/dev/null; then \
-	  setsid $(PY) -m services.notify.devmail --dir var/run/mail --port $(SMTP_PORT) \
-	    >> var/run/services/mail.log 2>&1 < /dev/null & echo $$! > var/run/services/mail.pid; fi
-
-run: init nginx mail  ## everything up: servers, topics, indexes, registry, the dev directory, mail server, services, the proxy
+# Idempotent: run it again and whatever is down (stopped, or given up on by supervisord) is started again.
+run: init nginx  ## everything up under supervisord: servers, topics, indexes, registry, the dev directory, mail server, services, the proxy
 	@$(VENV)/bin/sangsuk directory dev --out var/run/dev-directory.csv >/dev/null
 	@echo "Services:"
 	@$(PY) deploy/local/services.py start --python $(CURDIR)/$(PY)
@@ -64,13 +60,19 @@ run: init nginx mail  ## everything up: servers, topics, indexes, registry, the 
 	@echo "Store:     $(MONGO_URI)"
 	@echo "Dev channel keys: $(CHANNEL_KEYS_FILE)"
 	@echo "API docs:  $(PUBLIC_BASE_URL)/openapi.json"
-	@echo "Mail:      every mail notify sends is an .eml file in var/run/mail/ (SMTP 127.0.0.1:$(SMTP_PORT))"
 	@echo "Centre:    curl -H \"Authorization: Bearer \$$(cat $(SECRETS)/central-office.key)\" localhost:8084/v1/alerts"
+	@echo "Status:    make status (every program under supervisord; one restarted: make restart P=scoring-consumer)"
 	@echo "Stop with: make stop"
 
-stop:
-	-@$(PY) deploy/local/services.py stop 2>/dev/null || python3 deploy/local/services.py stop
+stop:  ## every program of make run (services, mail, proxy, servers) and its supervisord
 	$(SERVERS) stop --profile run
+
+status:  ## every program's state under make run's supervisord; nonzero unless all are RUNNING
+	@$(SERVERS) status --profile run
+
+restart:  ## one program of make run by hand (supervisord restarts what dies on its own): make restart P=kafka
+	@test -n "$(P)" || { echo "usage: make restart P=<program> (make status lists them)"; exit 2; }
+	$(SERVERS) ctl restart $(P) --profile run
 
 test: venv browser postgresql nginx axe k8s-tools  ## the whole suite against real servers (started and stopped here, pass or fail)
 	@status=0; \

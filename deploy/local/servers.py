@@ -7,24 +7,27 @@ a PostgreSQL cluster of its own (Debian's binaries, `make` installs them; not De
 service). Two profiles keep a developer's `make run` servers apart from the throwaway servers of
 `make test`. Everything generated lives under var/ (ignored by git).
 
-Usage: servers.py {fetch|start|stop|status|env|psql} [--profile run|test]
+Usage: servers.py {fetch|start|stop|status|env|psql|ctl SUPERVISORCTL-ARGS…} [--profile run|test]
+
+Every server runs in the foreground under the profile's supervisord (deploy/local/supervision.py), which
+restarts it if it dies; `status` prints every program's state (nonzero unless all are RUNNING), `ctl`
+passes a command to supervisorctl (`servers.py ctl restart kafka --profile run`).
 
 Environment overrides: SANGSUK_VAR (state folder), SANGSUK_KAFKA_PORT, SANGSUK_MONGO_PORT,
-SANGSUK_PG_PORT. Stdlib only: this runs before the virtualenv exists.
+SANGSUK_PG_PORT. Stdlib only (it runs with the system's python3); supervisord is the virtualenv's.
 """
 
 from __future__ import annotations
 
 import argparse
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +42,23 @@ DEFAULT_PORTS = {"run": (9092, 27017), "test": (19092, 27018)}
 # Not 5432: a system PostgreSQL may own it.
 DEFAULT_PG_PORTS = {"run": 5433, "test": 15433}
 PG_EVENT_TRIGGER_SQL = HERE / "postgresql" / "gin_twins.sql"
+SERVERS = "server"  # the owner of the servers' program files in the profile's supervisord (services.py: "service")
+STOPPED = ("STOPPED", "EXITED", "FATAL")
+
+
+def sibling(name: str):
+    """Another script of deploy/local as a module. Not through sys.path: `services.py` there would hide the
+    `services` package from whoever imports this (the tests do)."""
+    module_name = f"sangsuk_local_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, HERE / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module  # dataclasses look their module up while the class is built
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]
+
+
+supervision = sibling("supervision")
 
 
 @dataclass(frozen=True)
@@ -134,7 +154,7 @@ def fetch() -> None:
     fetch_ferretdb()
 
 
-# ---------------------------------------------------------------- processes
+# ---------------------------------------------------------------- processes (under supervisord)
 
 
 def port_open(port: int) -> bool:
@@ -143,41 +163,24 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def pid_file(p: Profile, server: str) -> Path:
-    return p.state / f"{server}.pid"
+def supervisor(p: Profile) -> supervision.Supervisor:
+    """The profile's supervisord: its servers here, and under `make run` the services (services.py)."""
+    return supervision.Supervisor(p.state)
 
 
 def running_pid(p: Profile, server: str) -> int | None:
-    path = pid_file(p, server)
-    try:
-        pid = int(path.read_text())
-        os.kill(pid, 0)
-        return pid
-    except (OSError, ValueError):
-        return None
+    return supervisor(p).pid(server)
 
 
-def spawn(p: Profile, server: str, argv: list[str], user: str | None = None) -> None:
-    logs = p.state / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    with open(logs / f"{server}.log", "ab") as out:
-        proc = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, cwd=p.state, **as_user(user),
-        )
-    pid_file(p, server).write_text(str(proc.pid))
-
-
-def wait_for(port: int, what: str, p: Profile, server: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_open(port):
-            return
-        if running_pid(p, server) is None:
-            break
-        time.sleep(0.3)
-    tail = (p.state / "logs" / f"{server}.log").read_text(errors="replace")[-3000:]
-    sys.exit(f"[servers] {what} did not start on port {port}; log tail:\n{tail}")
+def run_server(p: Profile, program: supervision.Program, port: int, what: str, ready=None) -> None:
+    """The program under the profile's supervisord, started unless it runs, and serving on its port."""
+    sup = supervisor(p)
+    if port_open(port) and sup.infos().get(program.name, {}).get("statename") in (None, *STOPPED):
+        sys.exit(f"[servers] port {port} is taken by something else; set the SANGSUK_*_PORT of {what}")
+    sup.write(SERVERS, program)
+    sup.launch()
+    sup.ensure_started(program.name)
+    sup.wait_running(program.name, lambda: port_open(port) and (ready is None or ready()), what)
 
 
 def kafka_properties(p: Profile) -> str:
@@ -187,21 +190,18 @@ def kafka_properties(p: Profile) -> str:
     )
 
 
-def java_cmd(p: Profile, main: str, *args: str) -> list[str]:
+def java_cmd(p: Profile, main: str, *args: str, jvm: tuple[str, ...] = ()) -> list[str]:
     return [
         "java", "-Xms256m", os.environ.get("SANGSUK_KAFKA_HEAP", "-Xmx1g"),
         "-XX:+UseG1GC", "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={HERE / 'kafka' / 'log4j2.properties'}",
-        f"-Dkafka.logs.dir={p.state / 'logs'}",
+        f"-Dkafka.logs.dir={p.state / 'logs'}", *jvm,
         "-cp", f"{KAFKA_LIBS}/*", main, *args,
     ]
 
 
-def start_kafka(p: Profile) -> None:
-    if running_pid(p, "kafka") and port_open(p.kafka_port):
-        return
-    if port_open(p.kafka_port):
-        sys.exit(f"[servers] port {p.kafka_port} is taken by something else; set SANGSUK_KAFKA_PORT")
+def prepare_kafka(p: Profile) -> Path:
+    """The broker's properties, and its storage formatted once (KRaft)."""
     p.state.mkdir(parents=True, exist_ok=True)
     props = p.state / "kafka-server.properties"
     props.write_text(kafka_properties(p))
@@ -216,23 +216,33 @@ def start_kafka(p: Profile) -> None:
                      "-t", cluster_id, "-c", str(props)),
             check=True, capture_output=True, text=True,
         )
-    log(f"starting Kafka ({p.name}) on {p.kafka_bootstrap}")
-    spawn(p, "kafka", java_cmd(p, "kafka.Kafka", str(props)))
-    wait_for(p.kafka_port, "Kafka", p, "kafka")
+    return props
+
+
+def kafka_program(p: Profile, props: Path) -> supervision.Program:
+    """The broker in the foreground: the broker's own JVM flags (a `-javaagent:` joins `jvm`) and
+    environment (`environment=`) are set here, never for the storage tool."""
+    jvm: tuple[str, ...] = ()
+    return supervision.Program("kafka", java_cmd(p, "kafka.Kafka", str(props), jvm=jvm), directory=p.state,
+                               priority=300, stopwaitsecs=60, startsecs=5)
+
+
+def start_kafka(p: Profile) -> None:
+    props = prepare_kafka(p)
+    log(f"Kafka ({p.name}) on {p.kafka_bootstrap}")
+    run_server(p, kafka_program(p, props), p.kafka_port, "Kafka")
+
+
+def ferretdb_program(p: Profile) -> supervision.Program:
+    """FerretDB in the foreground: its flags (a metrics/debug address joins them) and environment here."""
+    argv = [str(FERRETDB_BIN), "-listen", f"127.0.0.1:{p.mongo_port}", "-postgresql-url", ferretdb_pg_url(p)]
+    return supervision.Program("ferretdb", argv, directory=p.state, priority=200)
 
 
 def start_ferretdb(p: Profile) -> None:
-    if running_pid(p, "ferretdb") and port_open(p.mongo_port):
-        return
-    if port_open(p.mongo_port):
-        sys.exit(f"[servers] port {p.mongo_port} is taken by something else; set SANGSUK_MONGO_PORT")
     prepare_pg_database(p)
-    log(f"starting FerretDB/PostgreSQL ({p.name}) on {p.mongo_uri}")
-    spawn(p, "ferretdb", [str(FERRETDB_BIN), "-listen", f"127.0.0.1:{p.mongo_port}",
-                          "-postgresql-url", ferretdb_pg_url(p)])
-    wait_for(p.mongo_port, "FerretDB", p, "ferretdb")
-
-
+    log(f"FerretDB/PostgreSQL ({p.name}) on {p.mongo_uri}")
+    run_server(p, ferretdb_program(p), p.mongo_port, "FerretDB")
 # ---------------------------------------------------------------- PostgreSQL (Debian's binaries, our own cluster)
 
 
@@ -332,25 +342,23 @@ def postgresql_settings(p: Profile) -> list[str]:
     return [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
 
 
+def pg_ready(p: Profile) -> bool:
+    return subprocess.run([pg_bin("pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(p.pg_port)]).returncode == 0
+
+
 def start_postgresql(p: Profile) -> None:
-    if running_pid(p, "postgresql") and port_open(p.pg_port):
-        return
-    if port_open(p.pg_port):
-        sys.exit(f"[servers] port {p.pg_port} is taken by something else; set SANGSUK_PG_PORT")
     init_postgresql(p)
     user = pg_user()
     owned_dir(p.pg_socket_dir, user)
     if len(str(p.pg_socket_dir / f".s.PGSQL.{p.pg_port}")) > 100:
         sys.exit(f"[servers] {p.pg_socket_dir} is too long a path for a Unix socket; set SANGSUK_VAR")
-    log(f"starting PostgreSQL ({p.name}) on 127.0.0.1:{p.pg_port}")
-    spawn(p, "postgresql", [pg_bin("postgres"), "-D", str(p.pg_data), "-p", str(p.pg_port),
-                            *postgresql_settings(p)], user=user)
-    wait_for(p.pg_port, "PostgreSQL", p, "postgresql")
-    deadline = time.monotonic() + 60
-    while subprocess.run([pg_bin("pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(p.pg_port)]).returncode:
-        if time.monotonic() > deadline:
-            sys.exit("[servers] PostgreSQL did not become ready; see " + str(p.state / "logs/postgresql.log"))
-        time.sleep(0.2)
+    log(f"PostgreSQL ({p.name}) on 127.0.0.1:{p.pg_port}")
+    # SIGINT is the postmaster's "fast" shutdown: ends sessions, checkpoints.
+    program = supervision.Program(
+        "postgresql", [pg_bin("postgres"), "-D", str(p.pg_data), "-p", str(p.pg_port), *postgresql_settings(p)],
+        user=user, environment={"LC_ALL": "C"}, directory=p.pg_data, stopsignal="INT", stopwaitsecs=60,
+        priority=100)
+    run_server(p, program, p.pg_port, "PostgreSQL", ready=lambda: pg_ready(p))
 
 
 def psql(p: Profile, *args: str, database: str = "postgres") -> str:
@@ -378,26 +386,15 @@ def ferretdb_pg_url(p: Profile) -> str:
     return p.pg_url
 
 
-def stop_server(p: Profile, server: str, timeout: float = 30) -> None:
-    pid = running_pid(p, server)
-    if pid is None:
-        pid_file(p, server).unlink(missing_ok=True)
-        return
-    log(f"stopping {server} ({p.name}, pid {pid})")
-    if server == "postgresql":
-        os.kill(pid, signal.SIGINT)  # the postmaster's "fast" shutdown: ends sessions, checkpoints
-    else:
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and running_pid(p, server):
-        time.sleep(0.2)
-    if running_pid(p, server):
-        os.killpg(pid, signal.SIGKILL)
-    pid_file(p, server).unlink(missing_ok=True)
+def stop_server(p: Profile, server: str) -> None:
+    """Down on purpose (an outage test): supervisord leaves it stopped until start_* starts it again."""
+    log(f"stopping {server} ({p.name})")
+    supervisor(p).stop_program(server)
 
 
 def start(p: Profile, *, mongo: bool = True) -> None:
     fetch()
+    supervisor(p).remove(SERVERS, keep=["kafka", *(["postgresql", "ferretdb"] if mongo else [])])
     if mongo:
         start_postgresql(p)
         start_ferretdb(p)
@@ -405,28 +402,24 @@ def start(p: Profile, *, mongo: bool = True) -> None:
 
 
 def stop(p: Profile) -> None:
-    stop_server(p, "kafka")
-    stop_server(p, "ferretdb")
-    stop_server(p, "postgresql")
-
-
-def status(p: Profile) -> int:
-    ok = True
-    for server, port in (("kafka", p.kafka_port), ("ferretdb", p.mongo_port), ("postgresql", p.pg_port)):
-        pid = running_pid(p, server)
-        up = pid is not None and port_open(port)
-        ok &= up
-        print(f"{server:10} {'up' if up else 'down':5} port {port} pid {pid or '-'}")
-    return 0 if ok else 1
+    """Every program of the profile's supervisord (services too under `make run`), then supervisord;
+    the generated program files go with them (the next start writes what it runs)."""
+    sup = supervisor(p)
+    if sup.alive():
+        log(f"stopping everything under supervisord ({p.name})")
+    sup.shutdown()
+    shutil.rmtree(sup.programs, ignore_errors=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["fetch", "start", "stop", "status", "env", "psql", "stop-kafka",
-                                           "start-kafka"])
+                                           "start-kafka", "ctl"])
     parser.add_argument("--profile", choices=sorted(DEFAULT_PORTS), default="run")
     parser.add_argument("--no-mongo", action="store_true", help="MONGO_URI points at a real MongoDB")
-    args = parser.parse_args()
+    args, rest = parser.parse_known_args()  # rest: supervisorctl's command and arguments (ctl)
+    if rest and args.action != "ctl":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     p = profile(args.profile)
     if args.action == "fetch":
         fetch()
@@ -436,10 +429,13 @@ def main() -> int:
         stop(p)
     elif args.action == "stop-kafka":
         stop_server(p, "kafka")
+    elif args.action == "ctl":  # e.g. `servers.py ctl restart scoring-consumer`, `ctl tail -f kafka`
+        ctl = supervision.supervisor_binary("supervisorctl")
+        os.execv(ctl, [ctl, "-c", str(supervisor(p).conf), *rest])
     elif args.action == "start-kafka":
         start_kafka(p)
     elif args.action == "status":
-        return status(p)
+        return supervisor(p).status()
     elif args.action == "env":
         print(f"KAFKA_BOOTSTRAP={p.kafka_bootstrap}\nMONGO_URI={p.mongo_uri}\nPG_URL={p.pg_url}")
     elif args.action == "psql":  # FerretDB's tables, e.g. to EXPLAIN what it runs (docs/store.md)

@@ -1,129 +1,174 @@
 #!/usr/bin/env python3
-"""Start and stop the platform's services for `make run`: every process each service's manifest declares.
+"""The platform's services under `make run`: every process each service's manifest declares, as programs of
+the run profile's supervisord (deploy/local/supervision.py), which restarts whatever dies.
 
 Standard library only, plus the manifests (services/<name>/manifest.py, which import nothing else),
 so services join `make run` by declaring their processes; nothing here names one.
 Every web process listens on loopback only; a service whose manifest says `public` is reached
 through the buffering proxy (Debian's nginx, `proxy.py`) on PROXY_PORT, which slow clients cannot starve.
+Beside them run the stack's own programs (`local_programs`: the mail server, the proxy).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib.util
+import json
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
+from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-VAR = Path(os.environ.get("SANGSUK_VAR", ROOT / "var")).resolve()
-STATE = VAR / "run" / "services"
-PROXY_PORT = int(os.environ.get("PROXY_PORT", "8080"))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 from shared.manifest import ServiceManifest, manifests  # noqa: E402  (after the path is set)
 
 
-def _pid(name: str) -> int | None:
-    try:
-        pid = int((STATE / f"{name}.pid").read_text())
-        os.kill(pid, 0)
-        return pid
-    except (OSError, ValueError):
-        return None
+def _servers():
+    """servers.py (by file: deploy/local is not a package), shared with the tests' copy when loaded."""
+    name = "sangsuk_local_servers"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, HERE / "servers.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
-def _wait_port(port: int, name: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        if _pid(name) is None:
-            break
-        time.sleep(0.2)
-    sys.exit(f"[services] {name} did not come up; see {STATE / (name + '.log')}")
+servers = _servers()
+proxy = servers.sibling("proxy")
+Program, Supervisor, write_env_file = (servers.supervision.Program, servers.supervision.Supervisor,
+                                       servers.supervision.write_env_file)
+
+SERVICES = "service"  # the owner of these program files in the supervisord (servers.py's are "server")
+PROXY_PORT = int(os.environ.get("PROXY_PORT", "8080"))
 
 
-def _spawn(python: str, name: str, argv: tuple[str, ...], env: dict[str, str]) -> None:
-    with open(STATE / f"{name}.log", "ab") as out:
-        proc = subprocess.Popen([python, *argv], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    (STATE / f"{name}.pid").write_text(str(proc.pid))
+def run_supervisor() -> Supervisor:
+    return servers.supervisor(servers.profile("run"))
 
 
-def service_env(manifest: ServiceManifest) -> dict[str, str]:
+def run_state() -> Path:
+    """Services' state under make run: metrics and shared state folders, env files, the proxy's state."""
+    return servers.profile("run").state / "services"
+
+
+def program_name(manifest: ServiceManifest, process: str) -> str:
+    return manifest.name if process == "web" else f"{manifest.name}-{process}"
+
+
+def service_env(manifest: ServiceManifest, state: Path | None = None) -> dict[str, str]:
     """Loopback only (an internal read API such as scoring's stays on this machine); a public service
     trusts the proxy's one hop for the client's address."""
-    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(STATE / f"{manifest.name}-metrics"))
+    state = state or run_state()
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(state / f"{manifest.name}-metrics"))
     if manifest.port is not None:
         env["PORT"] = str(manifest.port)
         env["BIND"] = f"127.0.0.1:{manifest.port}"
     if manifest.public:
         env["TRUSTED_PROXY_HOPS"] = "1"
     if manifest.state_dir_env and manifest.state_dir_env not in os.environ:
-        env[manifest.state_dir_env] = str(STATE / f"{manifest.name}-state")
+        env[manifest.state_dir_env] = str(state / f"{manifest.name}-state")
     return env
 
 
-def start_service(python: str, manifest: ServiceManifest) -> None:
-    """The web process first (once it listens, the service is up), then the others beside it."""
-    env = service_env(manifest)
+def _with_env(program: Program, env: dict[str, str], state: Path) -> Program:
+    """The program run with exactly `env` (kept in a file); the file's digest in the program's settings, so
+    a `make run` with another environment restarts it (supervisord compares settings, not files)."""
+    path = write_env_file(state / "env" / f"{program.name}.json", env)
+    digest = hashlib.sha256(json.dumps(env, sort_keys=True).encode()).hexdigest()[:16]
+    return replace(program, env_file=path, environment={"SANGSUK_ENV_DIGEST": digest})
+
+
+def service_programs(python: str, manifest: ServiceManifest, state: Path) -> list[Program]:
+    """One program per declared process, the web one first; all with the service's environment."""
+    env = service_env(manifest, state)
     ordered = sorted(manifest.processes.items(), key=lambda item: item[0] != "web")
-    for process, argv in ordered:
-        name = manifest.name if process == "web" else f"{manifest.name}-{process}"
-        if _pid(name):
-            continue
-        _spawn(python, name, argv, env)
-        if process == "web" and manifest.port is not None:
-            _wait_port(manifest.port, name)
-            print(f"  {manifest.name:8} http://127.0.0.1:{manifest.port}   (log: {STATE / (name + '.log')})")
+    return [_with_env(Program(program_name(manifest, process), [python, *argv], priority=500), env, state)
+            for process, argv in ordered]
 
 
-def start(python: str) -> None:
-    STATE.mkdir(parents=True, exist_ok=True)
-    for manifest in manifests():
-        if manifest.processes:
-            start_service(python, manifest)
+def public_manifest() -> ServiceManifest | None:
     public = [m for m in manifests() if m.public and m.port is not None]
     if len(public) > 1:
         sys.exit(f"[services] the local proxy fronts one public service; manifests say {[m.name for m in public]}")
-    if public and not _pid("proxy"):
-        _start_proxy(public[0])
+    return public[0] if public else None
 
 
-def _start_proxy(manifest: ServiceManifest) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import proxy
-
+def proxy_program(manifest: ServiceManifest, state: Path, port: int) -> Program:
+    """nginx in front of the public service, and of the paths other services publish (manifests'
+    `public_paths`: ranking's website)."""
     routes = [(m.name, path, m.port) for m in manifests() if m.port is not None for path in m.public_paths]
-    config = proxy.render(STATE / "proxy", port=PROXY_PORT, ingest_port=manifest.port, routes=routes)
-    with open(STATE / "proxy.log", "ab") as out:
-        proc = subprocess.Popen(proxy.command(config), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    (STATE / "proxy.pid").write_text(str(proc.pid))
-    _wait_port(PROXY_PORT, "proxy")
-    if routes:
-        print(f"  {'website':8} http://127.0.0.1:{PROXY_PORT}/   (ranking's public site through the same proxy)")
-    print(f"  {'public':8} http://127.0.0.1:{PROXY_PORT}   (nginx in front of {manifest.name}; state: "
-          f"{STATE / 'proxy'})")
+    config = proxy.render(state / "proxy", port=port, ingest_port=manifest.port, routes=routes)
+    return Program("proxy", proxy.command(config), priority=600)
 
 
-def stop() -> None:
-    """Every process started here (one pid file each), whatever the manifests say now."""
-    for pid_file in sorted(STATE.glob("*.pid")):
-        name = pid_file.stem
-        pid = _pid(name)
-        if pid:
-            os.killpg(pid, signal.SIGTERM)
-            for _ in range(100):
-                if _pid(name) is None:
-                    break
-                time.sleep(0.2)
-        pid_file.unlink(missing_ok=True)
+def local_programs(python: str, state: Path) -> list[Program]:
+    """The stack's own programs beside the services': one entry each, in the foreground. Another joins with
+    one line, e.g. `Program("prometheus", [python, "deploy/monitoring/launch.py", "prometheus", "--profile",
+    "run"], priority=700)` (supervisord restarts it, logs it in var/run/logs/, `make stop` stops it)."""
+    mail = Program("mail", [python, "-m", "services.notify.devmail", "--dir", str(state.parent / "mail"),
+                            "--port", os.environ.get("SMTP_PORT", "8025")], priority=400)
+    programs = [_with_env(mail, dict(os.environ), state)]
+    if (public := public_manifest()) is not None:
+        programs.append(proxy_program(public, state, PROXY_PORT))
+    return programs
+
+
+def _serving(port: int) -> bool:
+    return servers.port_open(port)
+
+
+def apply(sup: Supervisor, programs: list[Program], *, prune: bool = False) -> None:
+    """Write the programs, apply them to the supervisord, and start any that is down (FATAL included): a
+    second `make run` brings back whatever gave up."""
+    for program in programs:
+        sup.write(SERVICES, program)
+    if prune:
+        sup.remove(SERVICES, keep=[p.name for p in programs])
+    sup.launch()
+    for program in programs:
+        sup.ensure_started(program.name)
+
+
+def start_service(sup: Supervisor, python: str, manifest: ServiceManifest, state: Path) -> None:
+    """A service's processes under `sup`; returns once the web process listens."""
+    apply(sup, service_programs(python, manifest, state))
+    if "web" in manifest.processes and manifest.port is not None:
+        sup.wait_running(manifest.name, lambda: _serving(manifest.port), manifest.name)
+
+
+def start(python: str) -> None:
+    sup, state = run_supervisor(), run_state()
+    state.mkdir(parents=True, exist_ok=True)
+    served = [m for m in manifests() if m.processes]
+    programs = [p for m in served for p in service_programs(python, m, state)] + local_programs(python, state)
+    apply(sup, programs, prune=True)
+    for manifest in served:
+        if "web" in manifest.processes and manifest.port is not None:
+            sup.wait_running(manifest.name, lambda m=manifest: _serving(m.port), manifest.name)
+            log = sup.logs / f"{manifest.name}.log"
+            print(f"  {manifest.name:8} http://127.0.0.1:{manifest.port}   (log: {log})")
+    if (public := public_manifest()) is not None:
+        sup.wait_running("proxy", lambda: _serving(PROXY_PORT), "proxy")
+        print(f"  {'public':8} http://127.0.0.1:{PROXY_PORT}   (nginx in front of {public.name}; state: "
+              f"{state / 'proxy'})")
+        if any(m.public_paths for m in manifests()):
+            print(f"  {'website':8} http://127.0.0.1:{PROXY_PORT}/   (ranking's public site through the same proxy)")
+    print(f"  {'mail':8} smtp://127.0.0.1:{os.environ.get('SMTP_PORT', '8025')}   (every mail kept as an .eml file in "
+          f"{state.parent / 'mail'})")
+    print(f"  {'logs':8} {sup.logs}/<program>.log   (every program's state: make status)")
+
+
+def stop(sup: Supervisor | None = None) -> None:
+    """The services' programs (and the mail server, the proxy) stopped and dropped; the servers stay."""
+    sup = sup or run_supervisor()
+    sup.remove(SERVICES)
+    if sup.alive():
+        sup.update()
 
 
 def main() -> int:

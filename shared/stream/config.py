@@ -22,6 +22,9 @@ class StreamConfig:
     flush_timeout_s: float = 30.0
     # No records for this long while the broker holds records past our positions: the consumer stops.
     stall_s: float = 60.0
+    # Every attempt failing for this long: the consumer stops, to be restarted with fresh clients (a client
+    # can stay wedged after the broker restarts: every flush timing out while the broker answers others).
+    give_up_s: float = 300.0
     profile_path: str | None = None  # cProfile output, for a benchmark's "where does the time go"
 
     @classmethod
@@ -43,6 +46,7 @@ class StreamConfig:
             heartbeat_stale_s=float(get("HEARTBEAT_STALE_S", cls.heartbeat_stale_s)),
             flush_timeout_s=float(get("FLUSH_TIMEOUT_S", cls.flush_timeout_s)),
             stall_s=float(get("STALL_S", cls.stall_s)),
+            give_up_s=float(get("GIVE_UP_S", cls.give_up_s)),
             profile_path=env.get(f"{prefix}_PROFILE") or None,
         )
 

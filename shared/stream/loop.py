@@ -5,7 +5,8 @@ returned and the sink's output was acknowledged; a failed attempt commits nothin
 from the same records after a backoff, the partitions paused while the consumer stays in its
 group; the processor forgets its cache on every rebalance and after every failure; a consumer that
 gets no records for `stall_s` while the broker holds records past its positions stops (ConsumerStalled),
-to be restarted, instead of spinning forever.
+to be restarted, instead of spinning forever; so does one whose every attempt has failed for `give_up_s`
+(ConsumerFailing): its supervisor (supervisord under make run, the kubelet) starts it afresh.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ class ConsumerStalled(Exception):
     """Records wait past our positions on unpaused partitions, yet polls have returned none for
     `stall_s`: the client is stuck (kafka-python 3.0.12 did so after a lost join, docs/stream.md "Why 7").
     Not retried: the process stops, nothing uncommitted is lost, and a restarted consumer joins afresh."""
+
+
+class ConsumerFailing(ConsumerStalled):
+    """Every attempt has failed for `give_up_s`. Retrying in place cannot cure a wedged client (kafka-python
+    3.0.12's producer timed out every flush after the broker's restart, for good); a new process can, and
+    nothing uncommitted is lost. A long outage costs a restart every `give_up_s`, which is harmless."""
 
 
 class ConsumerLoop:
@@ -105,6 +112,7 @@ class ConsumerLoop:
         are stopped first: False."""
         delay = self.config.backoff_initial_s
         paused = False
+        failing_since: float | None = None
         while not stop.is_set():
             try:
                 attempt()
@@ -115,6 +123,12 @@ class ConsumerLoop:
                 return True
             except self.retry_on as exc:
                 self.metrics.failures.inc()
+                failing_since = self.monotonic() if failing_since is None else failing_since
+                failing_s = self.monotonic() - failing_since
+                if failing_s >= self.config.give_up_s:
+                    log.error("every attempt failed; stopping to be restarted",
+                              extra={"error": repr(exc)[:300], "failing_s": round(failing_s, 1)})
+                    raise ConsumerFailing(f"every attempt failed for {failing_s:.0f} s: {exc!r}"[:500]) from exc
                 log.warning("attempt failed; retrying", extra={"error": repr(exc)[:300], "retry_in_s": delay})
                 self.checkpoint.abandon()
                 self.processor.forget()

@@ -33,7 +33,7 @@ def own_broker(infra):
     profile = servers.Profile(f"test-outage-{uuid.uuid4().hex[:6]}", port, controller, 0)
     servers.start_kafka(profile)
     yield servers, profile
-    servers.stop_server(profile, "kafka", timeout=5)  # its data is thrown away: no need to wait
+    servers.stop(profile)  # the broker and its own supervisord
     shutil.rmtree(profile.state, ignore_errors=True)
 
 

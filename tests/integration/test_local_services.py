@@ -1,9 +1,8 @@
-"""What a manifest declares is what runs: `make run`'s starter and the image's default command both start
-scoring's web process and its consumer."""
+"""What a manifest declares is what runs: `make run`'s starter (programs of a supervisord) and the image's
+default command both start scoring's web process and its consumer."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -15,14 +14,7 @@ import requests
 
 from tests.support.processes import ROOT, free_port
 from tests.support.scoring import scoring_env, wait_until
-
-
-def _starter(monkeypatch, state):
-    spec = importlib.util.spec_from_file_location("local_services", ROOT / "deploy" / "local" / "services.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.setattr(module, "STATE", state)
-    return module
+from tests.support.supervised import alive, local_services, own_supervisor
 
 
 def _status(url: str) -> int | None:
@@ -33,20 +25,22 @@ def _status(url: str) -> int | None:
 
 
 def test_scoring_starts_with_its_consumer_and_stops(settings, monkeypatch, tmp_path):
-    starter = _starter(monkeypatch, tmp_path)
+    starter = local_services()
     for name, value in scoring_env(settings, tempfile.mkdtemp(prefix="scoring-state-")).items():
         monkeypatch.setenv(name, value)
     manifest = next(m for m in starter.manifests() if m.name == "scoring")
     port = free_port()
-    try:
-        starter.start_service(str(ROOT / ".venv" / "bin" / "python"), replace(manifest, port=port))
-        assert starter._pid("scoring") and starter._pid("scoring-consumer")
+    with own_supervisor(tmp_path) as supervisor:
+        starter.start_service(supervisor, str(ROOT / ".venv" / "bin" / "python"), replace(manifest, port=port),
+                              tmp_path)
+        pids = [supervisor.pid("scoring"), supervisor.pid("scoring-consumer")]
+        assert all(pids), supervisor.infos()
         # Ready means the web process sees the consumer's heartbeat: both run, sharing the state directory.
         wait_until(lambda: _status(f"http://127.0.0.1:{port}/readyz") == 200, 60, "scoring ready")
-    finally:
-        starter.stop()
-    assert starter._pid("scoring") is None and starter._pid("scoring-consumer") is None
-    assert not list(tmp_path.glob("*.pid"))
+        starter.stop(supervisor)
+        assert supervisor.infos() == {}  # the programs are gone from the supervisor, not merely stopped
+        assert not any(alive(pid) for pid in pids)
+        assert _status(f"http://127.0.0.1:{port}/healthz") is None
 
 
 def test_the_image_command_runs_every_declared_process_and_stops_them_together(settings):

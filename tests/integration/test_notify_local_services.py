@@ -3,7 +3,6 @@ ready once the consumer's heartbeat is fresh; /readyz says which transport is of
 
 from __future__ import annotations
 
-import importlib.util
 import tempfile
 from dataclasses import replace
 
@@ -12,6 +11,7 @@ import requests
 from tests.integration.notify_env import notify_env
 from tests.support.processes import ROOT, free_port
 from tests.support.scoring import wait_until
+from tests.support.supervised import local_services, own_supervisor
 
 
 def _status(url: str) -> dict | None:
@@ -23,10 +23,7 @@ def _status(url: str) -> dict | None:
 
 
 def test_notify_starts_its_three_processes_and_says_line_is_off(settings, monkeypatch, tmp_path):
-    spec = importlib.util.spec_from_file_location("local_services", ROOT / "deploy" / "local" / "services.py")
-    starter = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(starter)
-    monkeypatch.setattr(starter, "STATE", tmp_path)
+    starter = local_services()
     env = notify_env(settings, line_url="http://127.0.0.1:9", smtp_port=free_port(),
                      NOTIFY_STATE_DIR=tempfile.mkdtemp(prefix="notify-state-"),
                      NOTIFY_GROUP_ID=f"notify-{settings.mongo_db}", VOTES_PARTITIONS=str(settings.votes_partitions))
@@ -37,16 +34,16 @@ def test_notify_starts_its_three_processes_and_says_line_is_off(settings, monkey
         monkeypatch.setenv(name, value)
     manifest = next(m for m in starter.manifests() if m.name == "notify")
     port = free_port()
-    try:
-        starter.start_service(str(ROOT / ".venv" / "bin" / "python"), replace(manifest, port=port))
-        assert starter._pid("notify") and starter._pid("notify-consumer") and starter._pid("notify-dispatcher")
+    with own_supervisor(tmp_path) as supervisor:
+        starter.start_service(supervisor, str(ROOT / ".venv" / "bin" / "python"), replace(manifest, port=port),
+                              tmp_path)
+        assert supervisor.pid("notify") and supervisor.pid("notify-consumer") and supervisor.pid("notify-dispatcher")
         wait_until(lambda: _status(f"http://127.0.0.1:{port}/readyz") is not None, 90, "notify ready")
         body = _status(f"http://127.0.0.1:{port}/readyz")
         assert body["checks"] == {"store": True, "consumer": True}
         assert body["detail"]["transports"]["line"].startswith("off: LINE_CHANNEL_ACCESS_TOKEN is not set")
         assert body["detail"]["transports"]["email"] == "on"
-        log = (tmp_path / "notify-dispatcher.log").read_text()
+        log = (supervisor.logs / "notify-dispatcher.log").read_text()
         assert "transport off" in log and "LINE_CHANNEL_ACCESS_TOKEN" in log
-    finally:
-        starter.stop()
-    assert not list(tmp_path.glob("*.pid"))
+        starter.stop(supervisor)
+        assert supervisor.infos() == {}

@@ -73,7 +73,7 @@ def own_store(infra):
                               pg_database=name.replace("-", "_"))
     servers.start_ferretdb(profile)
     yield servers, profile
-    servers.stop_server(profile, "ferretdb", timeout=5)
+    servers.stop(profile)  # this FerretDB and its own supervisord
     servers.psql(profile, "-c", f"DROP DATABASE IF EXISTS {profile.pg_database} WITH (FORCE)")
     shutil.rmtree(profile.state, ignore_errors=True)
 

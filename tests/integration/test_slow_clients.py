@@ -148,29 +148,24 @@ def test_gunicorns_own_refusals_are_json_and_its_log_has_no_client_address(inges
 
 
 def test_make_runs_starter_puts_the_proxy_in_front_of_the_public_service(settings, monkeypatch, tmp_path):
-    import importlib.util
     from dataclasses import replace
 
     from tests.support.processes import ROOT, free_port
     from tests.support.scoring import wait_until
+    from tests.support.supervised import local_services, own_supervisor
 
-    spec = importlib.util.spec_from_file_location("local_services", ROOT / "deploy" / "local" / "services.py")
-    starter = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(starter)
-    monkeypatch.setattr(starter, "STATE", tmp_path)
-    monkeypatch.setattr(starter, "PROXY_PORT", free_port())
+    starter = local_services()
     for name, value in ingest_env(settings).items():
         monkeypatch.setenv(name, value)
     manifest = replace(next(m for m in starter.manifests() if m.public), port=free_port())
-    try:
-        starter.start_service(str(ROOT / ".venv" / "bin" / "python"), manifest)
-        starter._start_proxy(manifest)
-        public = f"http://127.0.0.1:{starter.PROXY_PORT}"
+    proxy_port = free_port()
+    with own_supervisor(tmp_path) as supervisor:
+        starter.start_service(supervisor, str(ROOT / ".venv" / "bin" / "python"), manifest, tmp_path)
+        starter.apply(supervisor, [starter.proxy_program(manifest, tmp_path, proxy_port)])
+        public = f"http://127.0.0.1:{proxy_port}"
         wait_until(lambda: _ok(public + "/healthz"), 30, "ingest through the proxy")
         assert requests.post(public + "/v1/votes", json=VOTE, headers=AUTH, timeout=10).status_code == 202
-    finally:
-        starter.stop()
-    assert not list(tmp_path.glob("*.pid"))
+        wait_until(lambda: supervisor.pid("proxy") and supervisor.pid("ingest"), 30, "both RUNNING under supervisord")
 
 
 def _ok(url: str) -> bool:

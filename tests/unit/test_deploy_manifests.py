@@ -68,3 +68,18 @@ def test_make_run_binds_every_service_to_loopback_behind_the_proxy():
         assert env["BIND"] == f"127.0.0.1:{manifest.port}", manifest.name
     assert [m.name for m in served if m.public] == ["ingest"]  # scoring's read API is internal
     assert services.service_env(next(m for m in served if m.public))["TRUSTED_PROXY_HOPS"] == "1"
+
+
+def test_make_runs_proxy_routes_every_published_path_to_its_service(tmp_path):
+    from shared.manifest import manifests
+    from tests.support.supervised import local_services
+
+    services = local_services()
+    ingest = next(m for m in manifests() if m.public)
+    program = services.proxy_program(ingest, tmp_path, 18080)
+    config = "\n".join(p.read_text() for p in tmp_path.rglob("*.conf"))
+    ranking = next(m for m in manifests() if m.name == "ranking")
+    assert ranking.public_paths and str(tmp_path) in " ".join(program.argv)
+    for path in ranking.public_paths:
+        assert f"location {path} " in config or f"location {path}{{" in config, path
+    assert f"127.0.0.1:{ranking.port}" in config and f"127.0.0.1:{ingest.port}" in config

@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 
 from shared.stream.config import StreamConfig
 from shared.stream.heartbeat import Heartbeat, consumer_ready
-from shared.stream.loop import STALL_MIN_POLLS, ConsumerLoop, ConsumerStalled
+from shared.stream.loop import STALL_MIN_POLLS, ConsumerFailing, ConsumerLoop, ConsumerStalled
 from shared.stream.metrics import StreamMetrics
 from shared.stream.ports import TopicPartition
 from shared.stream.sink import Sink
@@ -294,3 +294,24 @@ def test_time_spent_paused_while_the_store_is_away_does_not_count_as_a_stall(rig
     rig.consumer.stuck = True
     _empty_polls(rig, STALL_MIN_POLLS - 1, stall_s / 2)
     assert rig.consumer.backlog_checks == 0
+
+
+def test_a_consumer_whose_every_attempt_fails_for_give_up_s_stops_to_be_restarted(rig):
+    # After the broker's restart, kafka-python's producer timed out every flush for good, the broker up.
+    give_up_s = rig.loop.config.give_up_s
+    rig.processor.failures = 10**6
+    rig.processor.on_handle = lambda: rig.seconds.__setitem__(0, rig.seconds[0] + give_up_s / 4)
+    with pytest.raises(ConsumerFailing, match="every attempt failed for 300 s"):
+        rig.loop.run_once(threading.Event())
+    assert len(rig.processor.attempts) == 5  # failing since the first: 0, 75, 150, 225, 300 s
+    assert commits(rig.log) == []
+    assert not consumer_ready(rig.state_dir, stale_s=30)
+
+
+def test_an_outage_shorter_than_give_up_s_is_ridden_out_in_place(rig):
+    give_up_s = rig.loop.config.give_up_s
+    rig.processor.failures = 3
+    rig.processor.on_handle = lambda: rig.seconds.__setitem__(0, rig.seconds[0] + give_up_s / 4)
+    rig.loop.run_once(threading.Event())  # failing for 150 s, then committed
+    assert commits(rig.log) == [{P0: 3, P1: 2}]
+
