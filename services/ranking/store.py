@@ -43,16 +43,20 @@ class RankingStore:
     # ------------------------------------------------------------------ figures
 
     def put_if_newer(self, code: str, key: str, standing: dict) -> bool:
-        """Store the district's standing if `key` orders after the stored one; False if stale or equal."""
-        doc = {"k": key, **standing}
-        if self.figures.update_one({"_id": code, "k": {"$lt": key}}, {"$set": doc}).matched_count:
+        """Store the district's standing if `key` orders after the stored one; False if stale or equal.
+
+        Stored as `{_id, k, f}`, the standing one JSON text `f`: FerretDB v1 converts every value of a
+        document it reads or rewrites (docs/store.md, "Values cost"), and a standing has ~40 of them.
+        """
+        doc = {"k": key, "f": json.dumps(standing, ensure_ascii=False, separators=(",", ":"))}
+        if self.figures.replace_one({"_id": code, "k": {"$lt": key}}, doc).matched_count:
             return True
         try:  # plain insert, not upsert: FerretDB reports a clash only for a plain insert
             self.figures.insert_one({"_id": code, **doc})
             return True
         except DuplicateKeyError:
             # It exists with a key at or after ours, or another writer inserted first: one more try decides.
-            return self.figures.update_one({"_id": code, "k": {"$lt": key}}, {"$set": doc}).matched_count == 1
+            return self.figures.replace_one({"_id": code, "k": {"$lt": key}}, doc).matched_count == 1
 
     def key_of(self, code: str) -> str | None:
         doc = self.figures.find_one({"_id": code}, {"k": 1})
@@ -62,7 +66,8 @@ class RankingStore:
         return {d["_id"]: d["k"] for d in self.figures.find({}, {"k": 1})}
 
     def all_figures(self) -> dict[str, dict]:
-        return {d.pop("_id"): d for d in self.figures.find({})}
+        """code -> {k, ...standing}; documents written before the text form (nested fields) read the same."""
+        return {d.pop("_id"): figure_of(d) for d in self.figures.find({})}
 
     # ------------------------------------------------------------------ change counter
 
@@ -148,3 +153,7 @@ class RankingStore:
     def drop(self) -> None:
         for collection in (self.figures, self.snapshots, self.awards, self.state, self.changes):
             collection.drop()
+
+
+def figure_of(doc: dict) -> dict:
+    return {"k": doc["k"], **json.loads(doc["f"])} if "f" in doc else doc

@@ -14,6 +14,7 @@ import requests
 from kafka import KafkaProducer
 
 from services.ranking.formulas import Formula
+from services.ranking.store import RankingStore
 from shared import mongo
 from shared.districts import load_registry
 from tests.integration.ingest_env import AUTH, ingest_env
@@ -91,7 +92,7 @@ def test_a_stale_standing_replayed_after_a_newer_one_changes_nothing(settings):
         entries = wait_until(lambda: (lambda e: e if e[b]["votes"] == 2 else None)(board(ranking.url)), 60,
                              "the marker after the stale standing")
         assert (entries[a]["votes"], entries[a]["mean"]) == (10, 5.0)
-        stored = mongo.database(settings).ranking_figures.find_one({"_id": a})
+        stored = RankingStore(mongo.database(settings)).all_figures()[a]
         assert stored["votes_offset"] == 20
         metrics = requests.get(f"{ranking.url}/metrics", timeout=10).text
         ignored = [line for line in metrics.splitlines() if line.startswith("ranking_stale_events_ignored_total")]

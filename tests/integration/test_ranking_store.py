@@ -63,3 +63,20 @@ def test_changes_are_logged_under_their_version_and_old_ones_purged(settings, mo
     store.state.delete_one({"_id": "state"})  # a counter reset while its log stayed: versions are reused
     assert store.record_change({"3706": figure}, utcnow()) == 1 and store.change(1) == {"figures": {"3706": figure}}
     assert store.record_change({}, utcnow()) == 2 and store.change(2) == {"figures": {}}
+
+
+def test_a_standing_is_stored_as_one_text_and_the_nested_form_still_reads(settings):
+    store = RankingStore(mongo.database(settings))
+    key = order_key(4, "2026-11-22", "2026-11-22T03:00:00.000Z")
+    standing = {"day": "2026-11-22", "as_of": "2026-11-22T03:00:00.000Z", "votes_offset": 4,
+                "windows": {"campaign": {"votes": 4, "sum": 18, "histogram": {"4": 2, "5": 2}, "last_vote_at": None}}}
+    assert store.put_if_newer("3706", key, standing)
+    raw = store.figures.find_one({"_id": "3706"})
+    assert set(raw) == {"_id", "k", "f"} and isinstance(raw["f"], str)
+    assert store.all_figures()["3706"] == {"k": key, **standing}
+    store.figures.insert_one({"_id": "4001", "k": key, **standing})  # written before the text form
+    assert store.all_figures()["4001"] == {"k": key, **standing}
+    newer = order_key(5, "2026-11-22", "2026-11-22T03:00:01.000Z")
+    assert store.put_if_newer("4001", newer, {**standing, "votes_offset": 5})
+    assert set(store.figures.find_one({"_id": "4001"})) == {"_id", "k", "f"}, "the old fields are replaced"
+    assert store.all_figures()["4001"]["votes_offset"] == 5
