@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
@@ -42,6 +42,8 @@ class Report:
     stale: int = 0
     invalid: int = 0
     snapshots: int = 0
+    # When scoring computed each standing stored (its `as_of`): ranking's part of vote-to-leaderboard freshness.
+    applied_as_of: list[datetime] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Standing:
     key: str
     day: str
     doc: dict
+    as_of: datetime
 
 
 class RankingProcessor:
@@ -95,6 +98,7 @@ class RankingProcessor:
             elif self.store.put_if_newer(code, standing.key, standing.doc):
                 keys[code] = standing.key
                 report.applied += 1
+                report.applied_as_of.append(standing.as_of)
             else:
                 report.stale += 1
                 keys[code] = self.store.key_of(code) or standing.key
@@ -131,7 +135,7 @@ class RankingProcessor:
         key = order_key(event.get("votes_offset"), event["day"], as_of)
         doc = {"day": event["day"], "as_of": as_of, "votes_offset": event.get("votes_offset"),
                "windows": {name: event["windows"][name] for name in WINDOWS.values() if name in event["windows"]}}
-        return Standing(event["district_code"], key, event["day"], doc)
+        return Standing(event["district_code"], key, event["day"], doc, event["as_of"])
 
     def _cached_keys(self) -> dict[str, str]:
         if self._keys is None:

@@ -40,3 +40,38 @@ def consumer_ready(state_dir: Path, stale_s: float) -> bool:
         if newest is None or beat["ts"] > newest["ts"]:
             newest = beat
     return newest is not None and newest["ready"] and time.time() - newest["ts"] < stale_s
+
+
+def heartbeat_age_s(state_dir: Path, now: float | None = None) -> float:
+    """Seconds since the freshest consumer heartbeat in `state_dir`; infinity when there is none."""
+    newest = None
+    for path in state_dir.glob("consumer-*.json"):
+        try:
+            ts = float(json.loads(path.read_text())["ts"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        newest = ts if newest is None else max(newest, ts)
+    if newest is None:
+        return float("inf")
+    return max(0.0, (time.time() if now is None else now) - newest)
+
+
+class HeartbeatCollector:
+    """`stream_consumer_heartbeat_age_seconds{service}`, computed by the web process at each scrape.
+
+    A consumer's own gauges live on in its multiprocess files after it dies (`stream_consumer_ready`
+    would still say 1), so Prometheus learns that a consumer process is gone from the age of its
+    heartbeat, which only a living consumer refreshes (docs/runbook.md#consumerdown).
+    """
+
+    def __init__(self, service: str, state_dir: Path):
+        self.service, self.state_dir = service, Path(state_dir)
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        family = GaugeMetricFamily("stream_consumer_heartbeat_age_seconds",
+                                   "Seconds since the freshest heartbeat of this pod's consumer (+Inf: none yet)",
+                                   labels=["service"])
+        family.add_metric([self.service], heartbeat_age_s(self.state_dir))
+        yield family
