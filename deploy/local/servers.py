@@ -39,6 +39,8 @@ DEFAULT_PORTS = {"run": (9092, 27017), "test": (19092, 27018)}
 # Not 5432: a system PostgreSQL may own it.
 DEFAULT_PG_PORTS = {"run": 5433, "test": 15433}
 PG_EVENT_TRIGGER_SQL = HERE / "postgresql" / "gin_twins.sql"
+sys.path.insert(0, str(HERE.parent / "monitoring"))
+import exporters  # noqa: E402  (deploy/monitoring/exporters.py: the servers' metrics endpoints, stdlib only)
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ def start_kafka(p: Profile) -> None:
             check=True, capture_output=True, text=True,
         )
     log(f"starting Kafka ({p.name}) on {p.kafka_bootstrap}")
-    spawn(p, "kafka", java_cmd(p, "kafka.Kafka", str(props)))
+    spawn(p, "kafka", exporters.with_kafka_agent(java_cmd(p, "kafka.Kafka", str(props)), p.kafka_port))
     wait_for(p.kafka_port, "Kafka", p, "kafka")
 
 
@@ -229,7 +231,7 @@ def start_ferretdb(p: Profile) -> None:
     prepare_pg_database(p)
     log(f"starting FerretDB/PostgreSQL ({p.name}) on {p.mongo_uri}")
     spawn(p, "ferretdb", [str(FERRETDB_BIN), "-listen", f"127.0.0.1:{p.mongo_port}",
-                          "-postgresql-url", ferretdb_pg_url(p)])
+                          "-postgresql-url", ferretdb_pg_url(p), *exporters.ferretdb_args(p.mongo_port)])
     wait_for(p.mongo_port, "FerretDB", p, "ferretdb")
 
 
