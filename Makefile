@@ -14,6 +14,7 @@ export MONGO_URI := mongodb://127.0.0.1:$(or $(SANGSUK_MONGO_PORT),27017)/
 SERVER_FLAGS :=
 else
 SERVER_FLAGS := --no-mongo
+export SANGSUK_NO_FERRETDB := 1
 endif
 export CHANNEL_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/channel-keys.json
 export VOTER_HMAC_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/voter-hmac.key
@@ -27,7 +28,7 @@ export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
 .PHONY: run stop test test-unit bench bench-ingest bench-scoring bench-ranking lint servers servers-stop init secrets venv \
-	clean browser postgresql nginx mail
+	clean browser postgresql nginx mail monitoring monitoring-up
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -56,7 +57,16 @@ mail: venv  ## the local mail server (aiosmtpd): every mail notify sends under m
 	  setsid $(PY) -m services.notify.devmail --dir var/run/mail --port $(SMTP_PORT) \
 	    >> var/run/services/mail.log 2>&1 < /dev/null & echo $$! > var/run/services/mail.pid; fi
 
-run: init nginx mail  ## everything up: servers, topics, indexes, registry, the dev directory, mail server, services, the proxy
+# Prometheus and Alertmanager under make run (deploy/monitoring/launch.py renders their configuration and
+# execs them); a pid file each beside the services', so make stop stops them too.
+monitoring-up: venv monitoring
+	@mkdir -p var/run/services
+	@for prog in prometheus alertmanager; do pid=$$(cat var/run/services/$$prog.pid 2>/dev/null); \
+	  if [ -z "$$pid" ] || ! kill -0 "$$pid" 2>/dev/null; then \
+	    setsid $(PY) deploy/monitoring/launch.py $$prog --profile run >> var/run/services/$$prog.log 2>&1 < /dev/null & \
+	    echo $$! > var/run/services/$$prog.pid; fi; done
+
+run: init nginx mail monitoring-up  ## everything up: servers, topics, indexes, registry, the dev directory, mail server, services, the proxy
 	@$(VENV)/bin/sangsuk directory dev --out var/run/dev-directory.csv >/dev/null
 	@echo "Services:"
 	@$(PY) deploy/local/services.py start --python $(CURDIR)/$(PY)
@@ -65,6 +75,8 @@ run: init nginx mail  ## everything up: servers, topics, indexes, registry, the 
 	@echo "Dev channel keys: $(CHANNEL_KEYS_FILE)"
 	@echo "API docs:  $(PUBLIC_BASE_URL)/openapi.json"
 	@echo "Mail:      every mail notify sends is an .eml file in var/run/mail/ (SMTP 127.0.0.1:$(SMTP_PORT))"
+	@echo "Prometheus:   http://127.0.0.1:$(or $(SANGSUK_PROMETHEUS_PORT),9190)  (alerts, targets; rules in deploy/monitoring/rules/)"
+	@echo "Alertmanager: http://127.0.0.1:$(or $(SANGSUK_ALERTMANAGER_PORT),9193)  (runbook: docs/runbook.md)"
 	@echo "Centre:    curl -H \"Authorization: Bearer \$$(cat $(SECRETS)/central-office.key)\" localhost:8084/v1/alerts"
 	@echo "Stop with: make stop"
 
@@ -72,7 +84,7 @@ stop:
 	-@$(PY) deploy/local/services.py stop 2>/dev/null || python3 deploy/local/services.py stop
 	$(SERVERS) stop --profile run
 
-test: venv browser postgresql nginx  ## the whole suite against real servers (started and stopped here, pass or fail)
+test: venv browser postgresql nginx monitoring  ## the whole suite against real servers (started and stopped here, pass or fail)
 	@status=0; \
 	  $(SERVERS) start --profile test && $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
@@ -84,6 +96,13 @@ postgresql:  ## Debian's PostgreSQL binaries (servers.py runs its own cluster un
 browser:  ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
 	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+monitoring:  ## Debian's Prometheus (with promtool) and Alertmanager (with amtool); run as our own processes, never Debian's services
+	@{ command -v promtool && command -v prometheus-alertmanager; } >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    prometheus prometheus-alertmanager >/dev/null; \
+	  for unit in prometheus prometheus-alertmanager; do \
+	    $$SUDO systemctl disable --now $$unit >/dev/null 2>&1 || $$SUDO service $$unit stop >/dev/null 2>&1 || true; done; }
 
 nginx:  ## Debian's nginx for the buffering proxy in front of ingest (run as our own process, not the system's)
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

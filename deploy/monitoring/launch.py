@@ -11,8 +11,8 @@ Debian's service. The process is exec'd, so a supervisor sees (and restarts) Pro
 What Prometheus scrapes (one job each): every service's web process from the manifests (its /metrics
 also carries its consumer processes' metrics and their heartbeat age: docs/skeleton.md, docs/runbook.md
 #consumerdown), Kafka through the JMX exporter agent, FerretDB's metrics listener, itself and
-Alertmanager. `--target ingest=127.0.0.1:PORT` replaces a manifest's address (tests run services on
-free ports). The rules are deploy/monitoring/rules/sangsuk.rules.yml, the cluster's too.
+Alertmanager. `--target ingest=127.0.0.1:PORT` (repeatable) scrapes only the services named, there
+(tests run services on free ports). The rules are deploy/monitoring/rules/sangsuk.rules.yml, the cluster's too.
 Stdlib only, plus the manifests (which import nothing else).
 """
 
@@ -52,14 +52,14 @@ def state_dir(profile: str, program: str) -> Path:
 
 
 def service_targets(overrides: dict[str, str]) -> dict[str, str]:
-    """Every service with a web process, at its manifest's port unless overridden."""
+    """Every service with a web process at its manifest's port; with overrides, only those (a test's services)."""
     from shared.manifest import manifests
 
     targets = {m.name: f"127.0.0.1:{m.port}" for m in manifests() if m.port is not None and "web" in m.processes}
     unknown = set(overrides) - set(targets)
     if unknown:
         sys.exit(f"[monitoring] --target names no service with a web process: {sorted(unknown)}")
-    return targets | overrides
+    return overrides or targets
 
 
 def scrape_jobs(profile: str, overrides: dict[str, str]) -> list[dict]:
