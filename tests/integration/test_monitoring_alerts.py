@@ -1,4 +1,4 @@
-"""An alert end to end: Prometheus (launched as make run launches it, 1 s intervals) scrapes a real ingest; ingest
+"""An alert end to end: Prometheus (launched as make run launches it, 2 s scrapes) scrapes a real ingest; ingest
 stops; ServiceDown (the rules file's, `for: 1m`) reaches Alertmanager's API; ingest starts again on its port; the
 alert resolves and leaves Alertmanager."""
 
@@ -38,7 +38,7 @@ def test_a_stopped_service_alerts_at_alertmanager_then_resolves(settings):
             assert alert["status"]["state"] == "active"
             assert alert["labels"]["severity"] == "page"
             assert alert["annotations"]["runbook_url"] == "docs/runbook.md#servicedown"
-            assert waited >= 55, f"ServiceDown holds for a minute before firing; it reached Alertmanager in {waited:.0f} s"
+            assert waited >= 55, f"ServiceDown holds a minute before firing; it reached Alertmanager in {waited:.0f} s"
 
             ingest.spawn()  # the same command, on the same port
             wait_for(lambda: requests.get(ingest.url + "/healthz", timeout=2).status_code == 200, 60, "ingest back")

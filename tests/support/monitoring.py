@@ -1,5 +1,5 @@
 """Prometheus and Alertmanager as real processes for a test, started by deploy/monitoring/launch.py (test profile:
-1 s scrapes and evaluations) on free ports with their data in a temporary folder."""
+2 s scrapes, 1 s evaluations) on free ports with their data in a temporary folder."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def test_the_freshest_heartbeat_gives_the_age_and_a_dead_consumer_ages(tmp_path:
 def test_a_service_without_a_consumer_serves_no_heartbeat_age(tmp_path: Path):
     body = create_service_app("ingest").test_client().get("/metrics").get_data(as_text=True)
     assert "stream_consumer_heartbeat_age_seconds" not in body
-    assert list(HeartbeatCollector("x", tmp_path).collect())[0].samples[0].value == float("inf")
+    assert next(iter(HeartbeatCollector("x", tmp_path).collect())).samples[0].value == float("inf")
 
 
 def test_ranking_observes_each_stored_standings_age():
