@@ -4,11 +4,14 @@ e-mails reach a real mail server. Each query must parse and return data, and eve
 
 from __future__ import annotations
 
+import html
 import importlib.util
+import json
 import sys
 import tempfile
 import uuid
-from contextlib import ExitStack, suppress
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -38,9 +41,14 @@ def dashboards_module():
     return module
 
 
-def panel_queries() -> list[tuple[str, str, str]]:
-    import json
+def render_module():
+    spec = importlib.util.spec_from_file_location("sangsuk_render", ROOT / "deploy/monitoring/render_overview.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
+
+def panel_queries() -> list[tuple[str, str, str]]:
     return [(path.stem, panel["title"], target["expr"]) for path in DASHBOARDS
             for panel in json.loads(path.read_text())["panels"] for target in panel.get("targets", [])]
 
@@ -86,9 +94,9 @@ def counter(stack: MonitoringStack, expr: str) -> float:
     return sum(float(r["value"][1]) for r in result)
 
 
-def test_every_panel_query_returns_data_after_real_traffic(settings):
-    assert DASHBOARDS, "no dashboards in deploy/monitoring/dashboards/"
-    failure_counters = dashboards_module().FAILURE_COUNTERS
+@contextmanager
+def pipeline(settings) -> Iterator[tuple[dict[str, ServiceProcess], MonitoringStack, MailServer]]:
+    """Every service with all its processes, a mail server for notify, and Prometheus scraping them."""
     store = NotifyStore(mongo.database(settings))
     store.replace_directory(parse_directory(directory(), load_registry()))
     rules = Path(tempfile.mkdtemp(prefix="notify-rules-")) / "rules.toml"
@@ -113,7 +121,13 @@ def test_every_panel_query_returns_data_after_real_traffic(settings):
                             ("services.notify.consumer", notify), ("services.notify.dispatch", notify)):
             stack.enter_context(process(module, env, module.rsplit(".", 2)[1] + "-"))
         monitoring = stack.enter_context(MonitoringStack({name: f"127.0.0.1:{web.port}" for name, web in webs.items()}))
+        yield webs, monitoring, mail
 
+
+def test_every_panel_query_returns_data_after_real_traffic(settings, tmp_path):
+    assert DASHBOARDS, "no dashboards in deploy/monitoring/dashboards/"
+    failure_counters = dashboards_module().FAILURE_COUNTERS
+    with pipeline(settings) as (webs, monitoring, mail):
         accepted = post_traffic(webs["ingest"].url)
         wait_for(lambda: counter(monitoring, "scoring_votes_applied_total") >= accepted, 180, "every vote scored")
         wait_for(lambda: counter(monitoring, "ranking_events_applied_total") >= 1, 120, "standings ranked")
@@ -138,6 +152,15 @@ def test_every_panel_query_returns_data_after_real_traffic(settings):
         missing = without_data(monitoring, queries, failure_counters)
         scrapes = [(t["labels"]["job"], t["health"], t["lastError"]) for t in monitoring.targets()]
         assert missing == [], "panels without data:\n" + "\n".join(map(str, missing)) + f"\ntargets: {scrapes}"
+
+        # The overview as a picture (deploy/monitoring/render_overview.py: README's docs/img/overview.png).
+        renderer = render_module()
+        overview = json.loads((ROOT / "deploy/monitoring/dashboards/overview.json").read_text())
+        page = renderer.page(monitoring.prometheus, overview, minutes=2)
+        assert all(html.escape(panel["title"]) in page for panel in overview["panels"])
+        assert "no data" not in page
+        renderer.screenshot(page, tmp_path / "overview.png")
+        assert (tmp_path / "overview.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def without_data(monitoring: MonitoringStack, queries: list[tuple[str, str, str]],
