@@ -8,7 +8,9 @@ from Maven Central (io.prometheus.jmx:jmx_prometheus_javaagent) into var/cache/,
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,8 +50,19 @@ def kafka_agent_args(kafka_port: int) -> list[str]:
     return [f"-javaagent:{jmx_agent_jar()}=127.0.0.1:{port}:{HERE / 'exporters' / 'kafka-jmx.yml'}"]
 
 
+def port_taken(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def with_kafka_agent(java_argv: list[str], kafka_port: int) -> list[str]:
-    """`java …` with the agent (JVM options go before the main class)."""
+    """`java …` with the agent (JVM options go before the main class). The agent cannot bind a taken port, and
+    the JVM would not start: then Kafka starts without it (unscraped, KafkaDown says so) and we say why."""
+    if port_taken(kafka_metrics_port(kafka_port)):
+        print(f"[monitoring] port {kafka_metrics_port(kafka_port)} is taken: Kafka starts without its metrics agent "
+              "(set SANGSUK_KAFKA_METRICS_PORT)", file=sys.stderr, flush=True)
+        return java_argv
     return [java_argv[0], *kafka_agent_args(kafka_port), *java_argv[1:]]
 
 

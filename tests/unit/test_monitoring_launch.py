@@ -66,3 +66,25 @@ def test_alertmanager_configuration_is_valid_and_has_no_cluster_port(tmp_path):
     check = subprocess.run([shutil.which("amtool") or "amtool", "check-config",
                             str(tmp_path / "run" / "alertmanager" / "alertmanager.yml")], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_kafka_gets_the_jmx_agent_unless_its_port_is_taken(tmp_path, monkeypatch):
+    import socket
+
+    sys.path.insert(0, str(ROOT / "deploy" / "monitoring"))
+    import exporters
+
+    monkeypatch.setenv("SANGSUK_VAR", str(tmp_path))
+    jar = tmp_path / "cache" / "jmx-exporter" / "jmx_prometheus_javaagent-1.0.1.jar"
+    jar.parent.mkdir(parents=True)
+    jar.write_bytes(b"")  # present: nothing is fetched
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        kafka_port = taken.getsockname()[1] - 2
+        argv = ["java", "-Xmx1g", "-cp", "libs/*", "kafka.Kafka", "server.properties"]
+        assert exporters.with_kafka_agent(argv, kafka_port) == argv
+    with_agent = exporters.with_kafka_agent(argv, kafka_port)
+    assert with_agent[0] == "java" and with_agent[2:] == argv[1:]
+    assert with_agent[1] == (f"-javaagent:{jar}=127.0.0.1:{kafka_port + 2}:"
+                             f"{ROOT / 'deploy/monitoring/exporters/kafka-jmx.yml'}")
