@@ -16,6 +16,7 @@ import argparse
 import html
 import json
 import math
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -154,7 +155,7 @@ def screenshot(page_html: str, out: Path, chromium: str = "/usr/bin/chromium") -
     from playwright.sync_api import sync_playwright
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    html_file = out.with_suffix(".html")
+    html_file = Path(tempfile.mkdtemp(prefix="sangsuk-render-")) / "dashboard.html"
     html_file.write_text(page_html)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True,
