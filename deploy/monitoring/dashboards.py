@@ -102,8 +102,8 @@ DASHBOARDS = {
             q("sum by (service, topic) (stream_consumer_lag)", "{{service}} {{topic}}")]),
         ("timeseries", "Consumer lag by partition", "none", [
             q("stream_consumer_lag", "{{service}} {{topic}}/{{partition}}")]),
-        ("timeseries", "Consumer heartbeat age", "s", [
-            q("stream_consumer_heartbeat_age_seconds", "{{service}}")]),
+        ("timeseries", "Heartbeat age of consumers and the dispatcher", "s", [
+            q("stream_consumer_heartbeat_age_seconds", "{{service}} {{process}}")]),
         ("timeseries", "Batches committed per second", "none", [
             q(rate("stream_batch_seconds_count", "service"), "{{service}}")]),
         ("timeseries", "Batch time p99", "s", [q(p99("stream_batch_seconds", "service"), "{{service}}")]),
@@ -162,7 +162,7 @@ DASHBOARDS = {
             q(failures("notify_unroutable_total", "reason", "1h", "increase"), "{{reason}}")]),
         ("timeseries", "Notify consumer lag and heartbeat age", "none", [
             q('sum(stream_consumer_lag{service="notify"})', "lag"),
-            q('stream_consumer_heartbeat_age_seconds{service="notify"}', "heartbeat age s")]),
+            q('stream_consumer_heartbeat_age_seconds{service="notify"}', "{{process}} heartbeat age s")]),
     ]),
 }
 

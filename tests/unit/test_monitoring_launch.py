@@ -63,8 +63,9 @@ def test_alertmanager_configuration_is_valid_and_has_no_cluster_port(tmp_path):
     done = render(tmp_path, "alertmanager", "--profile", "run")
     assert done.returncode == 0, done.stderr
     assert "--cluster.listen-address=" in done.stdout.split() and "127.0.0.1:9193" in done.stdout
-    check = subprocess.run([shutil.which("amtool") or "amtool", "check-config",
-                            str(tmp_path / "run" / "alertmanager" / "alertmanager.yml")], capture_output=True, text=True)
+    config = tmp_path / "run" / "alertmanager" / "alertmanager.yml"
+    check = subprocess.run([shutil.which("amtool") or "amtool", "check-config", str(config)],
+                           capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
 
 

@@ -23,7 +23,8 @@ def age_on_metrics_page(app) -> str:
 
 def test_no_heartbeat_yet_is_an_infinite_age(tmp_path: Path):
     app = create_service_app("scoring", consumer_state_dir=tmp_path)
-    assert age_on_metrics_page(app) == 'stream_consumer_heartbeat_age_seconds{service="scoring"} +Inf'
+    expected = 'stream_consumer_heartbeat_age_seconds{process="consumer",service="scoring"} +Inf'
+    assert age_on_metrics_page(app) == expected
 
 
 def test_the_freshest_heartbeat_gives_the_age_and_a_dead_consumer_ages(tmp_path: Path):
@@ -53,3 +54,34 @@ def test_ranking_observes_each_stored_standings_age():
                                     applied_as_of=[now - timedelta(seconds=3), now - timedelta(seconds=90)]))
     assert REGISTRY.get_sample_value("ranking_standing_age_seconds_count") == before + 2
     assert REGISTRY.get_sample_value("ranking_standing_age_seconds_bucket", {"le": "60.0"}) >= 1
+
+
+def test_notify_serves_its_consumers_and_its_dispatchers_heartbeat_age(tmp_path: Path):
+    """The dispatcher beats while its transport loops run; a dispatcher that never started is +Inf."""
+    import threading
+
+    from services.notify.dispatcher import Dispatcher
+
+    app = create_service_app("notify", consumer_state_dir=tmp_path, consumer_processes=("consumer", "dispatcher"))
+    page = app.test_client().get("/metrics").get_data(as_text=True)
+    assert 'stream_consumer_heartbeat_age_seconds{process="dispatcher",service="notify"} +Inf' in page
+
+    class Idle:
+        name = "email"
+
+    stop = threading.Event()
+    dispatcher = Dispatcher(store=None, transports={"email": Idle()}, clock=lambda: datetime.now(UTC),
+                            heartbeat=Heartbeat(tmp_path, process="dispatcher"))
+    dispatcher.run_once = lambda name: 0  # nothing due: the loop idles
+    runner = threading.Thread(target=dispatcher.run, args=(stop,), kwargs={"idle_s": 0.05})
+    runner.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not (tmp_path / f"dispatcher-{os.getpid()}.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        runner.join(10)
+    assert not runner.is_alive()
+    assert heartbeat_age_s(tmp_path, process="dispatcher") < 5
+    assert heartbeat_age_s(tmp_path) == float("inf")  # the consumer's is its own
