@@ -114,3 +114,17 @@ def test_the_metric_name_check_can_fail():
     assert metric_names_in('sum by (service) (rate(http_requests_totl{status=~"5.."}[5m])) > 0') == {
         "http_requests_totl"}
     assert "http_requests_totl" not in exported_metric_names()
+
+
+def test_an_alert_reading_a_recorded_series_comes_after_it_in_the_same_group():
+    """Groups are evaluated independently (promtool even in a random order): an alert in another group would read
+    the ratios of the previous evaluation, and its promtool case would pass or fail by chance."""
+    for group in yaml.safe_load(RULES.read_text())["groups"]:
+        recorded_before: set[str] = set()
+        for rule in group["rules"]:
+            if "record" in rule:
+                recorded_before.add(rule["record"])
+                continue
+            for name in metric_names_in(rule["expr"]):
+                if ":" in name:
+                    assert name in recorded_before, f"{rule['alert']} reads {name} before or outside its group"
