@@ -27,8 +27,8 @@ export SMTP_PORT ?= 8025
 export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
-.PHONY: run stop test test-unit bench bench-ingest bench-scoring bench-ranking lint servers servers-stop init secrets venv \
-	clean browser postgresql nginx mail monitoring monitoring-up
+.PHONY: run stop test test-unit bench bench-ingest bench-scoring bench-ranking bench-site lint servers servers-stop init \
+	secrets venv clean browser postgresql nginx mail axe k8s-tools k8s-check k8s-rules k8s-schemas monitoring monitoring-up
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -84,7 +84,7 @@ stop:
 	-@$(PY) deploy/local/services.py stop 2>/dev/null || python3 deploy/local/services.py stop
 	$(SERVERS) stop --profile run
 
-test: venv browser postgresql nginx monitoring  ## the whole suite against real servers (started and stopped here, pass or fail)
+test: venv browser postgresql nginx axe k8s-tools monitoring  ## the whole suite against real servers (started and stopped here, pass or fail)
 	@status=0; \
 	  $(SERVERS) start --profile test && $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
@@ -92,6 +92,9 @@ test: venv browser postgresql nginx monitoring  ## the whole suite against real 
 postgresql:  ## Debian's PostgreSQL binaries (servers.py runs its own cluster under var/, never Debian's service)
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+
+axe:  ## axe-core for the browser tests: the pinned npm tarball into var/cache, checked against its sha512 integrity
+	@python3 tests/support/axe.py >/dev/null
 
 browser:  ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
 	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -108,13 +111,26 @@ nginx:  ## Debian's nginx for the buffering proxy in front of ingest (run as our
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx >/dev/null; }
 
-test-unit: venv
+test-unit: venv k8s-tools
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+# Kubernetes (deploy/k8s, docs/kubernetes.md). The manifest checks run in `make test` (tests/unit/test_k8s_objects.py).
+k8s-tools:  ## kustomize and kubeconform, pinned in deploy/k8s/tools/check.py, built from the Go module proxy into var/cache/tools
+	@nice -n 19 python3 deploy/k8s/tools/check.py tools
+
+k8s-check: k8s-tools  ## build each overlay and validate every object offline and strictly against deploy/k8s/schemas
+	nice -n 19 python3 deploy/k8s/tools/check.py check
+
+k8s-rules: venv  ## regenerate deploy/k8s/base/prometheusrule.yaml from deploy/monitoring/rules/sangsuk.rules.yml
+	nice -n 19 $(PY) deploy/k8s/tools/generate_prometheusrule.py
+
+k8s-schemas: venv  ## regenerate deploy/k8s/schemas from Kubernetes' OpenAPI spec and the operators' CRDs (network)
+	nice -n 19 $(PY) deploy/k8s/tools/generate_schemas.py $(SCHEMA_SOURCES)
 
 lint: venv
 	$(VENV)/bin/ruff check .
 
-bench: bench-ingest bench-scoring bench-ranking
+bench: bench-ingest bench-scoring bench-ranking bench-site
 
 bench-ingest: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
@@ -126,6 +142,10 @@ bench-scoring: venv postgresql
 
 bench-ranking: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ranking_bench.py || status=$$?; \
+	  $(SERVERS) stop --profile test; exit $$status
+
+bench-site: venv postgresql
+	@status=0; $(SERVERS) start --profile test && $(PY) bench/site_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 
 clean: stop

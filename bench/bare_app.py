@@ -33,3 +33,15 @@ _PAGE = json.dumps({"group": "small", "window": "campaign", "entries": [
 @app.get("/v1/leaderboards/<group>")
 def leaderboard(group: str):
     return Response(_PAGE, content_type="application/json; charset=utf-8")
+
+
+# bench-site: an HTML page the size of the site's home page, built once; the route only returns it.
+_SITE_PAGE = ("<!doctype html><html lang=th><body><table>" + "".join(
+    f"<tr data-code='{1000 + i}'><td>{i}</td><td>–</td><th><a href='/ranking/district/{1000 + i}'>อำเภอทดสอบ</a></th>"
+    f"<td><a href='/ranking/province/10'>จังหวัดทดสอบ</a></td><td>4.51</td><td>4.55</td><td>439</td><td>✓</td></tr>"
+    for i in range(1, 91)) + "</table></body></html>").encode()
+
+
+@app.get("/site")
+def site_page():
+    return Response(_SITE_PAGE, content_type="text/html; charset=utf-8")

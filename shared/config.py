@@ -24,6 +24,12 @@ class Settings:
     # Partition counts are explicit: votes are keyed by district, so this bounds consumer parallelism.
     votes_partitions: int = 12
     replication_factor: int = 1
+    # How clients reach the broker: PLAINTEXT (the local servers) or SSL with a client certificate
+    # (Strimzi's TLS listener with a KafkaUser per service: deploy/k8s, docs/kubernetes.md).
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_ssl_cafile: str | None = None
+    kafka_ssl_certfile: str | None = None
+    kafka_ssl_keyfile: str | None = None
     size_groups_csv: str | None = None
     log_level: str = "INFO"
 
@@ -43,6 +49,10 @@ class Settings:
             topics=topics,
             votes_partitions=int(env.get("VOTES_PARTITIONS", cls.votes_partitions)),
             replication_factor=int(env.get("KAFKA_REPLICATION_FACTOR", cls.replication_factor)),
+            kafka_security_protocol=env.get("KAFKA_SECURITY_PROTOCOL", cls.kafka_security_protocol).upper(),
+            kafka_ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
+            kafka_ssl_certfile=env.get("KAFKA_SSL_CERTFILE") or None,
+            kafka_ssl_keyfile=env.get("KAFKA_SSL_KEYFILE") or None,
             size_groups_csv=env.get("SIZE_GROUPS_CSV") or None,
             log_level=env.get("LOG_LEVEL", cls.log_level),
         )

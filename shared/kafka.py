@@ -18,14 +18,35 @@ from shared.manifest import TopicSpec, platform_topics
 log = logging.getLogger(__name__)
 
 
-__all__ = ["TopicSpec", "ensure_topics", "make_consumer", "make_producer"]
+__all__ = ["TopicSpec", "client_security", "ensure_topics", "make_consumer", "make_producer"]
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL")
+
+
+def client_security(settings: Settings) -> dict[str, str]:
+    """The client settings every Kafka client of the platform adds (producers, consumers, admin, CLI readers).
+
+    SSL: TLS to the broker, authenticated by a client certificate (a Strimzi KafkaUser's user.crt/user.key,
+    checked against the cluster CA in ca.crt); the broker's ACLs then hold each service to its topics."""
+    protocol = settings.kafka_security_protocol
+    if protocol not in SECURITY_PROTOCOLS:
+        raise ValueError(f"KAFKA_SECURITY_PROTOCOL={protocol!r}: use one of {', '.join(SECURITY_PROTOCOLS)}")
+    if protocol == "PLAINTEXT":
+        return {}
+    files = {"ssl_cafile": settings.kafka_ssl_cafile, "ssl_certfile": settings.kafka_ssl_certfile,
+             "ssl_keyfile": settings.kafka_ssl_keyfile}
+    missing = [f"KAFKA_{name.upper()}" for name, path in files.items() if not path]
+    if missing:
+        raise ValueError(f"KAFKA_SECURITY_PROTOCOL=SSL needs {', '.join(missing)}")
+    return {"security_protocol": "SSL", **{name: str(path) for name, path in files.items()}}
 
 
 def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:
     """Create missing topics (default: every service's, from the manifests); returns the names created.
     Safe to run at every start."""
     specs = platform_topics(settings) if specs is None else specs
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="sangsuk-admin")
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="sangsuk-admin",
+                             **client_security(settings))
     try:
         existing = set(admin.list_topics())
         missing = [s for s in specs if s.name not in existing]
@@ -75,6 +96,7 @@ def make_producer(settings: Settings, *, client_id: str, publish_timeout_s: floa
         "delivery_timeout_ms": timeout_ms,
         "retry_backoff_ms": 100,
         "partitioner": MemoisedPartitioner(),
+        **client_security(settings),
     }
     config.update(overrides)
     return KafkaProducer(**config)
@@ -91,6 +113,7 @@ def make_consumer(settings: Settings, *topics: str, group_id: str | None, client
         "auto_offset_reset": "earliest",
         "max_poll_records": 2000,
         "isolation_level": "read_committed",
+        **client_security(settings),
     }
     config.update(overrides)
     return KafkaConsumer(*topics, **config)
@@ -100,7 +123,7 @@ def kafka_reachable(settings: Settings, timeout_s: float = 2.0) -> bool:
     try:
         admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="sangsuk-ready",
                                  request_timeout_ms=int(timeout_s * 1000),
-                                 bootstrap_timeout_ms=int(timeout_s * 1000))
+                                 bootstrap_timeout_ms=int(timeout_s * 1000), **client_security(settings))
     except Exception:
         return False
     try:

@@ -50,6 +50,9 @@ class ServiceManifest:
     # PROXY_PORT; k8s: the Ingress), and trusts that one proxy hop for the client's address. Every web
     # process listens on loopback under make run; one that is not public is internal.
     public: bool = False
+    # Paths of an otherwise internal web process that the public reaches through the same proxy, as nginx
+    # locations ("= /" exact, "/ranking/" a prefix): ranking's public website. Its other routes stay internal.
+    public_paths: tuple[str, ...] = ()
     # The variable naming the directory the web process shares with the others (consumer heartbeat, metrics).
     state_dir_env: str | None = None
     topics: Callable[[Settings], list[TopicSpec]] = lambda settings: []  # the topics this service writes

@@ -99,12 +99,15 @@ def _start_proxy(manifest: ServiceManifest) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import proxy
 
-    config = proxy.render(STATE / "proxy", port=PROXY_PORT, ingest_port=manifest.port)
+    routes = [(m.name, path, m.port) for m in manifests() if m.port is not None for path in m.public_paths]
+    config = proxy.render(STATE / "proxy", port=PROXY_PORT, ingest_port=manifest.port, routes=routes)
     with open(STATE / "proxy.log", "ab") as out:
         proc = subprocess.Popen(proxy.command(config), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     (STATE / "proxy.pid").write_text(str(proc.pid))
     _wait_port(PROXY_PORT, "proxy")
+    if routes:
+        print(f"  {'website':8} http://127.0.0.1:{PROXY_PORT}/   (ranking's public site through the same proxy)")
     print(f"  {'public':8} http://127.0.0.1:{PROXY_PORT}   (nginx in front of {manifest.name}; state: "
           f"{STATE / 'proxy'})")
 

@@ -13,6 +13,7 @@ from services.ranking.bootstrap import Ranking
 from services.ranking.exports_api import bp as exports_bp
 from services.ranking.live import LiveBoards
 from services.ranking.openapi import build_spec
+from services.ranking.site import views as site
 from services.ranking.store import RankingStore
 from shared import mongo
 from shared.districts import Registry
@@ -58,6 +59,9 @@ def create_app(ranking: Ranking) -> Flask:
                                                ranking.store, ranking.live_boards(), keys)
     app.register_blueprint(ranking_bp)
     app.register_blueprint(exports_bp)
+    live = app.extensions["ranking"].live
+    site.install(app, config.public_base_url, site.Staleness(
+        lambda: consumer_ready(stream.state_dir, stream.heartbeat_stale_s), live.age_s))
     spec = build_spec()
 
     @app.get("/openapi.json")

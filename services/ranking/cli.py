@@ -92,6 +92,7 @@ def close(config: RankingConfig, name: str, window: str) -> int:
     document = awards.award_document(body)
     if not store.insert_award(document):
         raise awards.AwardError(f"award {name!r} was closed meanwhile by another run; an award is closed once")
+    store.note_award()
     winners = {g: [e["district_code"] for e in body["groups"][g] if e["rank"] == 1] for g in GROUPS}
     print(json.dumps({"award": name, "sha256": document["sha256"], "closed_at": body["closed_at"],
                       "end_offsets": body["end_offsets"], "votes_counted": tallies.counted,

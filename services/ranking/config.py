@@ -46,6 +46,9 @@ class RankingConfig:
     central_office_keys: tuple[str, ...] = ()
     # How often a web process asks the store whether the figures changed (a keyed read of one document).
     reload_interval_s: float = 0.2
+    # The public site's vote links and QR codes (as ingest's; optional here: without it the district
+    # page links to /d/<code> on the same host and shows no QR code). Never taken from a request's Host.
+    public_base_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RankingConfig:
@@ -59,4 +62,5 @@ class RankingConfig:
             campaign_end=_day(env.get("CAMPAIGN_END")),
             central_office_keys=central_office_keys(env),
             reload_interval_s=float(env.get("RANKING_RELOAD_S", default.reload_interval_s)),
+            public_base_url=env.get("PUBLIC_BASE_URL") or None,
         )

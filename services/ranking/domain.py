@@ -55,6 +55,12 @@ def ranks_of(entries: Iterable[Entry]) -> dict[str, int | None]:
     return {e.code: e.rank for e in entries}
 
 
+def closing_tallies(entries: Iterable[Entry]) -> dict[str, list[int]]:
+    """What a campaign snapshot also keeps: each district's campaign votes and sum at the day's close
+    (districts without votes left out). Two consecutive days' closes give the votes counted that day."""
+    return {e.code: [e.votes, e.total] for e in entries if e.votes}
+
+
 def movement(rank: int | None, previous: Mapping[str, int | None] | None, code: str) -> dict | None:
     """Against the previous Bangkok day's snapshot: up n, down n, same, or new (not ranked yesterday).
 

@@ -32,6 +32,9 @@ MANIFEST = ServiceManifest(
     name="ranking",
     processes={"web": web("services.ranking.wsgi:app"), "consumer": ("-m", "services.ranking.consumer")},
     port=8083,
+    # The public website (docs/site.md) and the award snapshots it links to for verification; the rest
+    # of ranking's API (leaderboards JSON, exports) stays internal.
+    public_paths=("= /", "/ranking/", "/badge/", "/v1/awards/"),
     state_dir_env="RANKING_STATE_DIR",
     prepare_store=_indexes,  # ranking writes no topic: it reads scores.v1 (scoring's) and votes.v1 (ingest's)
     metrics_prefix="ranking_",

@@ -96,8 +96,10 @@ def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
     """The current end of every partition of the votes topic (what a close freezes)."""
     from kafka import KafkaConsumer, TopicPartition
 
+    from shared.kafka import client_security
+
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None,
-                             isolation_level="read_committed")
+                             isolation_level="read_committed", **client_security(settings))
     try:
         partitions = sorted(consumer.partitions_for_topic(topic) or [])
         if not partitions:
@@ -114,9 +116,12 @@ def read_log(settings: Settings, topic: str, ends: dict[int, int], codes: Iterab
     from kafka import KafkaConsumer, TopicPartition
     from tqdm import tqdm
 
+    from shared.kafka import client_security
+
     tallies = LogTallies(frozenset(codes))
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-                             isolation_level="read_committed", max_partition_fetch_bytes=8 * 1024 * 1024)
+                             isolation_level="read_committed", max_partition_fetch_bytes=8 * 1024 * 1024,
+                             **client_security(settings))
     try:
         known = consumer.partitions_for_topic(topic) or set()
         missing = sorted(set(ends) - known)

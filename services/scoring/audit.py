@@ -21,6 +21,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.scoring.bootstrap import Scoring, bootstrap
 from services.scoring.store import ScoringStore
+from shared.kafka import client_security
 
 
 class _Discard:
@@ -43,7 +44,8 @@ def rebuild(scoring: Scoring, prefix: str, batch: int = 20000) -> dict:
     sink = _Discard()
     processor = scoring.processor(sink, store=target)
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-                             max_partition_fetch_bytes=8 * 1024 * 1024, isolation_level="read_committed")
+                             max_partition_fetch_bytes=8 * 1024 * 1024, isolation_level="read_committed",
+                             **client_security(settings))
     read = 0
     try:
         parts = [TopicPartition(t, p) for t in (settings.topics.votes, settings.topics.comments)

@@ -43,3 +43,23 @@ def test_change_counter_moves(settings):
     store.note_snapshot("2026-11-21")
     state = store.read_state()
     assert state["version"] == 2 and state["snapshot_day"] == "2026-11-21"
+
+
+def test_changes_are_logged_under_their_version_and_old_ones_purged(settings, monkeypatch):
+    from services.ranking import store as store_module
+    from shared.timeutil import utcnow
+
+    monkeypatch.setattr(store_module, "CHANGES_KEPT", 2)
+    store = RankingStore(mongo.database(settings))
+    figure = {"k": order_key(3, "2026-11-21", "2026-11-21T03:00:00.000Z"), "day": "2026-11-21",
+              "as_of": "2026-11-21T03:00:00.000Z", "votes_offset": 3,
+              "windows": {"campaign": {"votes": 3, "histogram": {"5": 3}, "last_vote_at": None}}}
+    assert store.record_change({"3706": figure}, utcnow()) == 1
+    assert store.change(1) == {"figures": {"3706": figure}}
+    assert store.bump(utcnow()) == 2 and store.change(2) == {"reload": True}
+    assert store.note_snapshot("2026-11-21") == 3 and store.change(3) == {"reload": True}
+    assert store.change(1) is None, "the change CHANGES_KEPT versions older is deleted by the newest"
+    assert store.change(4) is None and store.read_state()["version"] == 3
+    store.state.delete_one({"_id": "state"})  # a counter reset while its log stayed: versions are reused
+    assert store.record_change({"3706": figure}, utcnow()) == 1 and store.change(1) == {"figures": {"3706": figure}}
+    assert store.record_change({}, utcnow()) == 2 and store.change(2) == {"figures": {}}

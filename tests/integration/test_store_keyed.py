@@ -247,3 +247,21 @@ def test_notify_expires_its_vote_days_by_equality(db, probe):
     assert deleted == [1400]  # the 14 days before 1 October, 100 districts each
     assert store.votes.count_documents({"day": "2026-09-30"}) == 0
     assert store.votes.count_documents({"day": "2026-10-01"}) == 100
+
+
+def test_standings_are_stored_as_one_text_per_district_and_older_documents_still_read(db):
+    """A partition's standings document is rewritten by every batch: FerretDB converts each value of it."""
+    store = ScoringStore(db)
+    window = {"from": "2026-11-16", "to": "2026-11-22", "votes": 3, "sum": 12, "mean": 4.0,
+              "histogram": {"1": 0, "2": 0, "3": 1, "4": 1, "5": 1}, "last_vote_at": "2026-11-22T03:00:00.000Z"}
+    comments = [{"vote_id": "v1", "score": 5, "comment": "บริการดี [โทร]", "at": "2026-11-22T03:00:00.000Z"}]
+    saved = Standing("3706", "2026-11-22", {"campaign": window, "last_7_days": window}, comments, 4, 17)
+    store.save_standings(4, {"3706": saved})
+    raw = db[store.standings.name].find_one({"_id": "p4"})
+    assert isinstance(raw["districts"]["3706"], str), "each district is one value, not ~80 nested ones"
+    assert store.load_standings([4]) == {"3706": saved} and store.standing("3706") == saved
+    # A document written in the nested form before this layout is read the same way.
+    db[store.standings.name].update_one({"_id": "p4"}, {"$set": {"districts.4001": saved.to_document()
+                                                                 | {"district_code": "4001"}}})
+    loaded = store.load_standings([4])
+    assert loaded["4001"].windows == saved.windows and loaded["4001"].district_code == "4001"

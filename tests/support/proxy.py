@@ -19,12 +19,13 @@ def _proxy_module():
 
 
 class ProxyProcess(ManagedProcess):
-    def __init__(self, ingest_port: int, *, header_timeout_s: int = 10):
+    def __init__(self, ingest_port: int, *, header_timeout_s: int = 10, routes: list[tuple[str, str, int]] = ()):
         proxy = _proxy_module()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         state = Path(tempfile.mkdtemp(prefix="proxy-"))
-        config = proxy.render(state, port=self.port, ingest_port=ingest_port, header_timeout_s=header_timeout_s)
+        config = proxy.render(state, port=self.port, ingest_port=ingest_port, header_timeout_s=header_timeout_s,
+                              routes=routes)
         super().__init__(proxy.command(config), {}, log_prefix="proxy-")
 
     def start(self, timeout_s: float = 15) -> ProxyProcess:

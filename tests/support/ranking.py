@@ -80,10 +80,11 @@ class RankingConsumer(ManagedProcess):
 def scoring_boards(db, registry, formula):
     """The leaderboards recomputed from scoring's stored standings (the oracle for ranking's own)."""
     from services.ranking.boards import build_boards
+    from services.scoring.store import standings_in
 
     figures = {}
     for doc in db.scoring_standings.find({}):
-        figures.update(doc.get("districts", {}))
+        figures.update({code: s.to_document() for code, s in standings_in(doc).items()})
     return build_boards(figures, registry, formula)
 
 

@@ -13,6 +13,7 @@ class MemoryRankingStore:
         self.snapshots: dict[str, dict] = {}
         self.awards: dict[str, dict] = {}
         self.state: dict = {"version": 0, "updated_at": None}
+        self.changes: dict[int, dict] = {}
         self.writes = 0
 
     def put_if_newer(self, code: str, key: str, standing: dict) -> bool:
@@ -32,15 +33,32 @@ class MemoryRankingStore:
     def all_figures(self) -> dict[str, dict]:
         return copy.deepcopy(self.figures)
 
-    def bump(self, now: datetime) -> None:
-        self.state = {**self.state, "version": self.state["version"] + 1, "updated_at": now}
+    def _log(self, change: dict) -> int:
+        self.state = {**self.state, "version": self.state["version"] + 1}
+        self.changes[self.state["version"]] = copy.deepcopy(change)
+        return self.state["version"]
+
+    def record_change(self, figures: dict[str, dict], now: datetime) -> int:
+        self.state["updated_at"] = now
+        return self._log({"figures": figures})
+
+    def bump(self, now: datetime) -> int:
+        self.state["updated_at"] = now
+        return self._log({"reload": True})
+
+    def note_award(self) -> int:
+        self.state["awards"] = self.state.get("awards", 0) + 1
+        return self._log({"reload": True})
+
+    def note_snapshot(self, day: str) -> int:
+        self.state["snapshot_day"] = max(day, self.state.get("snapshot_day", ""))
+        return self._log({"reload": True})
+
+    def change(self, version: int) -> dict | None:
+        return copy.deepcopy(self.changes.get(version))
 
     def read_state(self) -> dict:
         return dict(self.state)
-
-    def note_snapshot(self, day: str) -> None:
-        self.state = {**self.state, "version": self.state["version"] + 1,
-                      "snapshot_day": max(day, self.state.get("snapshot_day", ""))}
 
     def snapshot_ids(self, ids: Iterable[str]) -> set[str]:
         return {i for i in ids if i in self.snapshots}
@@ -65,3 +83,6 @@ class MemoryRankingStore:
 
     def award(self, name: str) -> dict | None:
         return copy.deepcopy(self.awards.get(name))
+
+    def all_awards(self) -> list[dict]:
+        return copy.deepcopy(list(self.awards.values()))

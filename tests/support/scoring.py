@@ -96,9 +96,11 @@ def wait_until(predicate, timeout_s: float, what: str, interval: float = 0.5):
 
 def standings_totals(db) -> dict[str, int]:
     out = {}
+    from services.scoring.store import standings_in
+
     for doc in db.scoring_standings.find({}):
-        for d, s in doc.get("districts", {}).items():
-            out[d] = s["windows"]["campaign"]["votes"]
+        for d, s in standings_in(doc).items():
+            out[d] = s.windows["campaign"]["votes"]
     return out
 
 

@@ -121,6 +121,9 @@ def test_midnight_snapshot_closes_yesterday_once_and_before_new_day_figures(setu
     closing = store.snapshots["2026-11-20:small:campaign"]
     assert closing["ranks"][a] == 1 and closing["ranks"][b] == 2  # b's new figures came after the close
     assert closing["formula"] == {"name": "mean", "params": {"min_votes": 1}}
+    # The campaign close keeps the day's closing totals (the site's daily trend); the other windows do not.
+    assert closing["tallies"] == {a: [2, 10], b: [2, 6]}
+    assert "tallies" not in store.snapshots["2026-11-20:small:7d"]
     clock.now = DAY2
     assert proc.tick(DAY2) is None  # already taken: nothing due
     restarted = RankingProcessor(store, REGISTRY, Formula("mean", {"min_votes": 1}), clock=clock)

@@ -50,18 +50,24 @@ def test_each_service_metric_carries_its_prefix():
             assert metric._name.startswith(manifest.metrics_prefix), (manifest.name, metric._name)
 
 
-def _containers(service: str) -> list[dict]:
-    for doc in yaml.safe_load_all((ROOT / "deploy" / "k8s" / f"{service}.yaml").read_text()):
+def _deployment(service: str) -> dict:
+    path = ROOT / "deploy" / "k8s" / "base" / f"{service}.yaml"
+    for doc in yaml.safe_load_all(path.read_text()):
         if doc and doc.get("kind") == "Deployment":
-            return doc["spec"]["template"]["spec"]["containers"]
-    raise AssertionError(f"no Deployment in deploy/k8s/{service}.yaml")
+            return doc
+    raise AssertionError(f"no Deployment in {path.relative_to(ROOT)}")
 
 
 def test_kubernetes_runs_each_declared_process_with_the_declared_command():
+    """One Deployment per service, one container per manifest process (docs/kubernetes.md says why the
+    consumer shares the web process's pod), each with the manifest's command and the service's image."""
     for manifest in manifests():
         if not manifest.processes:
             continue
-        containers = {c["name"]: c for c in _containers(manifest.name)}
+        deployment = _deployment(manifest.name)
+        assert deployment["metadata"]["name"] == manifest.name
+        pod = deployment["spec"]["template"]["spec"]
+        containers = {c["name"]: c for c in pod["containers"]}
         assert set(containers) == set(manifest.processes), manifest.name
         for process, argv in manifest.processes.items():
             container = containers[process]
@@ -69,3 +75,18 @@ def test_kubernetes_runs_each_declared_process_with_the_declared_command():
             assert container["image"] == f"sangsuk/{manifest.name}"
         if manifest.port is not None:
             assert containers["web"]["ports"][0]["containerPort"] == manifest.port
+            env = {e["name"]: e.get("value") for e in containers["web"]["env"]}
+            assert env["PORT"] == str(manifest.port), manifest.name
+
+
+def test_processes_sharing_a_state_dir_mount_one_empty_dir_where_the_variable_points():
+    for manifest in manifests():
+        if not manifest.state_dir_env:
+            continue
+        pod = _deployment(manifest.name)["spec"]["template"]["spec"]
+        empty_dirs = {v["name"] for v in pod["volumes"] if "emptyDir" in v}
+        for container in pod["containers"]:
+            env = {e["name"]: e.get("value") for e in container["env"]}
+            path = env[manifest.state_dir_env]
+            mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+            assert mounts.get(path) in empty_dirs, (manifest.name, container["name"], path)
