@@ -14,6 +14,7 @@ export MONGO_URI := mongodb://127.0.0.1:$(or $(SANGSUK_MONGO_PORT),27017)/
 SERVER_FLAGS :=
 else
 SERVER_FLAGS := --no-mongo
+export SANGSUK_NO_FERRETDB := 1
 endif
 export CHANNEL_KEYS_FILE ?= $(CURDIR)/$(SECRETS)/channel-keys.json
 export VOTER_HMAC_SECRET_FILE ?= $(CURDIR)/$(SECRETS)/voter-hmac.key
@@ -27,7 +28,7 @@ export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
 .PHONY: run stop status restart test test-unit bench bench-ingest bench-scoring bench-ranking bench-site lint servers \
-	servers-stop init secrets venv clean browser postgresql nginx axe k8s-tools k8s-check k8s-rules k8s-schemas
+	servers-stop init secrets venv clean browser postgresql nginx axe k8s-tools k8s-check k8s-rules k8s-schemas monitoring
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -52,7 +53,7 @@ init: venv servers secrets
 	$(VENV)/bin/sangsuk init
 
 # Idempotent: run it again and whatever is down (stopped, or given up on by supervisord) is started again.
-run: init nginx  ## everything up under supervisord: servers, topics, indexes, registry, the dev directory, mail server, services, the proxy
+run: init nginx monitoring  ## everything up under supervisord: servers, topics, indexes, registry, the dev directory, mail, services, the proxy, Prometheus, Alertmanager
 	@$(VENV)/bin/sangsuk directory dev --out var/run/dev-directory.csv >/dev/null
 	@echo "Services:"
 	@$(PY) deploy/local/services.py start --python $(CURDIR)/$(PY)
@@ -60,6 +61,8 @@ run: init nginx  ## everything up under supervisord: servers, topics, indexes, r
 	@echo "Store:     $(MONGO_URI)"
 	@echo "Dev channel keys: $(CHANNEL_KEYS_FILE)"
 	@echo "API docs:  $(PUBLIC_BASE_URL)/openapi.json"
+	@echo "Prometheus:   http://127.0.0.1:$(or $(SANGSUK_PROMETHEUS_PORT),9190)  (alerts, targets; rules in deploy/monitoring/rules/)"
+	@echo "Alertmanager: http://127.0.0.1:$(or $(SANGSUK_ALERTMANAGER_PORT),9193)  (runbook: docs/runbook.md)"
 	@echo "Centre:    curl -H \"Authorization: Bearer \$$(cat $(SECRETS)/central-office.key)\" localhost:8084/v1/alerts"
 	@echo "Status:    make status (every program under supervisord; one restarted: make restart P=scoring-consumer)"
 	@echo "Stop with: make stop"
@@ -74,7 +77,7 @@ restart:  ## one program of make run by hand (supervisord restarts what dies on 
 	@test -n "$(P)" || { echo "usage: make restart P=<program> (make status lists them)"; exit 2; }
 	$(SERVERS) ctl restart $(P) --profile run
 
-test: venv browser postgresql nginx axe k8s-tools  ## the whole suite against real servers (started and stopped here, pass or fail)
+test: venv browser postgresql nginx axe k8s-tools monitoring  ## the whole suite against real servers (started and stopped here, pass or fail)
 	@status=0; \
 	  $(SERVERS) start --profile test && $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
@@ -89,6 +92,13 @@ axe:  ## axe-core for the browser tests: the pinned npm tarball into var/cache, 
 browser:  ## Debian's chromium for the browser tests (Playwright drives it; no browser download)
 	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+monitoring:  ## Debian's Prometheus (with promtool) and Alertmanager (with amtool); run as our own processes, never Debian's services
+	@{ command -v promtool && command -v prometheus-alertmanager; } >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    prometheus prometheus-alertmanager >/dev/null; \
+	  for unit in prometheus prometheus-alertmanager; do \
+	    $$SUDO systemctl disable --now $$unit >/dev/null 2>&1 || $$SUDO service $$unit stop >/dev/null 2>&1 || true; done; }
 
 nginx:  ## Debian's nginx for the buffering proxy in front of ingest (run as our own process, not the system's)
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -17,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from shared import metrics
 from shared.errors import ApiError
 from shared.logs import request_id_var
+from shared.stream.heartbeat import HeartbeatCollector
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +33,15 @@ _HTTP_ERROR_CODES = {
 
 def create_service_app(service: str, *, readiness: dict[str, ReadinessCheck] | None = None,
                        trusted_proxy_hops: int = 0, extra_metrics_dirs: tuple[str, ...] = (),
-                       readiness_detail: Callable[[], dict] | None = None) -> Flask:
+                       readiness_detail: Callable[[], dict] | None = None,
+                       consumer_state_dir: Path | None = None,
+                       consumer_processes: tuple[str, ...] = ("consumer",)) -> Flask:
     """A Flask app with the platform's cross-cutting behaviour; services add their blueprints.
 
     `readiness_detail` adds a `detail` object to /readyz (e.g. a transport that is off, and why).
+    `consumer_state_dir`: the service's consumer (and any of `consumer_processes`) leaves its heartbeat
+    there; /metrics then serves its age, so Prometheus sees a dead one (its own gauges outlive it in the
+    multiprocess files).
     """
     app = Flask(service)
     app.config["SERVICE_NAME"] = service
@@ -43,6 +50,8 @@ def create_service_app(service: str, *, readiness: dict[str, ReadinessCheck] | N
     if trusted_proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxy_hops, x_proto=trusted_proxy_hops)
     checks = CachedReadiness(dict(readiness or {}))
+    collectors = () if consumer_state_dir is None else (HeartbeatCollector(service, consumer_state_dir,
+                                                                                consumer_processes),)
 
     @app.before_request
     def start_request() -> None:
@@ -102,7 +111,7 @@ def create_service_app(service: str, *, readiness: dict[str, ReadinessCheck] | N
 
     @app.get("/metrics")
     def metrics_endpoint():
-        payload, content_type = metrics.render(extra_metrics_dirs)
+        payload, content_type = metrics.render(extra_metrics_dirs, collectors)
         return Response(payload, content_type=content_type)
 
     return app

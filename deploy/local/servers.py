@@ -46,12 +46,12 @@ SERVERS = "server"  # the owner of the servers' program files in the profile's s
 STOPPED = ("STOPPED", "EXITED", "FATAL")
 
 
-def sibling(name: str):
-    """Another script of deploy/local as a module. Not through sys.path: `services.py` there would hide the
+def sibling(name: str, folder: Path = HERE):
+    """Another script of deploy/ as a module. Not through sys.path: `services.py` there would hide the
     `services` package from whoever imports this (the tests do)."""
-    module_name = f"sangsuk_local_{name}"
+    module_name = f"sangsuk_{folder.name}_{name}"
     if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, HERE / f"{name}.py")
+        spec = importlib.util.spec_from_file_location(module_name, folder / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module  # dataclasses look their module up while the class is built
         spec.loader.exec_module(module)
@@ -59,6 +59,7 @@ def sibling(name: str):
 
 
 supervision = sibling("supervision")
+exporters = sibling("exporters", HERE.parent / "monitoring")  # the servers' metrics endpoints
 
 
 @dataclass(frozen=True)
@@ -222,9 +223,8 @@ def prepare_kafka(p: Profile) -> Path:
 def kafka_program(p: Profile, props: Path) -> supervision.Program:
     """The broker in the foreground: the broker's own JVM flags (a `-javaagent:` joins `jvm`) and
     environment (`environment=`) are set here, never for the storage tool."""
-    jvm: tuple[str, ...] = ()
-    return supervision.Program("kafka", java_cmd(p, "kafka.Kafka", str(props), jvm=jvm), directory=p.state,
-                               priority=300, stopwaitsecs=60, startsecs=5)
+    argv = exporters.with_kafka_agent(java_cmd(p, "kafka.Kafka", str(props)), p.kafka_port)  # JMX exporter
+    return supervision.Program("kafka", argv, directory=p.state, priority=300, stopwaitsecs=60, startsecs=5)
 
 
 def start_kafka(p: Profile) -> None:
@@ -235,7 +235,8 @@ def start_kafka(p: Profile) -> None:
 
 def ferretdb_program(p: Profile) -> supervision.Program:
     """FerretDB in the foreground: its flags (a metrics/debug address joins them) and environment here."""
-    argv = [str(FERRETDB_BIN), "-listen", f"127.0.0.1:{p.mongo_port}", "-postgresql-url", ferretdb_pg_url(p)]
+    argv = [str(FERRETDB_BIN), "-listen", f"127.0.0.1:{p.mongo_port}", "-postgresql-url", ferretdb_pg_url(p),
+            *exporters.ferretdb_args(p.mongo_port)]
     return supervision.Program("ferretdb", argv, directory=p.state, priority=200)
 
 

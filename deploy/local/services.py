@@ -107,12 +107,16 @@ def proxy_program(manifest: ServiceManifest, state: Path, port: int) -> Program:
 
 
 def local_programs(python: str, state: Path) -> list[Program]:
-    """The stack's own programs beside the services': one entry each, in the foreground. Another joins with
-    one line, e.g. `Program("prometheus", [python, "deploy/monitoring/launch.py", "prometheus", "--profile",
-    "run"], priority=700)` (supervisord restarts it, logs it in var/run/logs/, `make stop` stops it)."""
+    """The stack's own programs beside the services': one entry each, in the foreground (supervisord
+    restarts it, logs it in var/run/logs/, `make stop` stops it): the mail server, Prometheus and
+    Alertmanager (deploy/monitoring/launch.py renders their configuration, then execs the binary), the proxy."""
     mail = Program("mail", [python, "-m", "services.notify.devmail", "--dir", str(state.parent / "mail"),
                             "--port", os.environ.get("SMTP_PORT", "8025")], priority=400)
     programs = [_with_env(mail, dict(os.environ), state)]
+    for binary in ("prometheus", "alertmanager"):
+        argv = [python, str(ROOT / "deploy" / "monitoring" / "launch.py"), binary, "--profile", "run"]
+        launcher = Program(binary, argv, priority=700)
+        programs.append(_with_env(launcher, dict(os.environ), state))
     if (public := public_manifest()) is not None:
         programs.append(proxy_program(public, state, PROXY_PORT))
     return programs

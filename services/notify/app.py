@@ -31,6 +31,7 @@ def create_app(notify: Notify) -> Flask:
         "notify", readiness={"store": lambda: mongo.store_reachable(settings),
                              "consumer": lambda: consumer_ready(stream.state_dir, stream.heartbeat_stale_s)},
         extra_metrics_dirs=(str(stream.metrics_dir),),
+        consumer_state_dir=stream.state_dir, consumer_processes=("consumer", "dispatcher"),
         readiness_detail=lambda: {"transports": {name: "on" for name in notify.transports}
                                   | {name: f"off: {why}" for name, why in notify.transports_off.items()}})
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024

@@ -21,6 +21,7 @@ from services.notify.store import NotifyStore
 from services.notify.transports import Transport
 from shared import kafka, mongo
 from shared.districts import Registry, load_registry
+from shared.stream.heartbeat import Heartbeat
 from shared.stream.loop import ConsumerLoop
 from shared.timeutil import utcnow
 
@@ -89,7 +90,8 @@ class Notify:
 
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(self.store, self.transports, self.clock,
-                          RetryPolicy(max_attempts=self.config.max_attempts, base_s=self.config.retry_base_s))
+                          RetryPolicy(max_attempts=self.config.max_attempts, base_s=self.config.retry_base_s),
+                          heartbeat=Heartbeat(self.config.stream.state_dir, process="dispatcher"))
 
 
 def bootstrap(config: NotifyConfig | None = None, *, db: Database | None = None,

@@ -21,6 +21,7 @@ from services.notify import metrics
 from services.notify.outbox import DEAD, DELIVERED, PENDING
 from services.notify.store import NotifyStore
 from services.notify.transports import GiveUp, Outgoing, Retry, Transport
+from shared.stream.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,11 @@ def outgoing_from(doc: dict) -> Outgoing:
 
 class Dispatcher:
     def __init__(self, store: NotifyStore, transports: dict[str, Transport], clock: Callable[[], datetime],
-                 policy: RetryPolicy = RetryPolicy(), rng: random.Random | None = None, batch: int = 50):
+                 policy: RetryPolicy = RetryPolicy(), rng: random.Random | None = None, batch: int = 50,
+                 heartbeat: Heartbeat | None = None):
+        """`heartbeat`: beaten while the transport loops run, so the web process can tell Prometheus that
+        the dispatcher lives (stream_consumer_heartbeat_age_seconds{process="dispatcher"})."""
+        self.heartbeat = heartbeat
         self.store = store
         self.transports = transports
         self.clock = clock
@@ -142,8 +147,11 @@ class Dispatcher:
                    for n in self.transports]
         for t in threads:
             t.start()
-        for t in threads:
-            t.join()
+        while any(t.is_alive() for t in threads):
+            if self.heartbeat is not None:
+                self.heartbeat.beat(True)
+            for t in threads:
+                t.join(timeout=0.5)
 
     def close(self) -> None:
         """Nothing to release: transports open a connection per attempt."""

@@ -52,7 +52,8 @@ def create_app(ranking: Ranking) -> Flask:
     settings, stream = config.platform, config.stream
     readiness = {"store": lambda: mongo.store_reachable(settings),
                  "consumer": lambda: consumer_ready(stream.state_dir, stream.heartbeat_stale_s)}
-    app = create_service_app("ranking", readiness=readiness, extra_metrics_dirs=(str(stream.metrics_dir),))
+    app = create_service_app("ranking", readiness=readiness, extra_metrics_dirs=(str(stream.metrics_dir),),
+                             consumer_state_dir=stream.state_dir)
     keys = CentralOfficeKeys(config.central_office_keys, channel_keys())
     app.extensions["ranking"] = RankingContext(ranking.registry, frozenset(d.province_code for d in ranking.registry),
                                                ranking.store, ranking.live_boards(), keys)

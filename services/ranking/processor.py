@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
@@ -43,6 +43,8 @@ class Report:
     stale: int = 0
     invalid: int = 0
     snapshots: int = 0
+    # When scoring computed each standing stored (its `as_of`): ranking's part of vote-to-leaderboard freshness.
+    applied_as_of: list[datetime] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Standing:
     key: str
     day: str
     doc: dict
+    as_of: datetime
 
 
 class RankingProcessor:
@@ -103,6 +106,7 @@ class RankingProcessor:
             if stored:
                 keys[standing.code] = standing.key
                 applied[standing.code] = {"k": standing.key, **standing.doc}
+                report.applied_as_of.append(standing.as_of)
             else:
                 report.stale += 1
                 keys[standing.code] = self.store.key_of(standing.code) or standing.key
@@ -140,7 +144,7 @@ class RankingProcessor:
         key = order_key(event.get("votes_offset"), event["day"], as_of)
         doc = {"day": event["day"], "as_of": as_of, "votes_offset": event.get("votes_offset"),
                "windows": {name: event["windows"][name] for name in WINDOWS.values() if name in event["windows"]}}
-        return Standing(event["district_code"], key, event["day"], doc)
+        return Standing(event["district_code"], key, event["day"], doc, event["as_of"])
 
     def _cached_keys(self) -> dict[str, str]:
         if self._keys is None:

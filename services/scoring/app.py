@@ -15,7 +15,8 @@ def create_app(scoring: Scoring) -> Flask:
     settings, stream = scoring.config.platform, scoring.config.stream
     readiness = {"store": lambda: mongo.store_reachable(settings),
                  "consumer": lambda: consumer_ready(stream.state_dir, stream.heartbeat_stale_s)}
-    app = create_service_app("scoring", readiness=readiness, extra_metrics_dirs=(str(stream.metrics_dir),))
+    app = create_service_app("scoring", readiness=readiness, extra_metrics_dirs=(str(stream.metrics_dir),),
+                             consumer_state_dir=stream.state_dir)
     app.extensions["scoring"] = scoring
     app.register_blueprint(scores_bp)
     return app

@@ -21,7 +21,7 @@ def test_every_declared_process_is_a_supervised_program_with_its_environment(tmp
     programs = [p for m in manifests() for p in services.service_programs("/venv/python", m, tmp_path / "svc")]
     programs += services.local_programs("/venv/python", tmp_path / "svc")
     expected = {m.name if process == "web" else f"{m.name}-{process}" for m in manifests() for process in m.processes}
-    assert {p.name for p in programs} == expected | {"mail", "proxy"}
+    assert {p.name for p in programs} == expected | {"mail", "proxy", "prometheus", "alertmanager"}
     for program in programs:
         supervisor.write("service", program)
         text = (supervisor.programs / f"service-{program.name}.conf").read_text()
@@ -34,6 +34,10 @@ def test_every_declared_process_is_a_supervised_program_with_its_environment(tmp
     assert env["BIND"].startswith("127.0.0.1:") and env["TRUSTED_PROXY_HOPS"] == "1"
     mail = next(p for p in programs if p.name == "mail")
     assert mail.argv[-2:] == ["--port", "2525"]
+    for name in ("prometheus", "alertmanager"):  # the launcher renders the run profile's configuration, then execs
+        launcher = next(p for p in programs if p.name == name)
+        assert launcher.argv[1].endswith("deploy/monitoring/launch.py")
+        assert launcher.argv[2:] == [name, "--profile", "run"]
 
 
 def test_a_changed_environment_changes_the_program_so_update_restarts_it(tmp_path, monkeypatch):

@@ -131,3 +131,16 @@ def test_midnight_snapshot_closes_yesterday_once_and_before_new_day_figures(setu
     assert restarted.tick(DAY2) is None
     assert len(store.snapshots) == 18
     assert proc.tick(DAY2 + timedelta(days=1)).snapshots == 9  # the next midnight, from the clock alone
+
+
+def test_the_report_carries_when_scoring_computed_each_stored_standing(setup):
+    """Ranking's part of vote-to-leaderboard freshness (ranking_standing_age_seconds) is measured from it."""
+    _, _, proc = setup
+    a, b = SMALL[:2]
+    report = proc.handle([event(a, 3, 12, offset=3, as_of="2026-11-20T09:59:00.000Z"),
+                          event(b, 1, 5, offset=7, as_of="2026-11-20T09:59:30.000Z"),
+                          event(a, 2, 8, offset=2, as_of="2026-11-20T09:58:00.000Z")])  # stale: not measured
+    assert sorted(report.applied_as_of) == [datetime(2026, 11, 20, 9, 59, tzinfo=UTC),
+                                            datetime(2026, 11, 20, 9, 59, 30, tzinfo=UTC)]
+    held = event(a, 3, 12, offset=3, as_of="2026-11-20T09:59:00.000Z")
+    assert proc.handle([held]).applied_as_of == []  # already held: nothing stored, nothing measured

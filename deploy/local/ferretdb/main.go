@@ -8,17 +8,33 @@ import (
 	"context"
 	"flag"
 	"log"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	pgURL := flag.String("postgresql-url", "postgres://postgres@127.0.0.1:5433/ferretdb", "PostgreSQL connection URL")
+	// The embedded package keeps its command metrics internal; the process's own (CPU, memory, goroutines,
+	// file descriptors) are what Prometheus can scrape here (deploy/monitoring/exporters.py).
+	metricsListen := flag.String("metrics-listen", "", "TCP address for Prometheus metrics (/metrics); off when empty")
 	flag.Parse()
+	if *metricsListen != "" {
+		go func() {
+			mux := http.NewServeMux()
+			mux.Handle("/metrics", promhttp.Handler())
+			log.Printf("metrics on http://%s/metrics", *metricsListen)
+			// Metrics are not worth the store: a taken port leaves FerretDB serving, unscraped.
+			if err := http.ListenAndServe(*metricsListen, mux); err != nil {
+				log.Printf("metrics listener off: %v", err)
+			}
+		}()
+	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:      ferretdb.ListenerConfig{TCP: *listen},
