@@ -220,17 +220,24 @@ def prepare_kafka(p: Profile) -> Path:
     return props
 
 
-def kafka_program(p: Profile, props: Path) -> supervision.Program:
-    """The broker in the foreground: the broker's own JVM flags (a `-javaagent:` joins `jvm`) and
-    environment (`environment=`) are set here, never for the storage tool."""
-    argv = exporters.with_kafka_agent(java_cmd(p, "kafka.Kafka", str(props)), p.kafka_port)  # JMX exporter
+def kafka_program(p: Profile, props: Path, *, running: bool = False) -> supervision.Program:
+    """The broker in the foreground: the broker's own JVM flags (the JMX exporter's `-javaagent:`) are set
+    here, never for the storage tool. `running`: the broker already runs under supervisord."""
+    argv = exporters.with_kafka_agent(java_cmd(p, "kafka.Kafka", str(props)), p.kafka_port, ours_running=running)
     return supervision.Program("kafka", argv, directory=p.state, priority=300, stopwaitsecs=60, startsecs=5)
 
 
 def start_kafka(p: Profile) -> None:
     props = prepare_kafka(p)
     log(f"Kafka ({p.name}) on {p.kafka_bootstrap}")
-    run_server(p, kafka_program(p, props), p.kafka_port, "Kafka")
+    run_server(p, kafka_program(p, props, running=_runs_with_agent(p)), p.kafka_port, "Kafka")
+
+
+def _runs_with_agent(p: Profile) -> bool:
+    """Our broker runs under supervisord with the JMX agent (which holds the metrics port itself)."""
+    sup = supervisor(p)
+    conf = sup.programs / f"{SERVERS}-kafka.conf"
+    return sup.alive() and running_pid(p, "kafka") is not None and conf.exists() and "-javaagent:" in conf.read_text()
 
 
 def ferretdb_program(p: Profile) -> supervision.Program:

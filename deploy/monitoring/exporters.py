@@ -56,10 +56,12 @@ def port_taken(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def with_kafka_agent(java_argv: list[str], kafka_port: int) -> list[str]:
+def with_kafka_agent(java_argv: list[str], kafka_port: int, *, ours_running: bool = False) -> list[str]:
     """`java …` with the agent (JVM options go before the main class). The agent cannot bind a taken port, and
-    the JVM would not start: then Kafka starts without it (unscraped, KafkaDown says so) and we say why."""
-    if port_taken(kafka_metrics_port(kafka_port)):
+    the JVM would not start: then Kafka starts without it (unscraped, KafkaDown says so) and we say why.
+    `ours_running`: our broker runs (its own agent holds the port), so the port is ours: keep the agent, or
+    the program would differ and supervisord would restart the broker without it."""
+    if not ours_running and port_taken(kafka_metrics_port(kafka_port)):
         print(f"[monitoring] port {kafka_metrics_port(kafka_port)} is taken: Kafka starts without its metrics agent "
               "(set SANGSUK_KAFKA_METRICS_PORT)", file=sys.stderr, flush=True)
         return java_argv
