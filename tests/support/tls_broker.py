@@ -118,19 +118,10 @@ class TlsBroker:
         raise RuntimeError(f"the TLS broker did not start:\n{self.process.output()}")
 
     def _answers(self) -> bool:
-        from kafka import KafkaAdminClient
+        from shared.config import Settings
+        from shared.kafka import kafka_reachable
 
-        try:
-            admin = KafkaAdminClient(bootstrap_servers=self.admin_bootstrap, request_timeout_ms=3000)
-        except Exception:
-            return False
-        try:
-            admin.describe_cluster()
-            return True
-        except Exception:
-            return False
-        finally:
-            admin.close()
+        return kafka_reachable(Settings(kafka_bootstrap=self.admin_bootstrap), timeout_s=3.0)
 
     def stop(self) -> None:
         if self.process:
