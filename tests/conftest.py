@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from shared.config import Settings, Topics
-from tests.support.infra import Infra, real_servers
+from tests.support.infra import Infra, delete_topics_tagged, real_servers
 
 # `make run`'s development secrets (Makefile exports, a developer's shell) are not the suite's: every
 # test that needs a secret gives its own, and a service started by a test must not read a file under
@@ -43,6 +43,7 @@ def settings(infra: Infra) -> Settings:
     kafka.ensure_topics(s)
     yield s
     mongo.client(s.mongo_uri).drop_database(s.mongo_db)
+    delete_topics_tagged(s.kafka_bootstrap, tag)
 
 
 def pytest_collection_modifyitems(items):

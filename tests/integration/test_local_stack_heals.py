@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import pytest
 import requests
+from pymongo.errors import PyMongoError
 
 from shared import mongo
 from tests.integration.ingest_env import AUTH, ingest_env
@@ -120,3 +121,31 @@ def test_every_local_process_comes_back_after_sigkill_and_no_vote_is_lost(infra,
     # Every acknowledged vote scored once: six votes, one before the kills and one after each recovery.
     cells = stored_figures(db).values()
     assert sum(c["n"] for c in cells) == len(accepted) == 1 + len(recovered)
+
+
+def test_a_write_the_store_acknowledged_survives_a_sigkill_of_postgresql(infra, settings):
+    """The store's half of "nothing lost": what FerretDB acknowledged is committed in PostgreSQL's WAL, so a killed
+    postmaster loses none of it. The test profile ran with synchronous_commit off, and every kill here lost the
+    write just made (the heal test above then waited for a vote its store had forgotten)."""
+    if infra.kind != "local":
+        pytest.skip("kills the local PostgreSQL under its supervisord; runs with the local servers")
+    servers = local_servers()
+    profile = servers.profile("test")
+    supervisor = servers.supervisor(profile)
+    writes = mongo.database(settings).durability_probe
+    kills = 3
+    for n in range(1, kills + 1):
+        writes.insert_one({"_id": f"write-{n}"})  # acknowledged (w:1): FerretDB has PostgreSQL's commit
+        old = supervisor.pid("postgresql")
+        os.kill(old, signal.SIGKILL)
+        wait_until(lambda old=old: supervisor.pid("postgresql") not in (None, old) and servers.pg_ready(profile),
+                   RECOVERY_S, "postgresql restarted by supervisord")
+
+        def counted() -> tuple[int] | None:
+            try:
+                return (writes.count_documents({}),)  # a tuple: a count of 0 is an answer too
+            except PyMongoError:  # FerretDB's pooled connections to the killed server fail once each
+                return None
+
+        [stored] = wait_until(counted, RECOVERY_S, "the store answering again")
+        assert stored == n, f"kill {n}: {n} writes acknowledged, {stored} kept"

@@ -69,3 +69,21 @@ def real_servers() -> Iterator[Infra]:
         finally:
             if started and not os.environ.get("SANGSUK_KEEP_SERVERS"):
                 servers.stop(profile)
+
+
+def delete_topics_tagged(bootstrap: str, tag: str) -> None:
+    """Delete a test's own topics (every name holding its tag) once it is done with them. Left behind, the
+    suite's broker grew to thousands of partitions, and a broker restart (test_local_stack_heals.py kills it)
+    spent minutes recovering them all before it led a partition again."""
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="sangsuk-test-cleanup")
+    try:
+        mine = [name for name in admin.list_topics() if tag in name]
+        if mine:
+            admin.delete_topics(mine, timeout_ms=30_000)
+    except KafkaError:  # a topic already gone, or the broker restarting: what is left only takes space
+        pass
+    finally:
+        admin.close()

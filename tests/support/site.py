@@ -16,7 +16,7 @@ from shared import kafka, mongo
 from shared.config import Settings, Topics
 from shared.districts import load_registry
 from shared.timeutil import bangkok_day, utcnow
-from tests.support.infra import Infra
+from tests.support.infra import Infra, delete_topics_tagged
 from tests.support.processes import ServiceProcess
 from tests.support.ranking import RankingConsumer, ranking_env
 from tests.support.scoring import wait_until
@@ -71,3 +71,4 @@ def running_site(infra: Infra, *, days: int = 61, consumer: bool = True, award: 
             yield site
     finally:
         mongo.client(settings.mongo_uri).drop_database(settings.mongo_db)
+        delete_topics_tagged(settings.kafka_bootstrap, settings.mongo_db.removeprefix("test_site_"))
