@@ -24,6 +24,12 @@ WEEK_MS = str(7 * 24 * 3600 * 1000)
 CAMPAIGN_YEAR_MS = str(400 * 24 * 3600 * 1000)  # the votes log is the audit trail of a whole campaign year
 
 
+def acknowledged_config(settings: Settings) -> dict[str, str]:
+    """For a topic whose records were acknowledged to a channel: a write (acks=all) is acknowledged only once two
+    brokers hold it, so losing the leader loses no vote; one on a single-broker cluster (the local servers)."""
+    return {"min.insync.replicas": str(min(2, settings.replication_factor))}
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     name: str

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from shared.config import Settings
-from shared.manifest import CAMPAIGN_YEAR_MS, ServiceManifest, TopicSpec, web
+from shared.manifest import CAMPAIGN_YEAR_MS, ServiceManifest, TopicSpec, acknowledged_config, web
 
 
 def _topics(settings: Settings) -> list[TopicSpec]:
-    t, keep = settings.topics, {"retention.ms": CAMPAIGN_YEAR_MS}
-    return [TopicSpec(t.votes, settings.votes_partitions, {**keep, "min.insync.replicas": "1"}),
-            TopicSpec(t.comments, settings.votes_partitions, keep)]
+    t, keep = settings.topics, {"retention.ms": CAMPAIGN_YEAR_MS, **acknowledged_config(settings)}
+    return [TopicSpec(t.votes, settings.votes_partitions, keep), TopicSpec(t.comments, settings.votes_partitions, keep)]
 
 
 def _indexes(db) -> None:

@@ -30,6 +30,16 @@ def test_every_platform_topic_is_declared_once_by_the_service_that_writes_it():
     assert s.topics.votes in by_service["ingest"] and s.topics.scores in by_service["scoring"]
 
 
+def test_acknowledged_votes_and_comments_need_two_in_sync_replicas_where_the_cluster_has_them():
+    """A vote acknowledged to a channel must outlive its partition leader: acks=all then waits for two brokers.
+    The local single broker can only ask for one (more would refuse every write)."""
+    for factor, needed in ((3, "2"), (2, "2"), (1, "1")):
+        s = Settings(replication_factor=factor)
+        topics = {spec.name: spec.config for spec in platform_topics(s)}
+        for name in (s.topics.votes, s.topics.comments):
+            assert topics[name]["min.insync.replicas"] == needed, (factor, name)
+
+
 def test_shared_imports_no_service():
     """`sangsuk` and the rest of shared/ ask the manifests; none names a service in an import."""
     for path in (ROOT / "shared").rglob("*.py"):
