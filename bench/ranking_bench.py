@@ -35,8 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer  # noqa: E402
-from kafka.errors import KafkaError  # noqa: E402
+from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
 
 from bench.ingest_bench import HEY, build_tools, cpu_seconds  # noqa: E402
 from services.ranking.domain import order_key  # noqa: E402
@@ -47,6 +46,7 @@ from shared.districts import load_registry  # noqa: E402
 from shared.timeutil import bangkok_day, iso_utc, utcnow  # noqa: E402
 from tests.integration.ingest_env import AUTH, ingest_env  # noqa: E402
 from tests.support.infra import local_servers  # noqa: E402
+from tests.support.kafka_read import committed_on  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 from tests.support.ranking import RankingConsumer, ranking_env  # noqa: E402
 from tests.support.scoring import ConsumerProcess, scoring_env  # noqa: E402
@@ -267,17 +267,6 @@ def server_pids() -> dict[str, int | None]:
     return {name: servers.running_pid(profile, name) for name in ("ferretdb", "postgresql", "kafka")}
 
 
-def committed(s: Settings, group: str) -> int:
-    admin = KafkaAdminClient(bootstrap_servers=s.kafka_bootstrap)
-    try:
-        offsets = admin.list_group_offsets(group).get(group, {})
-        return sum(o.offset for tp, o in offsets.items() if tp.topic == s.topics.scores and o.offset > 0)
-    except KafkaError:
-        return 0
-    finally:
-        admin.close()
-
-
 def consumer_rate(s: Settings, codes: list[str]) -> dict:
     """The ranking consumer applying PREFILL_EVENTS standings (all districts, offsets rising) from a fresh store."""
     rng = random.Random(5)
@@ -302,7 +291,7 @@ def consumer_rate(s: Settings, codes: list[str]) -> dict:
     try:
         started = time.perf_counter()
         deadline = started + 600
-        while committed(s, group) < PREFILL_EVENTS:
+        while committed_on(s.kafka_bootstrap, group, s.topics.scores) < PREFILL_EVENTS:
             if time.perf_counter() > deadline:
                 raise NothingMeasured(f"the ranking consumer did not finish: {consumer.output()}")
             time.sleep(0.25)

@@ -34,8 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition  # noqa: E402
-from kafka.errors import KafkaError  # noqa: E402
+from kafka import KafkaConsumer, TopicPartition  # noqa: E402
 
 from services.scoring.store import ScoringStore  # noqa: E402
 from shared import kafka, mongo  # noqa: E402
@@ -44,6 +43,7 @@ from shared.districts import load_registry  # noqa: E402
 from shared.events import VoteEvent  # noqa: E402
 from tests.integration.ingest_env import AUTH, ingest_env  # noqa: E402
 from tests.support.infra import local_servers  # noqa: E402
+from tests.support.kafka_read import committed_on  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 from tests.support.scoring import ConsumerProcess, make_vote, now_utc, producer, scoring_env  # noqa: E402
 
@@ -133,18 +133,6 @@ def plain_read_rate(s: Settings) -> float:
     return n / elapsed
 
 
-def committed(s: Settings, group: str) -> int:
-    """Votes the group has committed; 0 while its coordinator is still being elected (a fresh broker)."""
-    admin = KafkaAdminClient(bootstrap_servers=s.kafka_bootstrap)
-    try:
-        offsets = admin.list_group_offsets(group).get(group, {})
-        return sum(o.offset for tp, o in offsets.items() if tp.topic == s.topics.votes and o.offset > 0)
-    except KafkaError:
-        return 0
-    finally:
-        admin.close()
-
-
 def consume_all(s: Settings, total: int, extra: dict | None = None, timeout_s: float = 900) -> tuple[float, dict]:
     """Run the scoring consumer on s.topics.votes until it committed `total` votes; (seconds, cpu)."""
     state = tempfile.mkdtemp(prefix="bench-scoring-")
@@ -153,7 +141,7 @@ def consume_all(s: Settings, total: int, extra: dict | None = None, timeout_s: f
     consumer = ConsumerProcess(env).start()
     try:
         started = time.perf_counter()
-        while (done := committed(s, group)) < total:
+        while (done := committed_on(s.kafka_bootstrap, group, s.topics.votes)) < total:
             if consumer.proc.poll() is not None or time.perf_counter() - started > timeout_s:
                 raise SystemExit(f"bench-scoring: the consumer stopped at {done}/{total} votes:\n{consumer.output()}")
             time.sleep(0.25)

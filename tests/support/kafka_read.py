@@ -1,11 +1,12 @@
-"""Read a whole topic back, to check what really reached Kafka."""
+"""Read Kafka back: a whole topic, to check what really reached it; a group's committed offsets."""
 
 from __future__ import annotations
 
 import json
 import time
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 
 def read_topic(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[tuple[bytes, dict]]:
@@ -26,3 +27,16 @@ def read_topic(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[tupl
         return out
     finally:
         consumer.close()
+
+
+def committed_on(bootstrap: str, group: str, topic: str) -> int:
+    """Records of `topic` the group has committed, over its partitions; 0 while its coordinator is still being
+    elected (a fresh broker)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        offsets = admin.list_group_offsets(group).get(group, {})
+        return sum(o.offset for tp, o in offsets.items() if tp.topic == topic and o.offset > 0)
+    except KafkaError:
+        return 0
+    finally:
+        admin.close()
