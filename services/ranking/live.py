@@ -216,10 +216,18 @@ class LiveBoards:
         return time.monotonic() - self._confirmed_at if self._confirmed_at else float("inf")
 
     def _run(self) -> None:
-        while True:
+        # Once the main thread has ended the interpreter is exiting and its store clients are closing: a
+        # refresh failing then is our own shutdown, not the store's fault, and is not worth a warning.
+        while _serving():
             time.sleep(self.interval_s)
             try:
                 self.refresh()
             except PyMongoError as exc:  # keep serving the last view; /readyz and the age metric tell
+                if not _serving():
+                    return
                 log.warning("leaderboard refresh failed", extra={"error": repr(exc)[:300]})
             web_metrics.LEADERBOARD_AGE.set(self.age_s())
+
+
+def _serving() -> bool:
+    return threading.main_thread().is_alive()

@@ -107,3 +107,56 @@ def test_nothing_new_reads_only_the_counter(setup):
     processor.handle([event(SMALL[0], 1, 5, offset=1)])
     view = boards.view()
     assert boards.refresh() is False and boards.view() is view and store.full_reads == 1
+
+
+
+REFRESHER_SCRIPT = """
+import atexit, sys, threading, time
+from datetime import UTC, datetime
+from pymongo.errors import InvalidOperation
+from services.ranking.formulas import Formula
+from services.ranking.live import LiveBoards
+from shared.districts import load_registry
+from tests.support.ranking_fakes import MemoryRankingStore
+
+fails_while_serving = sys.argv[1] == "store-down"
+
+class Store(MemoryRankingStore):
+    reads = 0
+    def read_state(self):
+        self.reads += 1
+        if not threading.main_thread().is_alive():  # pymongo's clients close while the interpreter exits
+            raise InvalidOperation("Cannot use MongoClient after close")
+        if fails_while_serving and self.reads > 1:
+            raise InvalidOperation("the store is away")
+        return super().read_state()
+
+boards = LiveBoards(Store(), load_registry(), Formula("mean", {"min_votes": 1}),
+                    clock=lambda: datetime(2026, 11, 20, 10, 0, tzinfo=UTC), interval_s=0.001)
+boards.view()
+time.sleep(0.05)
+print("main done", flush=True)
+atexit.register(time.sleep, 0.3)  # exit handlers take a while (pytest's, pymongo's): the refresher still runs
+"""
+
+
+def run_refresher(case: str) -> str:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-c", REFRESHER_SCRIPT, case], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "main done" in done.stdout, done.stderr
+    return done.stderr
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_the_refresher_ends_quietly_when_the_interpreter_exits(attempt):
+    """A web process (or a test run) that exits must not log a refresh failure caused by its own shutdown."""
+    stderr = run_refresher("exit")
+    assert "refresh failed" not in stderr, stderr
+
+
+def test_a_store_failing_while_serving_is_still_logged():
+    assert "leaderboard refresh failed" in run_refresher("store-down")
