@@ -1,7 +1,9 @@
-"""Secrets come from the environment or from a file named by NAME_FILE (Kubernetes secret mounts)."""
+"""Secrets come from the environment or from a file named by NAME_FILE (Kubernetes secret mounts); they are
+compared in constant time."""
 
 from __future__ import annotations
 
+import hmac
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,3 +26,9 @@ def read_secret(name: str, env: Mapping[str, str] | None = None, *, required: bo
     if required:
         raise MissingSecret(f"set {name} or {name}_FILE")
     return None
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time equality of two texts, whatever their characters: `hmac.compare_digest` on str raises
+    TypeError for non-ASCII, which a client chooses (a cookie, a form field), and a 500 would follow."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))

@@ -217,15 +217,15 @@ def read_body() -> bytes:
     return data
 
 
-def parse_json_body(*, check_text: bool = True) -> object:
+def parse_json_body(*, check_text: bool = True, what: str = "the vote") -> object:
     """The request's JSON, or a precise 4xx for every way a client can get it wrong.
 
     `check_text=False` leaves lone surrogates to the caller, so a batch can refuse only the vote
-    that holds one.
+    that holds one. `what` names the body in the 415's message.
     """
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type",
-                       "send the vote as JSON with 'Content-Type: application/json'")
+                       f"send {what} as JSON with 'Content-Type: application/json'")
     raw = read_body()
     try:
         text = raw.decode("utf-8")

@@ -16,6 +16,7 @@ from services.notify.outbox import DEAD
 from services.notify.rules import RULES
 from shared.errors import ApiError
 from shared.timeutil import iso_utc, parse_iso
+from shared.web import parse_json_body, read_body
 
 bp = Blueprint("centre", __name__)
 MAX_CSV_BYTES = 1024 * 1024
@@ -82,7 +83,7 @@ def get_alert(alert_id: str):
 
 
 def _note_body() -> str | None:
-    body = request.get_json(silent=True)
+    body = parse_json_body(what="the note")
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", 'send a JSON object: {"note": "..."}')
     note = body.get("note")
@@ -109,7 +110,7 @@ def act(alert_id: str, action: str):
 @bp.post("/v1/silences")
 def add_silence():
     ctx = _ctx()
-    body = request.get_json(silent=True)
+    body = parse_json_body(what="the silence")
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body",
                        'send a JSON object: {"district_code", "rule"?, "until" or "hours", "note"}')
@@ -154,7 +155,7 @@ def load_directory():
     ctx = _ctx()
     if request.mimetype != "text/csv":
         raise ApiError(415, "unsupported_media_type", "send the directory as text/csv")
-    raw = request.get_data(cache=False)
+    raw = read_body()  # a chunked body past the limit is refused, not cut short and loaded as the whole file
     if len(raw) > MAX_CSV_BYTES:
         raise ApiError(413, "payload_too_large", f"the directory file is larger than {MAX_CSV_BYTES // 1024} KiB")
     try:

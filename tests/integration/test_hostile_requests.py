@@ -1,0 +1,123 @@
+"""Every route of every service, sent what an attacker sends: never a 5xx, and the API's errors in its JSON body.
+
+A class guard rather than a list of known cases: each rule of each app's URL map gets hostile path values,
+queries, bodies, headers and cookies (non-ASCII secrets, deep or invalid JSON, lone surrogates, wrong types,
+oversized fields). Ingest and ranking run on in-memory stand-ins of our own store and broker; scoring and notify
+on the real document server, whose encoder is where a lone surrogate would have turned into a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from services.notify.app import create_app as notify_app
+from services.ranking.app import create_app as ranking_app
+from services.ranking.bootstrap import bootstrap as ranking_bootstrap
+from services.ranking.config import RankingConfig
+from services.ranking.formulas import Formula
+from services.scoring.app import create_app as scoring_app
+from services.scoring.bootstrap import bootstrap as scoring_bootstrap
+from services.scoring.config import ScoringConfig
+from shared import mongo
+from shared.timeutil import utcnow
+from tests.integration.notify_env import CENTRAL_KEY, built
+from tests.support.fakes import Clock
+from tests.support.ranking_fakes import MemoryRankingStore
+from tests.unit.ingest_app import KEYS, make_harness
+
+PATH_VALUES = ["0", "-1", "9" * 40, "%00", "%ff%fe", "..%2f..%2fetc%2fpasswd", "ก" * 300, "a" * 3000, "%E0%B8",
+               "%0d%0aX-Injected:1", "<script>", "3706.svg"]
+QUERIES = ["?page=-1&limit=abc", "?page=99999999999999999999999", "?q=" + "%00ก" * 500, "?day=2026-02-30&window=x",
+           "?status=%ff&rule=<x>&province=-1&district=%00", "?lang=xx&format=../../x&cursor=!!!",
+           "?" + "&".join(f"a{i}=1" for i in range(500))]
+JSON_BODIES = [b"", b"{", b"[]", b"null", b'"x"', b"1e999", b'{"a":' * 3000 + b"1" + b"}" * 3000, b"\xff\xfe",
+               b'{"note": "\\ud800", "district_code": "\\udfff", "comment": "\\ud800x"}', b'{"a": 1, "a": 2}',
+               b'{"score": ' + b"9" * 5000 + b"}",
+               json.dumps({"district_code": ["3706"], "score": "5", "hours": 1e308, "until": "x", "note": None,
+                           "rule": {"$gt": ""}, "comment": "x" * 100_000}).encode()]
+FORM_BODIES = [b"csrf=%ff&note=%00&days=1e9&scope=%ff&score=%ff&key=%ff", b"a=1&" * 2000,
+               "csrf=ก&note=ก&days=-1&key=ก&lang=ก".encode()]
+HOSTILE_COOKIE = "ก" * 20
+HEADERS = [{}, {"Authorization": "Bearer " + "ก" * 10}, {"Authorization": "Basic %%%"},
+           {"Authorization": "Bearer " + "x" * 10_000}, {"If-None-Match": '"' * 50}, {"Accept-Language": "th;q=abc"},
+           {"X-Forwarded-For": "not-an-ip"}, {"Range": "bytes=abc"}, {"If-Modified-Since": "yesterday"},
+           {"Idempotency-Key": "ก" * 300}]
+PLAIN_ARGUMENTS = {"code": "3706", "group": "small", "ext": "csv", "kind": "csv", "name": "2569-Q4",
+                   "alert_id": "3706-low_mean-1", "action": "acknowledge", "token": "t"}
+
+
+@pytest.fixture
+def apps(settings) -> Iterator[dict[str, tuple[Flask, dict[str, str]]]]:
+    """Each service's app and the key that gets a request past its authentication."""
+    db = mongo.database(settings)
+    notify = built(settings, Clock(utcnow()), line_url="http://127.0.0.1:9", smtp_port=9)
+    ranking = ranking_app(ranking_bootstrap(RankingConfig(platform=settings, formula=Formula("mean", {"min_votes": 2}),
+                                                          central_office_keys=(CENTRAL_KEY,)),
+                                            store=MemoryRankingStore()))
+    ingest = make_harness(limit_per_minute=10**9).client.application
+    found = {
+        "ingest": (ingest, {"Authorization": f"Bearer {KEYS['kiosk']}"}),
+        "ranking": (ranking, {"Authorization": f"Bearer {CENTRAL_KEY}"}),
+        "scoring": (scoring_app(scoring_bootstrap(ScoringConfig(platform=settings), db=db)), {}),
+        "notify": (notify_app(notify), {"Authorization": f"Bearer {CENTRAL_KEY}"}),
+    }
+    for app, _ in found.values():
+        app.testing = False  # the real error handlers
+    yield found
+
+
+def _filled(rule: str, value: str | None) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: value if value is not None else PLAIN_ARGUMENTS.get(
+        m.group(1), "x.woff2" if m.group(1) in ("path", "filename") else "x"), rule)
+
+
+def _requests(rule) -> Iterator[tuple[str, str, dict]]:
+    methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+    for method in methods:
+        for value in PATH_VALUES if rule.arguments else []:
+            yield method, _filled(rule.rule, value), {}
+        plain = _filled(rule.rule, None)
+        for query in QUERIES:
+            yield method, plain + query, {}
+        for headers in HEADERS:
+            yield method, plain, {"headers": headers}
+        if method != "GET":
+            for body in JSON_BODIES:
+                yield method, plain, {"data": body, "content_type": "application/json"}
+            for body in FORM_BODIES:
+                yield method, plain, {"data": body, "content_type": "application/x-www-form-urlencoded"}
+            yield method, plain, {"data": b"x", "content_type": "text/csv"}
+
+
+def test_no_route_of_any_service_answers_a_hostile_request_with_a_5xx(apps):
+    failures: list[str] = []
+    sent = 0
+    for service, (app, credentials) in apps.items():
+        for rule in app.url_map.iter_rules():
+            for method, url, extra in _requests(rule):
+                for authenticated in (False, True):
+                    client = app.test_client()
+                    for name in ("notify_csrf", "notify_centre_csrf", "notify_centre", "ssk_device", "session"):
+                        client.set_cookie(name, HOSTILE_COOKIE)
+                    headers = {**(credentials if authenticated else {}), **extra.get("headers", {})}
+                    kwargs = {k: v for k, v in extra.items() if k != "headers"}
+                    response = client.open(url, method=method, headers=headers, **kwargs)
+                    sent += 1
+                    if response.status_code >= 500 and not _unready(service, rule.rule, response.status_code):
+                        failures.append(f"{service} {method} {url[:120]} {extra!r:.160} -> {response.status_code}")
+                    elif 400 <= response.status_code < 500 and url.startswith("/v1/") and response.is_json:
+                        body = response.get_json()
+                        if not (body.get("error") and body.get("message")):
+                            failures.append(f"{service} {method} {url[:120]}: an error without error/message")
+    assert sent > 2000  # the crawl reached every service's routes
+    assert not failures, f"{len(failures)} hostile requests failed:\n" + "\n".join(failures[:40])
+
+
+def _unready(service: str, rule: str, status: int) -> bool:
+    """503s that say a part is not running here, as they should: no consumer heartbeat (/readyz), no LINE secret."""
+    return status == 503 and (rule == "/readyz" or rule == "/v1/channels/line/webhook")
