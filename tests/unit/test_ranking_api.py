@@ -191,7 +191,9 @@ class DownStore(MemoryRankingStore):
 
 
 def test_store_down_is_a_503_with_the_error_body_not_a_500():
-    client = create_app(bootstrap(RankingConfig(central_office_keys=(CENTRAL,)), store=DownStore())).test_client()
+    # The view's refresher would warn about this store every 0.2 s for the rest of the session: once an hour.
+    config = RankingConfig(central_office_keys=(CENTRAL,), reload_interval_s=3600)
+    client = create_app(bootstrap(config, store=DownStore())).test_client()
     for url, headers in (("/v1/leaderboards/small", {}), (f"/v1/districts/{SMALL[0]}/rank", {}), ("/v1/awards/x", {}),
                          ("/v1/exports/districts.csv", {"Authorization": f"Bearer {CENTRAL}"})):
         r = client.get(url, headers=headers)
