@@ -2,8 +2,8 @@
 
 A class guard rather than a list of known cases: each rule of each app's URL map gets hostile path values,
 queries, bodies, headers and cookies (non-ASCII secrets, deep or invalid JSON, lone surrogates, wrong types,
-oversized fields). Ingest and ranking run on in-memory stand-ins of our own store and broker; scoring and notify
-on the real document server, whose encoder is where a lone surrogate would have turned into a 500.
+oversized fields). Each service is built by its composition root on the real document server (whose encoder is
+where a lone surrogate would turn into a 500) and, for ingest, the real broker.
 """
 
 from __future__ import annotations
@@ -15,20 +15,25 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
+from services.channels.config import ChannelsConfig
+from services.ingest.app import create_app as ingest_app
+from services.ingest.auth import ChannelKeys
+from services.ingest.bootstrap import bootstrap as ingest_bootstrap
+from services.ingest.config import IngestConfig
 from services.notify.app import create_app as notify_app
 from services.ranking.app import create_app as ranking_app
 from services.ranking.bootstrap import bootstrap as ranking_bootstrap
 from services.ranking.config import RankingConfig
 from services.ranking.formulas import Formula
+from services.ranking.store import RankingStore
 from services.scoring.app import create_app as scoring_app
 from services.scoring.bootstrap import bootstrap as scoring_bootstrap
 from services.scoring.config import ScoringConfig
 from shared import mongo
 from shared.timeutil import utcnow
+from tests.integration.ingest_env import KEYS, PUBLIC_BASE_URL
 from tests.integration.notify_env import CENTRAL_KEY, built
 from tests.support.fakes import Clock
-from tests.support.ranking_fakes import MemoryRankingStore
-from tests.unit.ingest_app import KEYS, make_harness
 
 PATH_VALUES = ["0", "-1", "9" * 40, "%00", "%ff%fe", "..%2f..%2fetc%2fpasswd", "ก" * 300, "a" * 3000, "%E0%B8",
                "%0d%0aX-Injected:1", "<script>", "3706.svg"]
@@ -56,10 +61,14 @@ def apps(settings) -> Iterator[dict[str, tuple[Flask, dict[str, str]]]]:
     """Each service's app and the key that gets a request past its authentication."""
     db = mongo.database(settings)
     notify = built(settings, Clock(utcnow()), line_url="http://127.0.0.1:9", smtp_port=9)
-    ranking = ranking_app(ranking_bootstrap(RankingConfig(platform=settings, formula=Formula("mean", {"min_votes": 2}),
-                                                          central_office_keys=(CENTRAL_KEY,)),
-                                            store=MemoryRankingStore()))
-    ingest = make_harness(limit_per_minute=10**9).client.application
+    # The view loads at the first request; its refresher waits an hour, not polling a dropped database all session.
+    ranking_config = RankingConfig(platform=settings, formula=Formula("mean", {"min_votes": 2}),
+                                   central_office_keys=(CENTRAL_KEY,), reload_interval_s=3600)
+    ranking = ranking_app(ranking_bootstrap(ranking_config, store=RankingStore(db)))
+    ingest = ingest_app(ingest_bootstrap(IngestConfig(platform=settings, ip_limit_per_minute=10**9),
+                                         channels=ChannelsConfig(public_base_url=PUBLIC_BASE_URL),
+                                         keys=ChannelKeys({name: [key] for name, key in KEYS.items()}),
+                                         voter_secret=b"hostile-requests-secret"))
     found = {
         "ingest": (ingest, {"Authorization": f"Bearer {KEYS['kiosk']}"}),
         "ranking": (ranking, {"Authorization": f"Bearer {CENTRAL_KEY}"}),
