@@ -63,6 +63,8 @@ def create_service_app(service: str, *, readiness: dict[str, ReadinessCheck] | N
     @app.after_request
     def finish_request(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        # Every answer, API errors quoting a client's input included, is read as the type it declares.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         metrics.HTTP_REQUESTS.labels(service, route, request.method, str(response.status_code)).inc()

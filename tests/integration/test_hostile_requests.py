@@ -36,9 +36,10 @@ from tests.integration.notify_env import CENTRAL_KEY, built
 from tests.support.fakes import Clock
 
 PATH_VALUES = ["0", "-1", "9" * 40, "%00", "%ff%fe", "..%2f..%2fetc%2fpasswd", "ก" * 300, "a" * 3000, "%E0%B8",
-               "%0d%0aX-Injected:1", "<script>", "3706.svg"]
+               "%0d%0aX-Injected:1", "%3Csvg%20onload%3Dalert(1)%3E", "3706.svg"]
 QUERIES = ["?page=-1&limit=abc", "?page=99999999999999999999999", "?q=" + "%00ก" * 500, "?day=2026-02-30&window=x",
            "?status=%ff&rule=<x>&province=-1&district=%00", "?lang=xx&format=../../x&cursor=!!!",
+           "?q=%3Csvg%20onload%3Dalert(1)%3E&next=%0d%0aX-Injected:1&error=%3Csvg%20onload%3Dalert(1)%3E",
            "?" + "&".join(f"a{i}=1" for i in range(500))]
 JSON_BODIES = [b"", b"{", b"[]", b"null", b'"x"', b"1e999", b'{"a":' * 3000 + b"1" + b"}" * 3000, b"\xff\xfe",
                b'{"note": "\\ud800", "district_code": "\\udfff", "comment": "\\ud800x"}', b'{"a": 1, "a": 2}',
@@ -48,6 +49,8 @@ JSON_BODIES = [b"", b"{", b"[]", b"null", b'"x"', b"1e999", b'{"a":' * 3000 + b"
 FORM_BODIES = [b"csrf=%ff&note=%00&days=1e9&scope=%ff&score=%ff&key=%ff", b"a=1&" * 2000,
                "csrf=ก&note=ก&days=-1&key=ก&lang=ก".encode()]
 HOSTILE_COOKIE = "ก" * 20
+INJECTED_MARKUP = b"<svg onload=alert(1)>"  # what the path and query values above decode to
+RENDERED = ("text/html", "image/svg+xml")  # where it would run (a JSON error may quote it: a string, not markup)
 HEADERS = [{}, {"Authorization": "Bearer " + "ก" * 10}, {"Authorization": "Basic %%%"},
            {"Authorization": "Bearer " + "x" * 10_000}, {"If-None-Match": '"' * 50}, {"Accept-Language": "th;q=abc"},
            {"X-Forwarded-For": "not-an-ip"}, {"Range": "bytes=abc"}, {"If-Modified-Since": "yesterday"},
@@ -117,6 +120,11 @@ def test_no_route_of_any_service_answers_a_hostile_request_with_a_5xx(apps):
                     kwargs = {k: v for k, v in extra.items() if k != "headers"}
                     response = client.open(url, method=method, headers=headers, **kwargs)
                     sent += 1
+                    if "X-Injected" in response.headers or (response.mimetype in RENDERED
+                                                            and INJECTED_MARKUP in response.get_data()):
+                        failures.append(f"{service} {method} {url[:120]}: our input came back as a header or markup")
+                    if response.headers.get("X-Content-Type-Options") != "nosniff":
+                        failures.append(f"{service} {method} {url[:120]}: no 'X-Content-Type-Options: nosniff'")
                     if response.status_code >= 500 and not _unready(service, rule.rule, response.status_code):
                         failures.append(f"{service} {method} {url[:120]} {extra!r:.160} -> {response.status_code}")
                     elif 400 <= response.status_code < 500 and url.startswith("/v1/") and response.is_json:
