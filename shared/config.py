@@ -13,6 +13,7 @@ class Topics:
     votes_dlq: str = "votes.dlq"
     scores: str = "scores.v1"
     comments: str = "comments.v1"
+    ballots: str = "ballots.v1"  # scoring's decided votes: what every other reader follows
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Settings:
             votes_dlq=env.get("TOPIC_VOTES_DLQ", Topics.votes_dlq),
             scores=env.get("TOPIC_SCORES", Topics.scores),
             comments=env.get("TOPIC_COMMENTS", Topics.comments),
+            ballots=env.get("TOPIC_BALLOTS", Topics.ballots),
         )
         return cls(
             kafka_bootstrap=env.get("KAFKA_BOOTSTRAP", cls.kafka_bootstrap),

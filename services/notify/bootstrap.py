@@ -78,13 +78,13 @@ class Notify:
         return processor
 
     def consumer_loop(self) -> ConsumerLoop:
-        """One member of the notify group: votes.v1 in; no events out (messages go to the outbox)."""
+        """One member of the notify group: ballots.v1 (scoring's decisions) in; no events out (the outbox)."""
         from services.notify import metrics
         from shared.stream.kafka_port import kafka_loop
 
         settings = self.config.platform
         kafka.ensure_topics(settings)
-        return kafka_loop("notify", settings, self.config.stream, topics=[settings.topics.votes], dlq_topic=None,
+        return kafka_loop("notify", settings, self.config.stream, topics=[settings.topics.ballots], dlq_topic=None,
                           make_processor=lambda _sink: self.processor(), retry_on=(PyMongoError,),
                           clock=self.clock, observe=metrics.observe)
 

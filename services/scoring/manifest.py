@@ -8,7 +8,9 @@ from shared.manifest import CAMPAIGN_YEAR_MS, WEEK_MS, ServiceManifest, TopicSpe
 
 def _topics(settings: Settings) -> list[TopicSpec]:
     t = settings.topics
+    # ballots.v1: keyed by district like votes.v1 (same partition count), kept as long: readers rebuild from it.
     return [TopicSpec(t.scores, 6, {"retention.ms": WEEK_MS}),
+            TopicSpec(t.ballots, settings.votes_partitions, {"retention.ms": CAMPAIGN_YEAR_MS}),
             TopicSpec(t.votes_dlq, 3, {"retention.ms": CAMPAIGN_YEAR_MS})]
 
 
