@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentParser, Namespace
+
 from shared.config import Settings
-from shared.manifest import CAMPAIGN_YEAR_MS, WEEK_MS, ServiceManifest, TopicSpec, web
+from shared.manifest import CAMPAIGN_YEAR_MS, WEEK_MS, Command, ServiceManifest, TopicSpec, web
 
 
 def _topics(settings: Settings) -> list[TopicSpec]:
@@ -20,6 +22,16 @@ def _indexes(db) -> None:
     ScoringStore(db).ensure_indexes()
 
 
+def _ballots_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("action", choices=["backfill"], help="backfill: publish the decisions for the whole log")
+
+
+def _ballots(args: Namespace, settings: Settings) -> int:
+    from services.scoring.backfill import run
+
+    return run(args, settings)
+
+
 MANIFEST = ServiceManifest(
     name="scoring",
     processes={"web": web("services.scoring.wsgi:app"), "consumer": ("-m", "services.scoring.consumer")},
@@ -28,4 +40,6 @@ MANIFEST = ServiceManifest(
     topics=_topics,
     prepare_store=_indexes,
     metrics_prefix="scoring_",
+    commands={"ballots": Command("ballots.v1: `backfill` publishes scoring's decisions for the whole log (once, "
+                                 "when moving a running platform)", _ballots_arguments, _ballots)},
 )
