@@ -70,9 +70,10 @@ class Notify:
     def processor(self, digest=None) -> NotifyProcessor:
         if digest is None:
             from services.notify.digest import WeeklyDigest
+            from services.notify.ranks import RankingClient
 
             digest = WeeklyDigest(self.store, self.registry, self.policy, self.notifier.outbox,
-                                  frozenset(self.transports))
+                                  frozenset(self.transports), RankingClient(self.config.ranking_url))
         processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest)
         processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
         return processor

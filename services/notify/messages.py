@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notify.lifecycle import Alert
+from services.notify.lifecycle import ACKNOWLEDGED, OPEN, RESOLVED, Alert
 from services.notify.rules import LOW_MEAN, SHARP_DROP, UNHAPPY_BURST
 from services.notify.thai import english_datetime, thai_datetime
 from shared.districts import District
@@ -21,6 +21,8 @@ RULE_NAMES = {
     SHARP_DROP: ("คะแนนลดลงอย่างรวดเร็ว", "Sharp drop"),
     UNHAPPY_BURST: ("ความไม่พอใจพุ่งสูง", "Burst of unhappy votes"),
 }
+# An alert's status in Thai: the chief's page and the digest say it the same way.
+STATUS_TH = {OPEN: "ยังไม่รับทราบ", ACKNOWLEDGED: "รับทราบแล้ว", RESOLVED: "แก้ไขแล้ว"}
 EVENT_NAMES = {
     "firing": ("แจ้งเตือน", "Alert"),
     "reminder": ("เตือนซ้ำ ยังไม่ได้รับทราบ", "Reminder: not acknowledged yet"),

@@ -10,9 +10,9 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 
 from services.notify.actions import AlertNotFound
-from services.notify.lifecycle import ACKNOWLEDGED, OPEN, RESOLVED, TransitionError
+from services.notify.lifecycle import TransitionError
 from services.notify.links import LinkError
-from services.notify.messages import RULE_NAMES, figures_en, figures_th
+from services.notify.messages import RULE_NAMES, STATUS_TH, figures_en, figures_th
 from services.notify.thai import duration_th, thai_date, thai_datetime
 from services.notify.trend import recent_comments, recent_trend
 from shared.secrets import same_secret
@@ -21,7 +21,6 @@ from shared.web import read_body
 
 FONT_DIR = Path(__file__).resolve().parents[1] / "channels" / "fonts"
 CSRF_COOKIE = "notify_csrf"
-STATUS_TH = {OPEN: "ยังไม่รับทราบ", ACKNOWLEDGED: "รับทราบแล้ว", RESOLVED: "แก้ไขแล้ว"}
 DONE_TH = {"acknowledged": "บันทึกการรับทราบแล้ว ขอบคุณครับ/ค่ะ", "resolved": "บันทึกการแก้ไขแล้ว ขอบคุณครับ/ค่ะ",
            "silenced": "ปิดการแจ้งเตือนชั่วคราวแล้ว"}
 SILENCE_DAYS = (1, 3, 7)

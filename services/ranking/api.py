@@ -140,7 +140,8 @@ def district_rank(code: str):
         windows = {}
         for window in WINDOWS:
             e = view.index[(group, window)][code]
-            windows[window] = {"rank": e.rank, "score": e.score, "mean": e.mean, "votes": e.votes,
+            ranked = sum(1 for other in view.boards[(group, window)] if other.rank is not None)
+            windows[window] = {"rank": e.rank, "ranked": ranked, "score": e.score, "mean": e.mean, "votes": e.votes,
                                "eligible": e.eligible, "votes_needed": e.votes_needed,
                                "movement": movement(e.rank, view.previous.get((group, window)), code),
                                "history": view.history.get((group, window), {}).get(code, [])}
