@@ -49,7 +49,7 @@ def test_the_scores_example_carries_every_field():
 
 def test_every_contract_is_registered_once_by_its_schema_name():
     assert set(CONTRACTS) == {"votes.v1", "comments.v1", "ballots.v1", "scores.v1"}
-    assert all(cls.SCHEMA_NAME == name for name, cls in CONTRACTS.items())
+    assert all(name == cls.SCHEMA_NAME for name, cls in CONTRACTS.items())
 
 
 def test_an_event_round_trips_through_its_bytes():
