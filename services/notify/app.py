@@ -9,7 +9,7 @@ from flask import Flask
 
 from services.notify.actions import AlertActions
 from services.notify.bootstrap import Notify
-from services.notify.links import Links
+from services.notify.links import AlertLinks
 from shared import mongo
 from shared.stream.heartbeat import consumer_ready
 from shared.web import create_service_app
@@ -21,7 +21,7 @@ class WebContext:
     actions: AlertActions
 
     @property
-    def links(self) -> Links:
+    def links(self) -> AlertLinks:
         return self.notify.links
 
 

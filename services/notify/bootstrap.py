@@ -13,7 +13,7 @@ from pymongo.errors import PyMongoError
 
 from services.notify.config import NotifyConfig
 from services.notify.dispatcher import Dispatcher, RetryPolicy
-from services.notify.links import Links
+from services.notify.links import AlertLinks
 from services.notify.notifier import Notifier
 from services.notify.policy import Policy, load_policy
 from services.notify.processor import NotifyProcessor
@@ -58,7 +58,7 @@ class Notify:
     registry: Registry
     policy: Policy
     store: NotifyStore
-    links: Links
+    links: AlertLinks
     transports: dict[str, Transport]
     transports_off: dict[str, str]
     clock: Callable[[], datetime]
@@ -108,4 +108,4 @@ def bootstrap(config: NotifyConfig | None = None, *, db: Database | None = None,
     settings = config.platform
     store = NotifyStore(db if db is not None else mongo.database(settings))
     return Notify(config, load_registry(settings.size_groups_csv), load_policy(config.rules_file), store,
-                  Links(config.link_secret, config.public_url, max_age_s=config.link_max_age_s), built, off, clock)
+                  AlertLinks(config.link_secret, config.public_url, max_age_s=config.link_max_age_s), built, off, clock)

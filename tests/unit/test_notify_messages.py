@@ -13,7 +13,7 @@ import pytest
 
 from services.notify.directory import Contact
 from services.notify.lifecycle import Alert
-from services.notify.links import LinkError, Links
+from services.notify.links import AlertLinks, LinkError
 from services.notify.messages import Item, render
 from services.notify.thai import thai_date, thai_datetime
 from services.notify.transports import Outgoing, retry_after_seconds
@@ -46,13 +46,13 @@ def test_message_is_thai_first_then_english():
 
 
 def test_links_are_signed_and_expire():
-    links = Links("secret-1", "https://notify.example", max_age_s=60)
+    links = AlertLinks("secret-1", "https://notify.example", max_age_s=60)
     token = links.token("3706-low_mean-1", "chief:3706")
     assert links.read(token).alert_id == "3706-low_mean-1"
     with pytest.raises(LinkError) as err:
-        Links("other-secret", "https://notify.example").read(token)
+        AlertLinks("other-secret", "https://notify.example").read(token)
     assert err.value.code == "bad_link"
-    expired = Links("secret-1", "https://notify.example", max_age_s=-1)
+    expired = AlertLinks("secret-1", "https://notify.example", max_age_s=-1)
     with pytest.raises(LinkError) as err:
         expired.read(token)
     assert err.value.code == "link_expired"

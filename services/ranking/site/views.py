@@ -284,7 +284,7 @@ def search():
             raise SiteError(400, exc.error, exc.message["th"], exc.message["en"]) from None
         single = results.single
         if single is not None:  # one place by that name: straight to it
-            links = pages.Links(lang)
+            links = pages.SitePaths(lang)
             target = links.province(single.code) if isinstance(single, Province) else links.district(single.code)
             response = redirect(target, code=303)
             response.headers["Cache-Control"] = PAGE_CACHE
