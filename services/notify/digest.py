@@ -10,12 +10,12 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
 from services.notify.directory import CHIEF
-from services.notify.messages import RULE_NAMES, Message
+from services.notify.messages import RULE_NAMES, STATUS_TH, Message
 from services.notify.outbox import Outbox
 from services.notify.policy import Policy
 from services.notify.store import NotifyStore
-from services.notify.thai import thai_date
 from shared.districts import Registry
+from shared.thaidate import be_period
 from shared.timeutil import BANGKOK, iso_utc
 
 SIZE_TH = {"small": "อำเภอขนาดเล็ก", "medium": "อำเภอขนาดกลาง", "large": "อำเภอขนาดใหญ่"}
@@ -106,7 +106,7 @@ class WeeklyDigest:
                alerts: list, now: datetime) -> Message:
         votes, total = tally
         mean = f"{total / votes:.2f}" if votes else "-"
-        period = f"{thai_date(first)} - {thai_date(last)}"
+        period = be_period(first, last)
         if rank:
             rank_th = f"อันดับ {rank[0]} จาก {rank[1]} ใน{SIZE_TH[district.size_group]}"
             if rank_before:
@@ -116,11 +116,11 @@ class WeeklyDigest:
             rank_en = f"rank {rank[0]} of {rank[1]} ({district.size_group})"
         else:
             rank_th, rank_en = "ยังไม่มีอันดับ (ไม่มีผลโหวตในสัปดาห์นี้)", "no rank (no votes this week)"
-        alert_lines = [f"- {RULE_NAMES[a.rule][0]} ({a.status})" for a in alerts] or ["- ไม่มี"]
+        alert_lines = [f"- {RULE_NAMES[a.rule][0]} ({STATUS_TH[a.status]})" for a in alerts] or ["- ไม่มี"]
         text = "\n".join([
             f"อำเภอสร้างสุข: สรุปประจำสัปดาห์ {period}", f"อำเภอ{district.name_th} จังหวัด{district.province_th}",
             f"ผลโหวต {votes} เสียง คะแนนเฉลี่ย {mean}", rank_th, "การแจ้งเตือนในสัปดาห์:", *alert_lines, "",
-            f"Weekly digest {first.isoformat()} to {last.isoformat()}: {votes} votes, mean {mean}, {rank_en}, "
+            f"Weekly digest {be_period(first, last, 'en')}: {votes} votes, mean {mean}, {rank_en}, "
             f"{len(alerts)} alert(s).",
             "ยกเลิกการรับสรุปนี้: แจ้งสำนักงานกลาง / To stop this digest, ask the central office."])
         body = "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n") if line)

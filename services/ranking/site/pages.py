@@ -16,10 +16,11 @@ from services.ranking.domain import GROUPS, WINDOWS, Entry, movement, window_tal
 from services.ranking.formulas import Formula, GroupPrior, WindowFigures
 from services.ranking.live import View
 from services.ranking.site import chart
-from services.ranking.site.fmt import be_date, be_datetime, number, parse_moment, score, short_date
+from services.ranking.site.fmt import number, parse_moment, score
 from services.ranking.site.search import Results, SearchIndex
 from services.ranking.site.words import GROUP_NAMES, GROUP_TITLES, TEXT, WINDOW_NAMES
 from shared.districts import District, Registry
+from shared.thaidate import be_date, be_datetime, short_date
 
 PER_PAGE = 50
 HOME_TOP = 10
