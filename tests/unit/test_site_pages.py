@@ -79,6 +79,7 @@ def test_every_answer_has_an_etag_cache_control_and_a_304(client, path):
     assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
     assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
     assert COMMENT not in first.get_data(as_text=True) and "0812345678" not in first.get_data(as_text=True)
+    assert first.headers["Content-Type"].endswith("; charset=utf-8"), first.headers["Content-Type"]  # Thai text
 
 
 def test_home_shows_the_boards_national_figures_and_when(client):
