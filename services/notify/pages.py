@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 
@@ -14,12 +13,12 @@ from services.notify.lifecycle import TransitionError
 from services.notify.links import LinkError
 from services.notify.messages import RULE_NAMES, STATUS_TH, figures_en, figures_th
 from services.notify.trend import recent_comments, recent_trend
+from shared.fonts import FONT_DIR
 from shared.secrets import same_secret
 from shared.thaidate import be_date, be_datetime, duration_th
 from shared.timeutil import bangkok_day
 from shared.web import read_body
 
-FONT_DIR = Path(__file__).resolve().parents[1] / "channels" / "fonts"
 CSRF_COOKIE = "notify_csrf"
 DONE_TH = {"acknowledged": "บันทึกการรับทราบแล้ว ขอบคุณครับ/ค่ะ", "resolved": "บันทึกการแก้ไขแล้ว ขอบคุณครับ/ค่ะ",
            "silenced": "ปิดการแจ้งเตือนชั่วคราวแล้ว"}

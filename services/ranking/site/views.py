@@ -27,9 +27,9 @@ from services.ranking.site.fmt import number, score
 from services.ranking.site.search import Province, QueryError, SearchIndex
 from services.ranking.site.words import GROUP_NAMES, LANGS, TEXT
 from shared.errors import ApiError
+from shared.fonts import FONT_DIR
 
 SITE_DIR = Path(__file__).resolve().parent
-FONT_DIR = SITE_DIR.parents[1] / "channels" / "fonts"
 PAGE_CACHE = "public, max-age=10"  # the figures move within seconds of a vote; a page may lag a little more
 BADGE_CACHE = "public, max-age=300"
 DATA_CACHE = "public, max-age=60"
