@@ -7,6 +7,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
+class MissingSetting(SystemExit):
+    """A process started without a setting it needs (or with one it cannot read): every service's bootstrap
+    stops with this one error, whose message names the environment variable to set.
+
+    A SystemExit, so a process (gunicorn worker, consumer, CLI) ends with that one line on stderr and exit
+    status 1, not a traceback the operator has to read for the variable's name.
+    """
+
+    def __init__(self, name: str, why: str):
+        super().__init__(f"missing setting {name}: {why}")
+        self.name = name
+
+
+def require(value: str | None, name: str, why: str) -> str:
+    """`value`, which the setting `name` gave, or MissingSetting when it is empty."""
+    if not value:
+        raise MissingSetting(name, why)
+    return value
+
+
 @dataclass(frozen=True)
 class Topics:
     votes: str = "votes.v1"

@@ -11,19 +11,22 @@ from datetime import datetime, timedelta
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from services.notify.actions import AlertActions
 from services.notify.config import NotifyConfig
 from services.notify.dispatcher import Dispatcher, RetryPolicy
-from services.notify.links import Links
+from services.notify.links import AlertLinks
 from services.notify.notifier import Notifier
 from services.notify.policy import Policy, load_policy
 from services.notify.processor import NotifyProcessor
 from services.notify.store import NotifyStore
 from services.notify.transports import Transport
 from shared import kafka, mongo
+from shared.config import Settings, require
 from shared.districts import Registry, load_registry
-from shared.stream.heartbeat import Heartbeat
+from shared.stream.heartbeat import Heartbeat, consumer_ready
 from shared.stream.loop import ConsumerLoop
 from shared.timeutil import utcnow
+from shared.web import ReadinessCheck
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ class Notify:
     registry: Registry
     policy: Policy
     store: NotifyStore
-    links: Links
+    links: AlertLinks
     transports: dict[str, Transport]
     transports_off: dict[str, str]
     clock: Callable[[], datetime]
@@ -89,24 +92,58 @@ class Notify:
                           make_processor=lambda _sink: self.processor(), retry_on=(PyMongoError,),
                           clock=self.clock, observe=metrics.observe)
 
+    def readiness(self) -> dict[str, ReadinessCheck]:
+        settings, stream = self.config.platform, self.config.stream
+        return {"store": lambda: mongo.store_reachable(settings),
+                "consumer": lambda: consumer_ready(stream.state_dir, stream.heartbeat_stale_s)}
+
+    def transports_state(self) -> dict:
+        """Which transports are on, and why the others are off: /readyz shows it."""
+        return {"transports": {name: "on" for name in self.transports}
+                | {name: f"off: {why}" for name, why in self.transports_off.items()}}
+
+    def web_context(self) -> WebContext:
+        return WebContext(self, AlertActions(self.store, self.registry, self.clock))
+
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(self.store, self.transports, self.clock,
                           RetryPolicy(max_attempts=self.config.max_attempts, base_s=self.config.retry_base_s),
                           heartbeat=Heartbeat(self.config.stream.state_dir, process="dispatcher"))
 
 
+@dataclass
+class WebContext:
+    """What the web process's handlers read (`app.extensions["notify"]`)."""
+
+    notify: Notify
+    actions: AlertActions
+
+    @property
+    def links(self) -> AlertLinks:
+        return self.notify.links
+
+
 def bootstrap(config: NotifyConfig | None = None, *, db: Database | None = None,
               clock: Callable[[], datetime] = utcnow, transports: dict[str, Transport] | None = None) -> Notify:
+    """A setting missing or unreadable stops it with `shared.config.MissingSetting`, as every service's bootstrap."""
     config = config or NotifyConfig.from_env()
-    if not config.link_secret:
-        raise ValueError("NOTIFY_LINK_SECRET is empty: links to the chief's page need a signing secret")
+    require(config.link_secret, "NOTIFY_LINK_SECRET", "links to the chief's page need a signing secret "
+            "(set NOTIFY_LINK_SECRET or NOTIFY_LINK_SECRET_FILE)")
+    settings = config.platform
+    registry = load_registry(settings.size_groups_csv)
     built, off = build_transports(config)
     if transports is not None:
         built = transports
         off = {k: v for k, v in off.items() if k not in transports}
     for name, reason in off.items():
         log.warning("transport off", extra={"transport": name, "reason": reason})
-    settings = config.platform
     store = NotifyStore(db if db is not None else mongo.database(settings))
-    return Notify(config, load_registry(settings.size_groups_csv), load_policy(config.rules_file), store,
-                  Links(config.link_secret, config.public_url, max_age_s=config.link_max_age_s), built, off, clock)
+    return Notify(config, registry, load_policy(config.rules_file), store,
+                  AlertLinks(config.link_secret, config.public_url, max_age_s=config.link_max_age_s), built, off, clock)
+
+
+def directory_parts(settings: Settings | None = None, *, db: Database | None = None) -> tuple[Registry, NotifyStore]:
+    """What `sangsuk directory` needs: the registry and the store (loading a CSV needs no link secret or transport)."""
+    settings = settings or Settings.from_env()
+    registry = load_registry(settings.size_groups_csv)
+    return registry, NotifyStore(db if db is not None else mongo.database(settings))

@@ -15,9 +15,9 @@ from services.notify.outbox import Outbox
 from services.notify.policy import Policy
 from services.notify.ranks import RankSource
 from services.notify.store import NotifyStore
-from services.notify.thai import thai_date
 from shared.board_words import GROUP_LABELS, WINDOW_LABELS
 from shared.districts import Registry
+from shared.thaidate import be_period
 from shared.timeutil import BANGKOK, iso_utc
 
 WINDOW = "last_7_days"  # the board's window the digest states
@@ -88,7 +88,7 @@ class WeeklyDigest:
         window_th, window_en = WINDOW_LABELS[WINDOW]
         group_th, group_en = GROUP_LABELS[district.size_group]
         mean_text = f"{mean:.2f}" if votes and mean is not None else "-"
-        period = f"{thai_date(first)} - {thai_date(last)}"
+        period = be_period(first, last)
         if board is None:
             rank_th = "ยังอ่านอันดับจากกระดานสาธารณะไม่ได้ในขณะนี้"
             rank_en = "rank unavailable (the public board did not answer)"
@@ -107,7 +107,7 @@ class WeeklyDigest:
             f"อำเภอสร้างสุข: สรุปประจำสัปดาห์ {period}", f"อำเภอ{district.name_th} จังหวัด{district.province_th}",
             f"ผลโหวต{window_th} {votes} เสียง คะแนนเฉลี่ย {mean_text}", rank_th, "การแจ้งเตือนในสัปดาห์:",
             *alert_lines, "",
-            f"Weekly digest {first.isoformat()} to {last.isoformat()}: {window_en.lower()} {votes} votes, "
+            f"Weekly digest {be_period(first, last, 'en')}: {window_en.lower()} {votes} votes, "
             f"mean {mean_text}, {rank_en}, {len(alerts)} alert(s).",
             "ยกเลิกการรับสรุปนี้: แจ้งสำนักงานกลาง / To stop this digest, ask the central office."])
         body = "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n") if line)

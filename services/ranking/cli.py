@@ -15,13 +15,12 @@ from pathlib import Path
 
 from services.ranking import awards, export
 from services.ranking.boards import boards_for, build_boards, group_codes
+from services.ranking.bootstrap import bootstrap
 from services.ranking.config import RankingConfig
 from services.ranking.domain import GROUPS, WINDOWS
 from services.ranking.formulas import Formula, parse_params
 from services.ranking.replay import end_offsets, read_log
 from services.ranking.store import RankingStore
-from shared import mongo
-from shared.districts import load_registry
 from shared.timeutil import bangkok_day, utcnow
 
 
@@ -70,7 +69,7 @@ def run(command: str, args: argparse.Namespace) -> int:
 
 
 def _store(config: RankingConfig) -> RankingStore:
-    return RankingStore(mongo.database(config.platform))
+    return bootstrap(config).store
 
 
 def close(config: RankingConfig, name: str, window: str) -> int:
@@ -81,7 +80,7 @@ def close(config: RankingConfig, name: str, window: str) -> int:
     if held is not None:
         raise awards.AwardError(f"award {name!r} was closed at {held['closed_at']}; an award is closed once")
     settings = config.platform
-    registry = load_registry(settings.size_groups_csv)
+    registry = bootstrap(config).registry
     now = utcnow()
     ends = end_offsets(settings, settings.topics.votes)
     tallies = read_log(settings, settings.topics.votes, ends, registry.codes())
@@ -130,7 +129,7 @@ def verify(config: RankingConfig, name: str, votes_topic: str | None, file: Path
 def rerank(config: RankingConfig, args: argparse.Namespace) -> int:
     formula = Formula(args.formula, parse_params(args.param))
     settings = config.platform
-    registry = load_registry(settings.size_groups_csv)
+    registry = bootstrap(config).registry
     if args.award:
         doc = _store(config).award(args.award)
         if doc is None:
@@ -191,7 +190,7 @@ def _award_days(stored: dict):
 
 
 def export_file(config: RankingConfig, kind: str, out: Path) -> int:
-    registry = load_registry(config.platform.size_groups_csv)
+    registry = bootstrap(config).registry
     table = export.rows(_store(config).all_figures(), registry, config.formula)
     out.write_bytes(export.to_csv(table) if kind == "csv" else export.to_xlsx(table))
     print(json.dumps({"written": str(out), "districts": len(table), "formula": config.formula.to_json()},

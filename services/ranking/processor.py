@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
 
 from services.ranking.boards import build_boards, snapshot_id
 from services.ranking.domain import GROUPS, WINDOWS, closing_tallies, order_key, ranks_of
@@ -22,20 +21,14 @@ from services.ranking.formulas import Formula
 from services.ranking.store import RankingStore
 from shared.districts import Registry
 from shared.events import EventError, ScoresEvent, decode
+from shared.stream.ports import Record
 from shared.timeutil import bangkok_day, iso_utc
 
 log = logging.getLogger(__name__)
 
 
-class Record(Protocol):
-    topic: str
-    partition: int
-    offset: int
-    value: bytes | None
-
-
 @dataclass
-class Report:
+class RankingReport:
     applied: int = 0
     stale: int = 0
     invalid: int = 0
@@ -45,7 +38,7 @@ class Report:
 
 
 @dataclass(frozen=True)
-class Standing:
+class FiguresUpdate:
     code: str
     key: str
     day: str
@@ -74,9 +67,9 @@ class RankingProcessor:
 
     # ------------------------------------------------------------------ the batch
 
-    def handle(self, records: Iterable[Record]) -> Report:
-        report = Report()
-        newest: dict[str, Standing] = {}
+    def handle(self, records: Iterable[Record]) -> RankingReport:
+        report = RankingReport()
+        newest: dict[str, FiguresUpdate] = {}
         for record in records:
             standing = self._parse(record)
             if standing is None:
@@ -112,7 +105,7 @@ class RankingProcessor:
             self.store.record_change(applied, self.clock())
         return report
 
-    def tick(self, now: datetime, assigned: object = None) -> Report | None:
+    def tick(self, now: datetime, assigned: object = None) -> RankingReport | None:
         """Time-driven work: at the first tick of a Bangkok day, snapshot the day that ended.
 
         Cheap when nothing is due (a date comparison); None then, as the stream runtime expects.
@@ -120,11 +113,11 @@ class RankingProcessor:
         day = bangkok_day(now) - timedelta(days=1)
         if self.snapshotted_through is not None and self.snapshotted_through >= day:
             return None
-        return Report(snapshots=self._snapshot_through(day))
+        return RankingReport(snapshots=self._snapshot_through(day))
 
     # ------------------------------------------------------------------ steps
 
-    def _parse(self, record: Record) -> Standing | None:
+    def _parse(self, record: Record) -> FiguresUpdate | None:
         try:
             event = decode(ScoresEvent, record.value)
             if event.district_code not in self.registry:
@@ -138,7 +131,7 @@ class RankingProcessor:
         key = order_key(event.votes_offset, event.day, as_of)
         doc = {"day": event.day, "as_of": as_of, "votes_offset": event.votes_offset,
                "windows": {name: event.windows[name] for name in WINDOWS.values() if name in event.windows}}
-        return Standing(event.district_code, key, event.day, doc, event.as_of)
+        return FiguresUpdate(event.district_code, key, event.day, doc, event.as_of)
 
     def _cached_keys(self) -> dict[str, str]:
         if self._keys is None:

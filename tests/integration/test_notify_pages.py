@@ -7,7 +7,7 @@ import re
 import pytest
 
 from services.notify.app import create_app
-from services.notify.links import Links
+from services.notify.links import AlertLinks
 from shared.timeutil import utcnow
 from tests.integration.notify_env import CENTRAL_KEY, LINK_SECRET, built, load_directory
 from tests.support.ballots import ballot_records, vote
@@ -90,9 +90,9 @@ def test_a_post_without_the_csrf_pair_is_refused(client, notify, opened):
 
 def test_bad_and_expired_links(client, notify, opened):
     assert client.get("/a/not-a-token").status_code == 403
-    forged = Links("another-secret", "http://x").token(opened.id, "chief:3706")
+    forged = AlertLinks("another-secret", "http://x").token(opened.id, "chief:3706")
     assert client.get("/a/" + forged).status_code == 403
-    expired = Links(LINK_SECRET, "http://x", max_age_s=-1)
+    expired = AlertLinks(LINK_SECRET, "http://x", max_age_s=-1)
     notify.links.max_age_s = -1
     try:
         r = client.get("/a/" + expired.token(opened.id, "chief:3706"))

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from services.notify.directory import HEADER, parse_directory
-from services.notify.links import Links
+from services.notify.links import AlertLinks
 from services.notify.store import NotifyStore
 from shared import mongo
 from shared.districts import load_registry
@@ -28,7 +28,7 @@ from tests.support.processes import ManagedProcess, ServiceProcess
 from tests.support.scoring import CODES, ConsumerProcess, scoring_env
 
 pytestmark = pytest.mark.slow
-LINKS = Links(LINK_SECRET, "http://x")
+LINKS = AlertLinks(LINK_SECRET, "http://x")
 
 
 def line_user(code: str) -> str:
