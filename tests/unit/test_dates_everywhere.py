@@ -34,8 +34,10 @@ def test_an_alert_mail_dates_its_english_part_as_the_site_does():
 
 
 def test_the_digest_speaks_thai_in_its_thai_part_and_dates_its_english_part_in_be():
-    digest = WeeklyDigest(None, load_registry(), None, None, frozenset())
-    message = digest.render(DISTRICT, date(2026, 11, 16), date(2026, 11, 22), (3, 14), (1, 2), (2, 2), [ALERT], NOW)
+    digest = WeeklyDigest(None, load_registry(), None, None, frozenset(), ranks=None)
+    board = {"windows": {"7d": {"rank": 1, "ranked": 2, "votes": 3, "mean": 4.6667,
+                                "movement": {"status": "up", "places": 1, "previous_rank": 2}}}}
+    message = digest.render(DISTRICT, date(2026, 11, 16), date(2026, 11, 22), board, [ALERT], NOW)
     thai, english = message.text.split("\n\n", 1)
     assert "(รับทราบแล้ว)" in thai and not re.search(r"[A-Za-z]", thai), thai
     assert "Weekly digest 16 Nov 2569 B.E. to 22 Nov 2569 B.E." in english
