@@ -10,6 +10,7 @@ from flask import Flask
 from services.notify.actions import AlertActions
 from services.notify.bootstrap import Notify
 from services.notify.links import Links
+from services.notify.sessions import CentreSessions
 from shared import mongo
 from shared.stream.heartbeat import consumer_ready
 from shared.web import create_service_app
@@ -19,6 +20,7 @@ from shared.web import create_service_app
 class WebContext:
     notify: Notify
     actions: AlertActions
+    sessions: CentreSessions
 
     @property
     def links(self) -> Links:
@@ -35,7 +37,8 @@ def create_app(notify: Notify) -> Flask:
         readiness_detail=lambda: {"transports": {name: "on" for name in notify.transports}
                                   | {name: f"off: {why}" for name, why in notify.transports_off.items()}})
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    app.extensions["notify"] = WebContext(notify, AlertActions(notify.store, notify.registry, notify.clock))
+    app.extensions["notify"] = WebContext(notify, AlertActions(notify.store, notify.registry, notify.clock),
+                                          notify.centre_sessions())
     from services.notify.centre import bp as centre_bp
     from services.notify.centre_pages import bp as centre_pages_bp
     from services.notify.pages import bp as pages_bp

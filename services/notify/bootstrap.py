@@ -17,6 +17,7 @@ from services.notify.links import Links
 from services.notify.notifier import Notifier
 from services.notify.policy import Policy, load_policy
 from services.notify.processor import NotifyProcessor
+from services.notify.sessions import CentreSessions
 from services.notify.store import NotifyStore
 from services.notify.transports import Transport
 from shared import kafka, mongo
@@ -87,6 +88,10 @@ class Notify:
         return kafka_loop("notify", settings, self.config.stream, topics=[settings.topics.votes], dlq_topic=None,
                           make_processor=lambda _sink: self.processor(), retry_on=(PyMongoError,),
                           clock=self.clock, observe=metrics.observe)
+
+    def centre_sessions(self) -> CentreSessions:
+        """The centre's browser sessions, with their sign-outs beside notify's other collections."""
+        return CentreSessions(self.config.link_secret, self.store.db.notify_centre_signouts)
 
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(self.store, self.transports, self.clock,
