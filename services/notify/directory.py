@@ -11,10 +11,12 @@ import csv
 import io
 import ipaddress
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 from shared.districts import Registry
+from shared.spreadsheet import restore_cell, safe_cell
 
 CHIEF, GOVERNOR = "chief", "governor"
 TRANSPORTS = ("line", "email", "webhook")
@@ -132,6 +134,11 @@ def secret_problem(secret: str) -> str | None:
     return None
 
 
+def _has_control(text: str) -> bool:
+    """Control characters (CR, LF, tab, NUL…) and the Unicode line and paragraph separators."""
+    return any(unicodedata.category(c) == "Cc" or c in "\u2028\u2029" for c in text)
+
+
 def parse_directory(text: str, registry: Registry) -> list[Contact]:
     """Every row checked; any problem refuses the whole file (a half-loaded directory misroutes alerts)."""
     problems: list[str] = []
@@ -149,8 +156,10 @@ def parse_directory(text: str, registry: Registry) -> list[Contact]:
         if None in row or any(v is None for v in row.values()):
             problems.append(f"line {line_no}: expected {len(HEADER)} columns")
             continue
-        cell = {k.strip(): (v or "").strip() for k, v in row.items()}
-        found: list[str] = []
+        cell = {k.strip(): restore_cell((v or "").strip()) for k, v in row.items()}
+        found: list[str] = [f"{name} holds a control character (a line break or tab inside a cell); "
+                            "such a value would break the message headers it goes into"
+                            for name, value in cell.items() if _has_control(value)]
         role, code = cell["role"].lower(), cell["code"]
         if role == CHIEF and code not in registry:
             found.append(f"district code {code!r} is not in the programme")
@@ -208,9 +217,10 @@ def to_csv(contacts: list[Contact], *, masked: bool = True) -> str:
     writer.writerow(HEADER)
     for c in contacts:
         row = c.masked() if masked else asdict(c)
-        writer.writerow([row["role"], row["code"], row["name"], row["title"], row["line_user_id"] or "",
-                         row["email"] or "", row["webhook_url"] or "", row["webhook_secret"] or "",
-                         ";".join(row["channels"]), "yes" if row["digest"] else "no"])
+        writer.writerow([safe_cell(v) for v in (
+            row["role"], row["code"], row["name"], row["title"], row["line_user_id"] or "", row["email"] or "",
+            row["webhook_url"] or "", row["webhook_secret"] or "", ";".join(row["channels"]),
+            "yes" if row["digest"] else "no")])
     return out.getvalue()
 
 

@@ -91,3 +91,24 @@ def test_the_development_directory_covers_every_district_and_province():
     assert len(chiefs) == len(REGISTRY)
     assert all(c.email.endswith("@dev.amphoesangsook.test") for c in contacts)
     assert {c.code for c in contacts if c.role == "governor"} == {d.province_code for d in REGISTRY}
+
+
+FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+66 1", "-1+2", "@SUM(A1)", "＝1+1"]
+
+
+def test_the_export_neutralises_formulas_and_loads_back_the_same():
+    rows = [f"chief,{code},\"{name.replace(chr(34), chr(34) * 2)}\",{name[:3]}t,,c{code}@dopa.go.th,,,email,no"
+            for code, name in zip(("3706", "4408", "1101", "1102", "1103"), FORMULAS, strict=True)]
+    contacts = parse_directory(csv_of(*rows), REGISTRY)
+    exported = to_csv(contacts, masked=False)
+    cells = [line.split(",")[2] for line in exported.splitlines()[1:]]
+    assert all(cell.lstrip('"').startswith("'") for cell in cells), cells
+    assert [c.name for c in parse_directory(exported, REGISTRY)] == FORMULAS  # the quote is undone on load
+
+
+@pytest.mark.parametrize("cell", ["\"สมชาย\rBcc: x@evil.example\"", "\"สมชาย\nใจดี\"", "สม\x00ชาย", "สม\u2028ชาย",
+                                  "สม\x1bชาย"])
+def test_a_control_character_in_any_cell_refuses_the_file(cell):
+    with pytest.raises(DirectoryFileError) as err:
+        parse_directory(csv_of(f"chief,3706,{cell},นายอำเภอ,,a@dopa.go.th,,,email,no"), REGISTRY)
+    assert "control character" in str(err.value)
