@@ -52,6 +52,10 @@ secrets: venv
 init: venv servers secrets
 	$(VENV)/bin/sangsuk init
 
+# The local stack's explicit development allowance: a developer's webhook receiver on this machine may be
+# loaded and called (services/notify/targets.py). The dev directory itself is e-mail only; the tests and the
+# cluster never inherit this (a target-specific variable of `run`).
+run: export NOTIFY_WEBHOOK_ALLOW_PRIVATE = 1
 # Idempotent: run it again and whatever is down (stopped, or given up on by supervisord) is started again.
 run: init nginx monitoring  ## everything up under supervisord: servers, topics, indexes, registry, the dev directory, mail, services, the proxy, Prometheus, Alertmanager
 	@$(VENV)/bin/sangsuk directory dev --out var/run/dev-directory.csv >/dev/null

@@ -49,7 +49,7 @@ def build_transports(config: NotifyConfig) -> tuple[dict[str, Transport], dict[s
         off["email"] = "SMTP_HOST is not set: e-mails are not sent"
     from services.notify.transports.webhook import WebhookTransport
 
-    transports["webhook"] = WebhookTransport()
+    transports["webhook"] = WebhookTransport(allow_private=config.webhook_allow_private)
     return transports, off
 
 

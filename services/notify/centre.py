@@ -143,7 +143,8 @@ def load_directory():
     if len(raw) > MAX_CSV_BYTES:
         raise ApiError(413, "payload_too_large", f"the directory file is larger than {MAX_CSV_BYTES // 1024} KiB")
     try:
-        contacts = parse_directory(raw.decode("utf-8"), ctx.notify.registry)
+        contacts = parse_directory(raw.decode("utf-8"), ctx.notify.registry,
+                                   allow_private=ctx.notify.config.webhook_allow_private)
     except UnicodeDecodeError as exc:
         raise ApiError(400, "invalid_encoding", "the file must be UTF-8") from exc
     except DirectoryFileError as exc:

@@ -28,7 +28,7 @@ def test_digest_once_per_chief_with_rank_and_movement(settings):
             "chief,3706,ก,t,,a3706@dopa.example,,,email,yes",   # small district
             "chief,3707,ข,t,,a3707@dopa.example,,,email,no",    # opted out
             "chief,3701,ค,t,,a3701@dopa.example,,,email,yes"]
-    notify.store.replace_directory(parse_directory("\n".join(rows) + "\n", notify.registry))
+    notify.store.replace_directory(parse_directory("\n".join(rows) + "\n", notify.registry, allow_private=True))
     assert notify.registry.get("3706").size_group == notify.registry.get("3707").size_group == "small"
 
     def votes(code: str, day: date, scores: list[int]) -> None:
