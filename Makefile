@@ -27,7 +27,7 @@ export SMTP_PORT ?= 8025
 export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
-.PHONY: run stop status restart test test-unit bench bench-ingest bench-scoring bench-ranking bench-site lint servers \
+.PHONY: run stop status restart test test-unit bench bench-ingest bench-scoring bench-ranking bench-site bench-pdpa lint servers \
 	servers-stop init secrets venv clean browser postgresql nginx axe k8s-tools k8s-check k8s-rules k8s-schemas monitoring
 
 $(VENV)/.installed: pyproject.toml
@@ -52,6 +52,10 @@ secrets: venv
 init: venv servers secrets
 	$(VENV)/bin/sangsuk init
 
+# The local stack's explicit development allowance: a developer's webhook receiver on this machine may be
+# loaded and called (services/notify/targets.py). The dev directory itself is e-mail only; the tests and the
+# cluster never inherit this (a target-specific variable of `run`).
+run: export NOTIFY_WEBHOOK_ALLOW_PRIVATE = 1
 # Idempotent: run it again and whatever is down (stopped, or given up on by supervisord) is started again.
 run: init nginx monitoring  ## everything up under supervisord: servers, topics, indexes, registry, the dev directory, mail, services, the proxy, Prometheus, Alertmanager
 	@$(VENV)/bin/sangsuk directory dev --out var/run/dev-directory.csv >/dev/null
@@ -123,7 +127,7 @@ k8s-schemas: venv  ## regenerate deploy/k8s/schemas from Kubernetes' OpenAPI spe
 lint: venv
 	$(VENV)/bin/ruff check .
 
-bench: bench-ingest bench-scoring bench-ranking bench-site
+bench: bench-ingest bench-scoring bench-ranking bench-site bench-pdpa
 
 bench-ingest: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
@@ -136,6 +140,9 @@ bench-scoring: venv postgresql
 bench-ranking: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ranking_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
+
+bench-pdpa: venv
+	$(PY) bench/pdpa_bench.py
 
 bench-site: venv postgresql
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/site_bench.py || status=$$?; \

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 ReadinessCheck = Callable[[], bool]
 READINESS_REFRESH_S = 3.0
 
+# Methods a metric's label may name; any other method a client invents is counted as "other" (one series,
+# not one per name sent).
+_METHOD_LABELS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+
 _HTTP_ERROR_CODES = {
     400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
     415: "unsupported_media_type", 429: "rate_limited",
@@ -67,8 +71,9 @@ def create_service_app(service: str, *, readiness: dict[str, ReadinessCheck] | N
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        metrics.HTTP_REQUESTS.labels(service, route, request.method, str(response.status_code)).inc()
-        metrics.HTTP_LATENCY.labels(service, route, request.method).observe(elapsed)
+        method = request.method if request.method in _METHOD_LABELS else "other"
+        metrics.HTTP_REQUESTS.labels(service, route, method, str(response.status_code)).inc()
+        metrics.HTTP_LATENCY.labels(service, route, method).observe(elapsed)
         return response
 
     @app.teardown_request

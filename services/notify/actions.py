@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from services.notify import metrics
-from services.notify.lifecycle import MAX_NOTE, Alert, Silence, TransitionError, acknowledge, resolve
+from services.notify.lifecycle import MAX_NOTE, RESOLVED, Alert, Silence, TransitionError, acknowledge, resolve
 from services.notify.rules import RULES
 from services.notify.store import NotifyStore
 from shared.districts import Registry
@@ -50,6 +50,15 @@ class AlertActions:
     def _save(self, updated: Alert, expected: str) -> None:
         if not self.store.set_status(updated, expected):
             raise TransitionError("the alert was changed meanwhile; reload the page and try again")
+
+    def silence_alert(self, alert_id: str, whole_district: bool, until: datetime, note: str | None,
+                      by: str) -> Silence:
+        """A silence from an alert's page: only while the alert is not resolved (a resolved alert's link must
+        not keep the power to mute the district's next alerts)."""
+        alert = self.get(alert_id)
+        if alert.status == RESOLVED:
+            raise TransitionError("the alert is resolved; a resolved alert cannot silence anything")
+        return self.silence(alert.district, None if whole_district else alert.rule, until, note, by)
 
     def silence(self, district: str, rule: str | None, until: datetime, note: str | None, by: str) -> Silence:
         now = self.clock()

@@ -18,6 +18,7 @@ from services.notify.links import AlertLinks
 from services.notify.notifier import Notifier
 from services.notify.policy import Policy, load_policy
 from services.notify.processor import NotifyProcessor
+from services.notify.sessions import CentreSessions
 from services.notify.store import NotifyStore
 from services.notify.transports import Transport
 from shared import kafka, mongo
@@ -51,7 +52,7 @@ def build_transports(config: NotifyConfig) -> tuple[dict[str, Transport], dict[s
         off["email"] = "SMTP_HOST is not set: e-mails are not sent"
     from services.notify.transports.webhook import WebhookTransport
 
-    transports["webhook"] = WebhookTransport()
+    transports["webhook"] = WebhookTransport(allow_private=config.webhook_allow_private)
     return transports, off
 
 
@@ -103,7 +104,11 @@ class Notify:
                 | {name: f"off: {why}" for name, why in self.transports_off.items()}}
 
     def web_context(self) -> WebContext:
-        return WebContext(self, AlertActions(self.store, self.registry, self.clock))
+        return WebContext(self, AlertActions(self.store, self.registry, self.clock), self.centre_sessions())
+
+    def centre_sessions(self) -> CentreSessions:
+        """The centre's browser sessions, with their sign-outs beside notify's other collections."""
+        return CentreSessions(self.config.link_secret, self.store.db.notify_centre_signouts)
 
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(self.store, self.transports, self.clock,
@@ -117,6 +122,7 @@ class WebContext:
 
     notify: Notify
     actions: AlertActions
+    sessions: CentreSessions
 
     @property
     def links(self) -> AlertLinks:

@@ -14,8 +14,9 @@ from services.notify.directory import DirectoryFileError, parse_directory, to_cs
 from services.notify.lifecycle import STATUSES, Alert, TransitionError
 from services.notify.outbox import DEAD
 from services.notify.rules import RULES
+from services.notify.schemas import NoteSchema, SilenceSchema, load_body
 from shared.errors import ApiError
-from shared.timeutil import iso_utc, parse_iso
+from shared.timeutil import iso_utc
 from shared.web import parse_json_body, read_body
 
 bp = Blueprint("centre", __name__)
@@ -82,14 +83,8 @@ def get_alert(alert_id: str):
         raise ApiError(404, "unknown_alert", str(exc)) from exc
 
 
-def _note_body() -> str | None:
-    body = parse_json_body(what="the note")
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body", 'send a JSON object: {"note": "..."}')
-    note = body.get("note")
-    if not isinstance(note, str):
-        raise ApiError(400, "invalid_body", "note must be a string", fields={"note": ["required, a string"]})
-    return note
+def _note_body() -> str:
+    return load_body(NoteSchema(), parse_json_body(what="the note"), '{"note": "..."}')["note"]
 
 
 @bp.post("/v1/alerts/<alert_id>/<action>")
@@ -110,22 +105,11 @@ def act(alert_id: str, action: str):
 @bp.post("/v1/silences")
 def add_silence():
     ctx = _ctx()
-    body = parse_json_body(what="the silence")
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body",
-                       'send a JSON object: {"district_code", "rule"?, "until" or "hours", "note"}')
+    body = load_body(SilenceSchema(), parse_json_body(what="the silence"),
+                     '{"district_code", "rule"?, "until" or "hours", "note"}')
     try:
-        if "until" in body:
-            until = parse_iso(str(body["until"]))
-            if until.tzinfo is None:
-                raise ValueError("until needs a time zone (e.g. 2026-11-23T08:00:00+07:00)")
-        else:
-            hours = body.get("hours")
-            if isinstance(hours, bool) or not isinstance(hours, int | float):
-                raise ValueError("give until (ISO 8601 with zone) or hours (a number)")
-            until = ctx.notify.clock() + timedelta(hours=float(hours))
-        silence = ctx.actions.silence(str(body.get("district_code", "")), body.get("rule"), until,
-                                      body.get("note"), "centre")
+        until = body["until"] if "until" in body else ctx.notify.clock() + timedelta(hours=body["hours"])
+        silence = ctx.actions.silence(body["district_code"], body["rule"], until, body["note"], "centre")
     except (ValueError, OverflowError) as exc:
         raise ApiError(400, "invalid_silence", str(exc)) from exc
     return jsonify({"id": silence.id, "district_code": silence.district, "rule": silence.rule,
@@ -159,7 +143,8 @@ def load_directory():
     if len(raw) > MAX_CSV_BYTES:
         raise ApiError(413, "payload_too_large", f"the directory file is larger than {MAX_CSV_BYTES // 1024} KiB")
     try:
-        contacts = parse_directory(raw.decode("utf-8"), ctx.notify.registry)
+        contacts = parse_directory(raw.decode("utf-8"), ctx.notify.registry,
+                                   allow_private=ctx.notify.config.webhook_allow_private)
     except UnicodeDecodeError as exc:
         raise ApiError(400, "invalid_encoding", "the file must be UTF-8") from exc
     except DirectoryFileError as exc:

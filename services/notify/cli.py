@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from services.notify.bootstrap import directory_parts
+from services.notify.config import webhook_allow_private
 from services.notify.directory import DirectoryFileError, development_csv, parse_directory, to_csv
 from shared.config import Settings
 
@@ -21,7 +22,7 @@ def load(path: Path, settings: Settings) -> int:
         print(f"{path}: cannot be read as UTF-8 text ({exc})", file=sys.stderr)
         return 2
     try:
-        contacts = parse_directory(text, registry)
+        contacts = parse_directory(text, registry, allow_private=webhook_allow_private())
     except DirectoryFileError as exc:
         print(f"{path}: refused whole, nothing was loaded. {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:

@@ -18,6 +18,12 @@ def _stream(env: Mapping[str, str]) -> StreamConfig:
     return StreamConfig.from_env("NOTIFY", group_id="notify", env=env)
 
 
+def webhook_allow_private(env: Mapping[str, str] | None = None) -> bool:
+    """NOTIFY_WEBHOOK_ALLOW_PRIVATE: the development allowance for webhook receivers on private addresses."""
+    env = os.environ if env is None else env
+    return env.get("NOTIFY_WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes")
+
+
 @dataclass(frozen=True)
 class NotifyConfig:
     platform: Settings = field(default_factory=Settings)
@@ -39,6 +45,8 @@ class NotifyConfig:
     retry_base_s: float = 2.0
     draft_grace_s: float = 60.0  # a draft older than this was left by a crash: finish it (outbox.py)
     ranking_url: str = "http://127.0.0.1:8083"  # ranking's internal API: the digest's rank is the board's
+    # The development allowance: webhooks to loopback/private receivers (services/notify/targets.py).
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifyConfig:
@@ -65,4 +73,5 @@ class NotifyConfig:
             max_attempts=int(env.get("NOTIFY_MAX_ATTEMPTS", d.max_attempts)),
             retry_base_s=float(env.get("NOTIFY_RETRY_BASE_S", d.retry_base_s)),
             draft_grace_s=float(env.get("NOTIFY_DRAFT_GRACE_S", d.draft_grace_s)),
+            webhook_allow_private=webhook_allow_private(env),
         )

@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import ipaddress
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
+from services.notify.targets import host_problem, literal_address
 from shared.districts import Registry
+from shared.spreadsheet import restore_cell, safe_cell
 
 CHIEF, GOVERNOR = "chief", "governor"
 TRANSPORTS = ("line", "email", "webhook")
@@ -98,13 +100,13 @@ def mask_url(url: str | None) -> str | None:
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    address = literal_address(host)
+    return address is not None and address.is_loopback
 
 
-def url_problem(url: str) -> str | None:
+def url_problem(url: str, *, allow_private: bool = False) -> str | None:
+    """Why a webhook URL is refused: not https, credentials in it, or a host that is not public
+    (services/notify/targets.py; plain http and private hosts only under the development allowance)."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -113,11 +115,11 @@ def url_problem(url: str) -> str | None:
     del port
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return "must be an https:// URL with a host"
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        return "must use https (plain http only for loopback test receivers)"
+    if parts.scheme == "http" and not (allow_private and _is_loopback(parts.hostname)):
+        return "must use https (plain http only for loopback receivers under NOTIFY_WEBHOOK_ALLOW_PRIVATE)"
     if parts.username or parts.password:
         return "must not carry a user name or password"
-    return None
+    return host_problem(parts.hostname, allow_private=allow_private)
 
 
 def secret_problem(secret: str) -> str | None:
@@ -132,8 +134,15 @@ def secret_problem(secret: str) -> str | None:
     return None
 
 
-def parse_directory(text: str, registry: Registry) -> list[Contact]:
-    """Every row checked; any problem refuses the whole file (a half-loaded directory misroutes alerts)."""
+def _has_control(text: str) -> bool:
+    """Control characters (CR, LF, tab, NUL…) and the Unicode line and paragraph separators."""
+    return any(unicodedata.category(c) == "Cc" or c in "\u2028\u2029" for c in text)
+
+
+def parse_directory(text: str, registry: Registry, *, allow_private: bool = False) -> list[Contact]:
+    """Every row checked; any problem refuses the whole file (a half-loaded directory misroutes alerts).
+
+    `allow_private` is the development allowance for webhook receivers on this machine or its network."""
     problems: list[str] = []
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [f.strip() for f in reader.fieldnames or []]
@@ -149,8 +158,10 @@ def parse_directory(text: str, registry: Registry) -> list[Contact]:
         if None in row or any(v is None for v in row.values()):
             problems.append(f"line {line_no}: expected {len(HEADER)} columns")
             continue
-        cell = {k.strip(): (v or "").strip() for k, v in row.items()}
-        found: list[str] = []
+        cell = {k.strip(): restore_cell((v or "").strip()) for k, v in row.items()}
+        found: list[str] = [f"{name} holds a control character (a line break or tab inside a cell); "
+                            "such a value would break the message headers it goes into"
+                            for name, value in cell.items() if _has_control(value)]
         role, code = cell["role"].lower(), cell["code"]
         if role == CHIEF and code not in registry:
             found.append(f"district code {code!r} is not in the programme")
@@ -171,7 +182,7 @@ def parse_directory(text: str, registry: Registry) -> list[Contact]:
         if cell["email"] and not _EMAIL.match(cell["email"]):
             found.append("email is not a valid address")
         if cell["webhook_url"]:
-            problem = url_problem(cell["webhook_url"])
+            problem = url_problem(cell["webhook_url"], allow_private=allow_private)
             if problem:
                 found.append(f"webhook_url {problem}")
             if not cell["webhook_secret"]:
@@ -208,9 +219,10 @@ def to_csv(contacts: list[Contact], *, masked: bool = True) -> str:
     writer.writerow(HEADER)
     for c in contacts:
         row = c.masked() if masked else asdict(c)
-        writer.writerow([row["role"], row["code"], row["name"], row["title"], row["line_user_id"] or "",
-                         row["email"] or "", row["webhook_url"] or "", row["webhook_secret"] or "",
-                         ";".join(row["channels"]), "yes" if row["digest"] else "no"])
+        writer.writerow([safe_cell(v) for v in (
+            row["role"], row["code"], row["name"], row["title"], row["line_user_id"] or "", row["email"] or "",
+            row["webhook_url"] or "", row["webhook_secret"] or "", ";".join(row["channels"]),
+            "yes" if row["digest"] else "no")])
     return out.getvalue()
 
 

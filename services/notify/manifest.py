@@ -10,9 +10,11 @@ from shared.manifest import Command, ServiceManifest, web
 
 
 def _indexes(db) -> None:
+    from services.notify.sessions import CentreSessions
     from services.notify.store import NotifyStore
 
     NotifyStore(db).ensure_indexes()
+    CentreSessions("", db.notify_centre_signouts).ensure_indexes()
 
 
 def _directory_arguments(parser: ArgumentParser) -> None:

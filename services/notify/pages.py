@@ -143,15 +143,16 @@ def alert_silence(token: str):
         return problem
     ctx = _ctx()
     try:
-        alert = ctx.actions.get(holder.alert_id)
         days = int(request.form.get("days", ""))
         if days not in SILENCE_DAYS:
             raise ValueError("days must be 1, 3 or 7")
-        rule = None if request.form.get("scope") == "all" else alert.rule
-        ctx.actions.silence(alert.district, rule, ctx.notify.clock() + timedelta(days=days),
-                            request.form.get("note"), holder.contact_key)
+        ctx.actions.silence_alert(holder.alert_id, request.form.get("scope") == "all",
+                                  ctx.notify.clock() + timedelta(days=days), request.form.get("note"),
+                                  holder.contact_key)
     except AlertNotFound:
         return _problem(404, "ไม่พบเรื่องนี้", "ไม่พบเรื่องแจ้งเตือนนี้", "This alert does not exist.")
+    except TransitionError as exc:
+        return _problem(409, "บันทึกไม่สำเร็จ", "เรื่องนี้แก้ไขแล้ว จึงปิดการแจ้งเตือนจากหน้านี้ไม่ได้", str(exc))
     except ValueError as exc:
         return _problem(400, "บันทึกไม่สำเร็จ", "กรุณาเลือกระยะเวลาและเขียนเหตุผล", str(exc))
     return _after(token, done="silenced")

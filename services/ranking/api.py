@@ -65,7 +65,8 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     text = request.args.get(name)
     if text is None:
         return default
-    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+    # The length first: int() of thousands of digits raises (and costs) before any range check could refuse it.
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(high)) or not low <= int(text) <= high:
         raise ApiError(400, "invalid_paging", f"{name} must be a whole number from {low} to {high}, not {text!r}",
                        fields={name: [f"a whole number from {low} to {high}"]})
     return int(text)

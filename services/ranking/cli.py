@@ -21,6 +21,7 @@ from services.ranking.domain import GROUPS, WINDOWS
 from services.ranking.formulas import Formula, parse_params
 from services.ranking.replay import end_offsets, read_log
 from services.ranking.store import RankingStore
+from shared.spreadsheet import safe_cell
 from shared.timeutil import bangkok_day, utcnow
 
 
@@ -168,7 +169,7 @@ def rerank(config: RankingConfig, args: argparse.Namespace) -> int:
         with args.csv.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(header)
-            writer.writerows([[export.neutralise(v) for v in row] for row in rows])
+            writer.writerows([[safe_cell(v) for v in row] for row in rows])
     print(f"what-if: {formula.name} {json.dumps(formula.to_json()['params'])}, window {window}, "
           f"against {baseline}; {tallies.counted} votes read")
     for group in GROUPS:

@@ -1,8 +1,8 @@
 """The central office's file: all 878 districts, per window votes, sum, mean, histogram, score and rank.
 
 CSV is UTF-8 with a byte-order mark (Excel then shows Thai) and every text cell that a spreadsheet
-would read as a formula (starting with = + - @, a tab or a carriage return) is prefixed with a single
-quote (OWASP's advice on CSV injection). XLSX cells are written as text, never as formulas.
+would read as a formula is prefixed with a single quote (`shared/spreadsheet.py`, shared by every file
+the platform writes). XLSX cells are written as text, never as formulas.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from services.ranking.boards import build_boards
 from services.ranking.domain import GROUPS, WINDOWS, window_tally
 from services.ranking.formulas import Formula
 from shared.districts import Registry
+from shared.spreadsheet import safe_cell
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BASE_COLUMNS = ["district_code", "name_th", "name_en", "province_code", "province_th", "province_en", "size_group"]
 PER_WINDOW = ["votes", "sum", "mean", "h1", "h2", "h3", "h4", "h5", "score", "eligible", "rank_in_group"]
 
@@ -40,19 +40,12 @@ def rows(figures: Mapping[str, Mapping], registry: Registry, formula: Formula) -
     return out
 
 
-def neutralise(value):
-    """A text cell that would start a formula gets a leading quote; numbers are left as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def to_csv(table: list[list]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns())
     for row in table:
-        writer.writerow(["" if v is None else neutralise(v) for v in row])
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -64,7 +57,7 @@ def to_xlsx(table: list[list]) -> bytes:
     sheet.title = "districts"
     sheet.append(columns())
     for row in table:
-        sheet.append([neutralise(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             if isinstance(cell.value, str):

@@ -32,7 +32,7 @@ def notify_config(settings: Settings, *, line_url: str, smtp_port: int, public_u
     return NotifyConfig(platform=settings, public_url=public_url, link_secret=LINK_SECRET,
                         central_office_keys=(CENTRAL_KEY,), line_access_token=LINE_TOKEN, line_api_host=line_url,
                         smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_from="alerts@notify.example",
-                        max_attempts=max_attempts, retry_base_s=1.0)
+                        max_attempts=max_attempts, retry_base_s=1.0, webhook_allow_private=True)
 
 
 def notify_env(settings: Settings, *, line_url: str, smtp_port: int, **extra: str) -> dict[str, str]:
@@ -43,11 +43,12 @@ def notify_env(settings: Settings, *, line_url: str, smtp_port: int, **extra: st
             "TOPIC_SCORES": settings.topics.scores, "TOPIC_VOTES_DLQ": settings.topics.votes_dlq,
             "NOTIFY_LINK_SECRET": LINK_SECRET, "CENTRAL_OFFICE_KEYS": CENTRAL_KEY,
             "LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN, "LINE_API_HOST": line_url, "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(smtp_port), "SMTP_FROM": "alerts@notify.example", **extra}
+            "SMTP_PORT": str(smtp_port), "SMTP_FROM": "alerts@notify.example",
+            "NOTIFY_WEBHOOK_ALLOW_PRIVATE": "1", **extra}
 
 
 def load_directory(notify: Notify, webhook_url: str) -> None:
-    notify.store.replace_directory(parse_directory(directory_csv(webhook_url), notify.registry))
+    notify.store.replace_directory(parse_directory(directory_csv(webhook_url), notify.registry, allow_private=True))
 
 
 def built(settings: Settings, clock, **kwargs) -> Notify:

@@ -29,7 +29,7 @@ from services.ranking.store import RankingStore
 from services.scoring.app import create_app as scoring_app
 from services.scoring.bootstrap import bootstrap as scoring_bootstrap
 from services.scoring.config import ScoringConfig
-from shared import mongo
+from shared import metrics, mongo
 from shared.timeutil import utcnow
 from tests.integration.ingest_env import KEYS, PUBLIC_BASE_URL
 from tests.integration.notify_env import CENTRAL_KEY, built
@@ -38,7 +38,9 @@ from tests.support.fakes import Clock
 PATH_VALUES = ["0", "-1", "9" * 40, "%00", "%ff%fe", "..%2f..%2fetc%2fpasswd", "ก" * 300, "a" * 3000, "%E0%B8",
                "%0d%0aX-Injected:1", "%3Csvg%20onload%3Dalert(1)%3E", "3706.svg"]
 QUERIES = ["?page=-1&limit=abc", "?page=99999999999999999999999", "?q=" + "%00ก" * 500, "?day=2026-02-30&window=x",
-           "?status=%ff&rule=<x>&province=-1&district=%00", "?lang=xx&format=../../x&cursor=!!!",
+           "?status=%ff&rule=<x>&province=-1&district=%00",
+           "?page=" + "9" * 5000, "?per_page=" + "9" * 5000, "?page=1&per_page=" + "1" * 4301, "?days=" + "9" * 5000,
+           "?lang=xx&format=../../x&cursor=!!!",
            "?q=%3Csvg%20onload%3Dalert(1)%3E&next=%0d%0aX-Injected:1&error=%3Csvg%20onload%3Dalert(1)%3E",
            "?" + "&".join(f"a{i}=1" for i in range(500))]
 JSON_BODIES = [b"", b"{", b"[]", b"null", b'"x"', b"1e999", b'{"a":' * 3000 + b"1" + b"}" * 3000, b"\xff\xfe",
@@ -48,6 +50,32 @@ JSON_BODIES = [b"", b"{", b"[]", b"null", b'"x"', b"1e999", b'{"a":' * 3000 + b"
                            "rule": {"$gt": ""}, "comment": "x" * 100_000}).encode()]
 FORM_BODIES = [b"csrf=%ff&note=%00&days=1e9&scope=%ff&score=%ff&key=%ff", b"a=1&" * 2000,
                "csrf=ก&note=ก&days=-1&key=ก&lang=ก".encode()]
+# Each JSON field any route takes, in a body that is otherwise right, given every JSON type but its own.
+VALID_BODIES = [
+    {"district_code": "3706", "score": 4, "comment": "ดี", "staff": "คุณสมชาย", "service": None, "channel": "kiosk",
+     "voter_id": "device-1", "submitted_at": "2026-11-21T09:30:00+07:00", "idempotency_key": "k-1"},
+    {"district_code": "3706", "rule": "low_mean", "hours": 2, "note": "ตรวจระบบ"},
+    {"district_code": "3706", "until": "2026-11-23T08:00:00+07:00", "note": "ตรวจระบบ"},
+    {"note": "รับทราบ"},
+]
+WRONG_TYPES = [{"$gt": ""}, ["3706"], [], 4, 4.5, True, None, "x", "9" * 400, 10**30]
+
+
+def _typed_bodies() -> Iterator[bytes]:
+    for valid in VALID_BODIES:
+        for field in valid:
+            for wrong in WRONG_TYPES:
+                yield json.dumps({**valid, field: wrong}).encode()
+    for wrong in WRONG_TYPES:  # the batch's envelope and each of its votes
+        yield json.dumps({"votes": wrong}).encode()
+        for field in VALID_BODIES[0]:
+            yield json.dumps({"votes": [{**VALID_BODIES[0], field: wrong}]}).encode()
+
+
+TYPED_BODIES = list(_typed_bodies())
+# Methods no route takes, and a method name no client should be able to make a metrics label of.
+ODD_METHODS = ["PROPFIND", "TRACE", "CONNECT", "PATCH", "DELETE", "PUT", "BREW", "X" * 200]
+KNOWN_METHOD_LABELS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "other"}
 HOSTILE_COOKIE = "ก" * 20
 INJECTED_MARKUP = b"<svg onload=alert(1)>"  # what the path and query values above decode to
 RENDERED = ("text/html", "image/svg+xml")  # where it would run (a JSON error may quote it: a string, not markup)
@@ -104,6 +132,15 @@ def _requests(rule) -> Iterator[tuple[str, str, dict]]:
             for body in FORM_BODIES:
                 yield method, plain, {"data": body, "content_type": "application/x-www-form-urlencoded"}
             yield method, plain, {"data": b"x", "content_type": "text/csv"}
+    plain = _filled(rule.rule, None)
+    for method in ODD_METHODS:
+        yield method, plain, {}
+
+
+def _typed_requests(rule) -> Iterator[tuple[str, str, dict]]:
+    for method in sorted(rule.methods - {"HEAD", "OPTIONS", "GET"}):
+        for body in TYPED_BODIES:
+            yield method, _filled(rule.rule, None), {"data": body, "content_type": "application/json"}
 
 
 def test_no_route_of_any_service_answers_a_hostile_request_with_a_5xx(apps):
@@ -133,6 +170,24 @@ def test_no_route_of_any_service_answers_a_hostile_request_with_a_5xx(apps):
                             failures.append(f"{service} {method} {url[:120]}: an error without error/message")
     assert sent > 2000  # the crawl reached every service's routes
     assert not failures, f"{len(failures)} hostile requests failed:\n" + "\n".join(failures[:40])
+    labels = set(re.findall(rb'method="([^"]*)"', metrics.render(())[0]))
+    assert {label.decode() for label in labels} <= KNOWN_METHOD_LABELS, labels
+
+
+def test_every_json_field_of_every_route_refuses_a_wrong_type_with_a_4xx(apps):
+    """A field of the wrong JSON type is the client's error, named in the 4xx: never a 500 from using it."""
+    failures: list[str] = []
+    sent = 0
+    for service, (app, credentials) in apps.items():
+        client = app.test_client()
+        for rule in app.url_map.iter_rules():
+            for method, url, extra in _typed_requests(rule):
+                response = client.open(url, method=method, headers=credentials, **extra)
+                sent += 1
+                if response.status_code >= 500 and not _unready(service, rule.rule, response.status_code):
+                    failures.append(f"{service} {method} {url} {extra['data'][:160]!r} -> {response.status_code}")
+    assert sent > 1000
+    assert not failures, f"{len(failures)} wrongly typed bodies failed:\n" + "\n".join(failures[:40])
 
 
 def _unready(service: str, rule: str, status: int) -> bool:

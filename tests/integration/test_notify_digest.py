@@ -46,7 +46,7 @@ def test_digest_once_per_chief_with_the_boards_rank_and_movement(settings):
             "chief,3706,ก,t,,a3706@dopa.example,,,email,yes",   # small district
             "chief,3707,ข,t,,a3707@dopa.example,,,email,no",    # opted out
             "chief,3701,ค,t,,a3701@dopa.example,,,email,yes"]
-    notify.store.replace_directory(parse_directory("\n".join(rows) + "\n", notify.registry))
+    notify.store.replace_directory(parse_directory("\n".join(rows) + "\n", notify.registry, allow_private=True))
     board = Board({"3706": window(1, 3, 4.6667, movement={"status": "up", "places": 1, "previous_rank": 2}),
                    "3701": window(None, 1, 3.0, needed=9)})
     processor = notify.processor(WeeklyDigest(notify.store, notify.registry, notify.policy, notify.notifier.outbox,

@@ -174,3 +174,46 @@ def test_the_centre_view_signs_in_with_the_key_and_filters(client, notify, opene
     page = client.get(path).get_data(as_text=True)
     client.post(path + "/acknowledge", data={"note": "ส่วนกลางรับทราบ", "csrf": csrf_of(page)})
     assert notify.store.alert(opened.id).acknowledged_by == "centre"
+
+
+def _signed_in_client(notify, keys: tuple[str, ...] | None = None):
+    client = create_app(notify).test_client()
+    csrf = csrf_of(client.get("/centre").get_data(as_text=True))
+    assert client.post("/centre/login", data={"key": keys[0] if keys else CENTRAL_KEY, "csrf": csrf}).status_code == 303
+    return client
+
+
+def test_signing_out_ends_the_session_and_any_copy_of_its_cookie(notify, opened):
+    client = _signed_in_client(notify)
+    page = client.get("/centre").get_data(as_text=True)
+    assert 'id="alerts"' in page and "ออกจากระบบ" in page
+    session = client.get_cookie("notify_centre").value
+    r = client.post("/centre/logout", data={"csrf": csrf_of(page)})
+    assert r.status_code == 200 and "notify_centre=;" in r.headers.getlist("Set-Cookie")[-1].replace('""', "")
+    assert 'id="alerts"' not in client.get("/centre").get_data(as_text=True)
+    thief = create_app(notify).test_client()
+    thief.set_cookie("notify_centre", session)  # a copy taken before the sign-out
+    assert 'id="alerts"' not in thief.get("/centre").get_data(as_text=True)
+
+
+def test_rotating_the_central_office_keys_ends_the_sessions_opened_with_a_retired_key(notify, opened):
+    from dataclasses import replace
+
+    client = _signed_in_client(notify)
+    assert 'id="alerts"' in client.get("/centre").get_data(as_text=True)
+    rotated = replace(notify, config=replace(notify.config, central_office_keys=("a-new-key",)))
+    survivor = create_app(rotated).test_client()
+    survivor.set_cookie("notify_centre", client.get_cookie("notify_centre").value)
+    assert 'id="alerts"' not in survivor.get("/centre").get_data(as_text=True)
+    fresh = _signed_in_client(rotated, ("a-new-key",))
+    assert 'id="alerts"' in fresh.get("/centre").get_data(as_text=True)
+
+
+def test_a_resolved_alerts_link_cannot_silence(client, notify, opened):
+    path = link_path(notify, opened.id)
+    page = client.get(path).get_data(as_text=True)
+    client.post(path + "/resolve", data={"note": "เพิ่มเจ้าหน้าที่แล้ว", "csrf": csrf_of(page)})
+    assert notify.store.alert(opened.id).status == "resolved"
+    r = client.post(path + "/silence", data={"days": "7", "scope": "all", "note": "ปิดไว้", "csrf": csrf_of(page)})
+    assert r.status_code == 409
+    assert notify.store.active_silences(notify.clock()) == []

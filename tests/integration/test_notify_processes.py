@@ -64,7 +64,7 @@ def test_sigkill_between_deciding_and_sending_still_one_message_per_receiver_per
     rules.write_text("[lifecycle]\ngroup_wait_s = 0\n")
     store = NotifyStore(mongo.database(settings))
     with LinePushApi() as line, WebhookReceiver() as hook, MailServer() as mail:
-        store.replace_directory(parse_directory(directory(hook.url + "/hooks"), load_registry()))
+        store.replace_directory(parse_directory(directory(hook.url + "/hooks"), load_registry(), allow_private=True))
         env = notify_env(settings, line_url=line.url, smtp_port=mail.port,
                          NOTIFY_STATE_DIR=tempfile.mkdtemp(prefix="notify-state-"),
                          NOTIFY_GROUP_ID=f"notify-{settings.mongo_db}", NOTIFY_POLL_TIMEOUT_MS="200",

@@ -72,9 +72,27 @@ def test_a_wrong_header_is_refused():
     assert "header must be exactly" in str(err.value)
 
 
-def test_http_is_allowed_only_for_loopback_receivers():
+def test_http_and_private_receivers_only_under_the_development_allowance():
     row = f"chief,3706,ก,t,,,http://127.0.0.1:8999/hook,{SECRET},webhook,no"
-    assert parse_directory(csv_of(row), REGISTRY)[0].webhook_url == "http://127.0.0.1:8999/hook"
+    assert parse_directory(csv_of(row), REGISTRY, allow_private=True)[0].webhook_url == "http://127.0.0.1:8999/hook"
+    with pytest.raises(DirectoryFileError):
+        parse_directory(csv_of(row), REGISTRY)
+
+
+PRIVATE_TARGETS = ["https://127.0.0.1/h", "https://127.1.2.3:8443/h", "https://[::1]/h", "https://localhost/h",
+                   "https://api.localhost/h", "https://printer.local/h", "https://metadata.google.internal/h",
+                   "https://169.254.169.254/latest/meta-data", "https://10.0.0.5/h", "https://172.16.3.4/h",
+                   "https://192.168.1.10/h", "https://100.64.0.1/h", "https://0.0.0.0/h", "https://[::ffff:127.0.0.1]/h",
+                   "https://[fe80::1]/h", "https://[fd00::1]/h", "https://2130706433/h", "https://0x7f.1/h",
+                   "https://017700000001/h", "https://224.0.0.1/h", "https://[::]/h"]
+
+
+@pytest.mark.parametrize("url", PRIVATE_TARGETS)
+def test_webhooks_to_loopback_link_local_and_private_addresses_are_refused(url):
+    row = f"chief,3706,ก,t,,,{url},{SECRET},webhook,no"
+    with pytest.raises(DirectoryFileError) as err:
+        parse_directory(csv_of(row), REGISTRY)
+    assert "webhook_url" in str(err.value)
 
 
 def test_exports_mask_contact_data():
@@ -91,3 +109,24 @@ def test_the_development_directory_covers_every_district_and_province():
     assert len(chiefs) == len(REGISTRY)
     assert all(c.email.endswith("@dev.amphoesangsook.test") for c in contacts)
     assert {c.code for c in contacts if c.role == "governor"} == {d.province_code for d in REGISTRY}
+
+
+FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+66 1", "-1+2", "@SUM(A1)", "＝1+1"]
+
+
+def test_the_export_neutralises_formulas_and_loads_back_the_same():
+    rows = [f"chief,{code},\"{name.replace(chr(34), chr(34) * 2)}\",{name[:3]}t,,c{code}@dopa.go.th,,,email,no"
+            for code, name in zip(("3706", "4408", "1101", "1102", "1103"), FORMULAS, strict=True)]
+    contacts = parse_directory(csv_of(*rows), REGISTRY)
+    exported = to_csv(contacts, masked=False)
+    cells = [line.split(",")[2] for line in exported.splitlines()[1:]]
+    assert all(cell.lstrip('"').startswith("'") for cell in cells), cells
+    assert [c.name for c in parse_directory(exported, REGISTRY)] == FORMULAS  # the quote is undone on load
+
+
+@pytest.mark.parametrize("cell", ["\"สมชาย\rBcc: x@evil.example\"", "\"สมชาย\nใจดี\"", "สม\x00ชาย", "สม\u2028ชาย",
+                                  "สม\x1bชาย"])
+def test_a_control_character_in_any_cell_refuses_the_file(cell):
+    with pytest.raises(DirectoryFileError) as err:
+        parse_directory(csv_of(f"chief,3706,{cell},นายอำเภอ,,a@dopa.go.th,,,email,no"), REGISTRY)
+    assert "control character" in str(err.value)

@@ -157,3 +157,132 @@ def test_comment_and_staff_reach_the_event_redacted(case, text, secret):
     assert not _survives(event.comment, secret), event.comment
     assert not _survives(event.staff or "", secret), event.staff
     assert secret not in event.to_bytes().decode()
+
+
+# The third round's classes (issue 22): how people write what the first rounds' patterns did not see.
+# (case id, text, what must not survive); at least 150 forms, each class in Thai and English.
+NEW_FORMS: list[tuple[str, str, str]] = []
+AT_FORMS = {"word": " at ", "upper": " AT ", "square": " [at] ", "round": "(at)", "curly": " {at} ",
+            "angle": "<at>", "square-tight": "[at]", "thai": " แอท ", "thai-tight": "แอท", "thai-bracket": " [แอท] ",
+            "thai-mai": " แอ็ท ",
+            "fullwidth": "＠", "small": "﹫", "fullwidth-spaced": " ＠ "}
+DOT_FORMS = {"word": " dot ", "upper": " DOT ", "square": "[dot]", "round": " (dot) ", "thai": " ดอท ",
+             "thai-tight": "ดอท", "thai-jud": " จุด ", "thai-jud-round": "(จุด)", "ideographic": "。",
+             "fullwidth": "．", "halfwidth-ideographic": "｡", "plain": "."}
+for at_name, at in AT_FORMS.items():
+    for dot_name in ("word", "square", "thai", "ideographic", "plain"):
+        NEW_FORMS.append((f"email-at-{at_name}-dot-{dot_name}",
+                          f"ส่งเอกสารมาที่ somchai99{at}gmail{DOT_FORMS[dot_name]}com นะคะ", "somchai99"))
+for dot_name, dot in DOT_FORMS.items():
+    NEW_FORMS.append((f"email-dot-{dot_name}-twice", f"mail: k.somsri [at] dopa{dot}go{dot}th", "k.somsri"))
+NEW_FORMS += [
+    ("email-thai-all-words", "อีเมล สมชาย แอท จีเมล ดอท คอม ค่ะ", "สมชาย"),
+    ("email-thai-tight-all", "somchaiแอทhotmailดอทcom", "somchai"),
+    ("email-fullwidth-everything", "ｓｏｍｃｈａｉ＠ｈｏｔｍａｉｌ。ｃｏｍ", "somchai"),
+]
+
+LINE_PHRASES = [
+    ("add-line", "แอดไลน์ somchai99 มาได้", "somchai99"), ("add-line-at", "แอดไลน์มาที่ @somchai99", "somchai99"),
+    ("line-is", "ไลน์คือ somchai.k", "somchai.k"), ("line-name", "ไลน์ชื่อ somsri_77", "somsri_77"),
+    ("tak-line", "ทักไลน์ somchai-k ได้", "somchai-k"), ("line-id-is", "ไลน์ไอดีคือ somchai99", "somchai99"),
+    ("id-line-colon", "ไอดีไลน์: somchai99", "somchai99"), ("line-pen", "ไลน์เป็น ssk2569", "ssk2569"),
+    ("en-add-line", "add line somchai99", "somchai99"), ("en-add-me-on-line", "add me on line: somsri77", "somsri77"),
+    ("en-my-line-is", "my line is somchai_k", "somchai_k"), ("en-my-line-id-is", "My LINE ID is somsri.p", "somsri.p"),
+    ("en-line-me", "line me at somchai99", "somchai99"), ("en-line-id-is", "line id is somchai99", "somchai99"),
+    ("en-line-equals", "LINE=somchai99", "somchai99"), ("en-add-line-id", "add line id: @somchai99", "somchai99"),
+    ("fullwidth-colon", "ไลน์：somchai99", "somchai99"), ("line-space-at", "ไลน์ @ssk-office", "ssk-office"),
+]
+for name, text, ident in LINE_PHRASES:
+    NEW_FORMS.append((f"line-phrase-{name}", f"สอบถามเพิ่ม {text} ค่ะ", ident))
+LINE_USER = "U4af4980629a5b7e2c1d0f3e8b9a6c5d4"
+for name, text in [("raw", LINE_USER), ("in-text", f"userId {LINE_USER} ร้องเรียน"),
+                   ("upper", LINE_USER.upper()), ("json-ish", f'"userId":"{LINE_USER}"')]:
+    NEW_FORMS.append((f"line-user-id-{name}", text, LINE_USER[1:]))
+
+PHONE_SPLITS = [
+    ("emoji", "081📞234📞5678"), ("emoji-keycap", "0️⃣8️⃣1️⃣ 2️⃣3️⃣4️⃣ 5️⃣6️⃣7️⃣8️⃣"), ("emoji-heart", "081❤️234❤️5678"),
+    ("emoji-spaced", "081 🙏 234 🙏 5678"), ("wide-gap", "081          234          5678"),
+    ("wide-ideographic", "081\u3000\u3000\u3000\u3000\u3000\u3000234\u3000\u30005678"),
+    ("tabs", "081\t\t\t\t\t\t234\t\t5678"), ("tor", "081-234 ต่อ 5678"), ("tor-tight", "081234ต่อ5678"),
+    ("ext", "081 234 ext. 5678"),
+    ("thai-words", "ศูนย์แปดหนึ่ง สองสามสี่ ห้าหกเจ็ดแปด"), ("thai-words-tight", "ศูนย์แปดหนึ่งสองสามสี่ห้าหกเจ็ดแปด"),
+    ("thai-words-dashes", "ศูนย์-แปด-หนึ่ง-สอง-สาม-สี่-ห้า-หก-เจ็ด-แปด"),
+    ("english-words", "zero eight one two three four five six seven eight"),
+    ("english-words-dash", "zero-eight-one-two-three-four-five-six-seven-eight"),
+    ("mixed-words", "0 แปด 1 สอง 3 สี่ 5 หก 7 แปด"), ("words-and-digits", "081 สองสามสี่ 5678"),
+    ("emoji-and-words", "ศูนย์แปดหนึ่ง📱สองสามสี่📱ห้าหกเจ็ดแปด"),
+]
+for name, text in PHONE_SPLITS:
+    NEW_FORMS.append((f"phone-split-{name}", f"โทรหาได้ที่ {text} ค่ะ", re.sub(r"\D", "", text) or text))
+NEW_FORMS += [(f"phone-words-secret-{i}", f"เบอร์ {text}", secret) for i, (text, secret) in enumerate([
+    ("ศูนย์แปดหนึ่ง สองสามสี่ ห้าหกเจ็ดแปด", "สองสามสี่ห้าหกเจ็ดแปด"),
+    ("zero eight one two three four five six seven eight", "twothreefourfivesixseveneight")])]
+
+for i, (first, second) in enumerate([(1, 5), (5, 10), (10, 12), (3, 11)]):
+    for letter in ("a", "x", "ก"):
+        split = NID[:first] + letter + NID[first:second] + letter + NID[second:]
+        NEW_FORMS.append((f"nid-letter-{letter}-{i}", f"เลขบัตร {split} ค่ะ", NID))
+
+ACCOUNTS = [("kbank", "บัญชีกสิกร 123-4-56789-0"), ("scb", "โอนเข้า SCB 987-654321-0"),
+            ("ktb-spaces", "ธ.กรุงไทย 678 0 12345 6"), ("gsb-12", "ออมสิน เลขบัญชี 0201 2345 6789"),
+            ("en", "account no. 123 4 56789 0"), ("en-acct", "acct 1234567890"), ("thai-digits", "บช. ๑๒๓-๔-๕๖๗๘๙-๐"),
+            ("words", "บัญชี หนึ่งสองสาม สี่ ห้าหกเจ็ดแปดเก้า ศูนย์"), ("promptpay", "พร้อมเพย์ 1234567890"),
+            ("emoji", "บัญชี 123💰4💰56789💰0")]
+for name, text in ACCOUNTS:
+    NEW_FORMS.append((f"bank-{name}", f"คืนเงินเข้า {text} ด้วยค่ะ", re.sub(r"\D", "", search_form(text)[0])
+                      or "หนึ่งสองสาม"))
+
+PROFILES = [("fb", "https://www.facebook.com/somchai.jaidee"), ("fb-m", "m.facebook.com/somchai.jaidee"),
+            ("fb-short", "fb.com/somchai.jaidee"), ("fb-me", "fb.me/somchai.jaidee"),
+            ("fb-profile-php", "https://facebook.com/profile.php?id=100012345678"),
+            ("ig", "instagram.com/somchai.jaidee"), ("ig-https", "https://www.instagram.com/somchai.jaidee/"),
+            ("tiktok", "tiktok.com/@somchai.jaidee"), ("x", "https://x.com/somchai_jaidee"),
+            ("twitter", "twitter.com/somchai_jaidee"), ("youtube", "youtube.com/@somchaijaidee"),
+            ("line-me", "https://line.me/ti/p/~somchai.jaidee"), ("line-me-r", "line.me/R/ti/p/@somchaijaidee"),
+            ("upper", "HTTPS://FACEBOOK.COM/SOMCHAI.JAIDEE"), ("fullwidth", "ｆａｃｅｂｏｏｋ．ｃｏｍ／somchai.jaidee"),
+            ("threads", "threads.net/@somchai.jaidee")]
+for name, url in PROFILES:
+    secret = "jaidee" if "jaidee" in url.lower() else "100012345678"
+    NEW_FORMS.append((f"profile-{name}", f"ดูโพสต์ที่ {url} ได้", secret))
+
+PLATES = [("context", "รถทะเบียน กข 1234", "กข1234"), ("context-province", "ทะเบียน 1กข 1234 กรุงเทพมหานคร", "1กข1234"),
+          ("leading-digit", "ชน 2กค 5678 แล้วหนี", "2กค5678"), ("hyphen", "รถ กท-1234 จอดขวาง", "กท1234"),
+          ("plate-en", "plate: ขข 99", "ขข99"), ("pai", "ป้าย ฌข 456", "ฌข456"),
+          ("single-consonant", "ทะเบียน ก 12", "ก12"),
+          ("thai-digits", "ทะเบียนรถ กข ๑๒๓๔", "กข1234"), ("fullwidth", "ทะเบียน กข １２３４", "กข1234"),
+          ("leading-digit-space", "รถเก๋ง 3 ขค 7777", "3ขค7777")]
+for name, text, secret in PLATES:
+    NEW_FORMS.append((f"plate-{name}", f"{text} ค่ะ", secret))
+
+ADDRESSES = [("house-no", "บ้านเลขที่ 123/45 หมู่ 6", "12345"), ("house-no-tight", "บ้านเลขที่123/45ม.6", "12345"),
+             ("thi-yu", "ที่อยู่ 99/1 ซอยสุขใจ", "991"), ("house-en", "house no. 77/12 moo 3", "7712"),
+             ("address-en", "address: 45/6 หมู่ 2", "456"), ("slash-moo", "อยู่ 88/9 หมู่ 4 ต.ในเมือง", "889"),
+             ("slash-soi", "12/34 ซ.ลาดพร้าว 5", "1234"), ("slash-road", "5/67 ถนนมิตรภาพ", "567"),
+             ("thai-digits", "บ้านเลขที่ ๑๒๓/๔๕ หมู่ ๖", "12345"), ("ban-lek", "บ้าน เลข 321 หมู่ 9", "321")]
+for name, text, secret in ADDRESSES:
+    NEW_FORMS.append((f"address-{name}", f"มาส่งที่ {text} ด้วยค่ะ", secret))
+
+ORDINARY_NEW = [
+    "we met at the office. it was fine", "the queue at 9.30 was long", "ไปที่จุดบริการ ต่อคิว 3 ครั้ง", "รถติดมาก",
+    "จอดรถยาก ที่จอด 20 คัน", "ต่อบัตรใช้เวลา 10 นาที", "line up at counter 2", "สามารถทำได้เร็ว",
+    "ห้าดาวเลยค่ะ", "ให้สองดาว", "บ้านอยู่ไกล", "ขอบคุณเจ้าหน้าที่ 3 ท่าน", "add more chairs please",
+    "กด 1 แล้วรอ", "คน 20 คน", "dot the i", "ชั้น 2 ห้อง 5", "เปิด 8.30 ปิด 16.30",
+]
+
+
+def test_the_new_classes_corpus_is_large_enough():
+    assert len(NEW_FORMS) >= 150
+    assert len({case for case, _, _ in NEW_FORMS}) == len(NEW_FORMS)
+    assert not {case for case, _, _ in NEW_FORMS} & {case for case, _, _ in FORMS}
+
+
+@pytest.mark.parametrize(("case", "text", "secret"), NEW_FORMS, ids=[c for c, _, _ in NEW_FORMS])
+def test_every_new_form_is_redacted(case, text, secret):
+    redacted, count = redact(text)
+    assert count >= 1, redacted
+    assert not _survives(redacted, secret), redacted
+
+
+@pytest.mark.parametrize("text", ORDINARY_NEW)
+def test_ordinary_text_with_the_new_trigger_words_is_kept(text):
+    assert redact(text) == (text, 0)

@@ -18,6 +18,9 @@ POSTBACK_VERSION = "v1"
 LABEL_MAX = 20  # LINE's limit for a quick reply button's label
 
 
+_SCORES = frozenset(str(s) for s in range(MIN_SCORE, MAX_SCORE + 1))
+
+
 @dataclass(frozen=True)
 class QuickButton:
     label: str
@@ -117,7 +120,7 @@ class Rules:
             return SayOnly((stale(),))
         if kind == "pick" and len(parts) == 4:
             return SayOnly((score_prompt(district, now),))
-        if kind == "vote" and len(parts) == 5 and parts[3].isdigit() and MIN_SCORE <= int(parts[3]) <= MAX_SCORE:
+        if kind == "vote" and len(parts) == 5 and parts[3] in _SCORES:  # not isdigit(): "²" is a digit int() refuses
             return CastVote(district, int(parts[3]))
         return SayOnly((stale(),))
 
