@@ -131,12 +131,18 @@ def test_window_switch_paging_filter_search_and_english(browser, site, js):
     page.get_by_role("button", name="ค้นหา").click()
     page.wait_for_url("**/ranking/district/3706")
     assert page.locator("h1").inner_text().startswith("อำเภอหัวตะพาน")
-
     page.get_by_role("link", name="English").click()
     page.wait_for_url("**/ranking/district/3706?lang=en")
     assert page.locator("h1").inner_text().startswith("Hua Taphan District")
     page.get_by_role("link", name="Home").click()
     assert page.locator("h1").inner_text() == "Happiness ranking of 878 districts"
+    # As written on paper: district with its province, and the code printed on every poster.
+    for typed, code, name in (("หัวตะพาน จ.อำนาจเจริญ", "3706", "อำเภอหัวตะพาน"), ("4712", "4712", "อำเภอสว่างแดนดิน")):
+        page.goto(site.url + "/")
+        page.get_by_label("ค้นหาอำเภอหรือจังหวัด").fill(typed)
+        page.get_by_role("button", name="ค้นหา").click()
+        page.wait_for_url(f"**/ranking/district/{code}")
+        assert page.locator("h1").inner_text().startswith(name)
     assert all(u.startswith(site.url + "/") for u in seen), seen
     ctx.close()
 
