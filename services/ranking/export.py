@@ -2,7 +2,9 @@
 
 CSV is UTF-8 with a byte-order mark (Excel then shows Thai) and every text cell that a spreadsheet
 would read as a formula (starting with = + - @, a tab or a carriage return) is prefixed with a single
-quote (OWASP's advice on CSV injection). XLSX cells are written as text, never as formulas.
+quote (OWASP's advice on CSV injection). XLSX cells are written as text, never as formulas. A yes/no
+cell (`eligible`) is written in Thai, "ใช่" / "ไม่ใช่", as the platform's readers read it (Python's
+True/False were written before, and a spreadsheet shows TRUE/FALSE).
 """
 
 from __future__ import annotations
@@ -40,8 +42,14 @@ def rows(figures: Mapping[str, Mapping], registry: Registry, formula: Formula) -
     return out
 
 
+YES_NO = {True: "ใช่", False: "ไม่ใช่"}
+
+
 def neutralise(value):
-    """A text cell that would start a formula gets a leading quote; numbers are left as they are."""
+    """A cell as written: a text that would start a formula gets a leading quote; yes/no in Thai; numbers
+    are left as they are."""
+    if isinstance(value, bool):
+        return YES_NO[value]
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
