@@ -48,7 +48,8 @@ def dev_secrets(out: Path) -> None:
     if not hmac_file.exists():
         hmac_file.write_text(secrets.token_hex(32) + "\n")
         hmac_file.chmod(0o600)
-    for name in ("notify-link.key", "central-office.key"):  # notify: signed page links, the centre's API key
+    # notify: signed page links, the centre's API key; the LINE stand-in's channel (make run: deploy/local/services.py)
+    for name in ("notify-link.key", "central-office.key", "line-channel-secret", "line-access-token"):
         path = out / name
         if not path.exists():
             path.write_text(secrets.token_urlsafe(32) + "\n")

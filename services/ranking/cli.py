@@ -162,9 +162,12 @@ def rerank(config: RankingConfig, args: argparse.Namespace) -> int:
             old = before[group].get(e.code)
             change = "" if e.rank is None or old is None else e.rank - old
             d = registry.get(e.code)
-            rows.append([group, e.rank, e.code, d.name_en if d else "", e.votes, e.mean, e.score, old,
-                         "" if change == "" else -change])
-    header = ["group", "rank", "district_code", "name_en", "votes", "mean", "score", "rank_before", "places_up"]
+            rows.append([group, e.rank, e.code, d.name_th if d else "", d.name_en if d else "", e.votes, e.mean,
+                         e.score, old, "" if change == "" else -change])
+    # Thai name first, as the platform's readers read it (the English one beside it).
+    header = ["group", "rank", "district_code", "name_th", "name_en", "votes", "mean", "score", "rank_before",
+              "places_up"]
+    before_at = header.index("rank_before")
     if args.csv:
         with args.csv.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
@@ -174,7 +177,7 @@ def rerank(config: RankingConfig, args: argparse.Namespace) -> int:
           f"against {baseline}; {tallies.counted} votes read")
     for group in GROUPS:
         mine = [r for r in rows if r[0] == group]
-        moved = sum(1 for r in mine if r[1] != r[7])
+        moved = sum(1 for r in mine if r[1] != r[before_at])
         print(f"\n{group}: {moved} of {len(mine)} districts change rank")
         print("\t".join(header[1:]))
         for row in mine[:args.top]:

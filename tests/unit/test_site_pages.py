@@ -157,6 +157,8 @@ def test_open_data_carries_the_licence_and_neutralises_formulas(client):
     csv = client.get("/ranking/data/small.csv")
     assert csv.data.startswith("\ufeffrank,district_code".encode()) and csv.mimetype == "text/csv"
     assert len(csv.get_data(as_text=True).strip().splitlines()) == 534
+    eligible = {line.split(",")[10] for line in csv.get_data(as_text=True).strip().splitlines()[1:]}
+    assert eligible <= {"ใช่", "ไม่ใช่"} and eligible  # yes/no in Thai, never True/False
 
 
 def test_data_as_of_note_when_the_consumer_is_down(client):

@@ -46,6 +46,21 @@ def test_a_district_however_it_is_typed(typed):
     assert results.single.code == "3706"
 
 
+@pytest.mark.parametrize("typed,code", [
+    ("หัวตะพาน จ.อำนาจเจริญ", "3706"), ("อ.หัวตะพาน จ.อำนาจเจริญ", "3706"), ("อำเภอหัวตะพาน จังหวัดอำนาจเจริญ", "3706"),
+    ("หัวตะพาน อำนาจเจริญ", "3706"), ("Hua Taphan, Amnat Charoen", "3706"), ("Hua Taphan Amnat Charoen Province", "3706"),
+    ("เฉลิมพระเกียรติ จ.นครศรีธรรมราช", "8023"),  # a shared name, told apart by its province
+    ("4712", "4712"), ("๔๗๑๒", "4712"), (" 3706 ", "3706")])  # the code printed on every poster, Thai digits too
+def test_a_district_with_its_province_or_by_its_code(typed, code):
+    results = INDEX.search(typed)
+    assert results.exact and [d.code for d in results.districts] == [code] and results.single.code == code
+
+
+def test_a_code_that_is_no_district_finds_nothing():
+    results = INDEX.search("9999")
+    assert results.districts == () and results.provinces == () and results.single is None
+
+
 @pytest.mark.parametrize("typed", ["น่าน", "จ.น่าน", "จ. น่าน", "จังหวัดน่าน", "Nan", "nan province"])
 def test_a_province_however_it_is_typed(typed):
     results = INDEX.search(typed)
