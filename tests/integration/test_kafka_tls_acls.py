@@ -79,7 +79,7 @@ def _poll_one(consumer: KafkaConsumer, timeout_s: float = 60) -> list:
 
 def test_the_init_job_user_creates_every_platform_topic_once(broker, topics):
     names, created = topics
-    assert sorted(created) == sorted([names.votes, names.comments, names.scores, names.votes_dlq])
+    assert sorted(created) == sorted([names.votes, names.comments, names.scores, names.ballots, names.votes_dlq])
     assert kafka.ensure_topics(broker.settings["kafka-init"]) == []
 
 
@@ -109,6 +109,7 @@ def test_scoring_starts_reads_its_group_commits_and_writes_scores(broker, topics
         assert records[0].key == b"3706"
         consumer.commit()
         producer.send(names.scores, key=b"3706", value=b"{}").get(timeout=30)
+        producer.send(names.ballots, key=b"3706", value=b"{}").get(timeout=30)  # its decisions, same checkpoint
         producer.send(names.votes_dlq, key=b"3706", value=b"{}").get(timeout=30)
     finally:
         consumer.close(autocommit=False)
@@ -119,7 +120,7 @@ def test_notify_and_ranking_get_a_producer_id_and_read_their_own_topics_only(bro
     """Their consumer processes hold an idempotent producer that asks for a producer id at once
     (IdempotentWrite on the cluster); they read in their own group and not in another's."""
     names, _ = topics
-    for user, topic, group in (("kafka-notify", names.votes, "notify"), ("kafka-ranking", names.scores, "ranking")):
+    for user, topic, group in (("kafka-notify", names.ballots, "notify"), ("kafka-ranking", names.scores, "ranking")):
         settings = broker.settings[user]
         producer = kafka.make_producer(settings, client_id=group, publish_timeout_s=20)
         consumer = kafka.make_consumer(settings, topic, group_id=group, client_id=f"{group}-test")
