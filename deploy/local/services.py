@@ -81,11 +81,11 @@ def line_env() -> dict[str, str]:
     """LINE under make run: the local stand-in (services/channels/linedev) with the dev channel secret and
     token, so ingest's webhook and notify's pushes work without a LINE account. A LINE_API_HOST of your own
     (a real channel, with its LINE_CHANNEL_* set) turns the stand-in off; production never runs this file."""
-    if os.environ.get("LINE_API_HOST"):
-        return {}
+    secret, token = DEV_SECRETS / "line-channel-secret", DEV_SECRETS / "line-access-token"
+    if os.environ.get("LINE_API_HOST") or not (secret.is_file() and token.is_file()):
+        return {}  # a real channel, or no dev pair (`make secrets` writes it; a test's stack runs without LINE)
     return {"LINE_API_HOST": f"http://127.0.0.1:{LINE_STANDIN_PORT}",
-            "LINE_CHANNEL_SECRET_FILE": str(DEV_SECRETS / "line-channel-secret"),
-            "LINE_CHANNEL_ACCESS_TOKEN_FILE": str(DEV_SECRETS / "line-access-token")}
+            "LINE_CHANNEL_SECRET_FILE": str(secret), "LINE_CHANNEL_ACCESS_TOKEN_FILE": str(token)}
 
 
 def line_program(python: str, state: Path) -> Program | None:

@@ -18,6 +18,11 @@ def test_every_declared_process_is_a_supervised_program_with_its_environment(tmp
     services = local_services()
     monkeypatch.setenv("SMTP_PORT", "2525")
     monkeypatch.delenv("LINE_API_HOST", raising=False)
+    secrets = tmp_path / "secrets"  # the dev channel pair `make secrets` writes before make run starts anything
+    secrets.mkdir()
+    for name in ("line-channel-secret", "line-access-token"):
+        (secrets / name).write_text("dev")
+    monkeypatch.setattr(services, "DEV_SECRETS", secrets)
     supervisor = services.Supervisor(tmp_path)
     programs = [p for m in manifests() for p in services.service_programs("/venv/python", m, tmp_path / "svc")]
     programs += services.local_programs("/venv/python", tmp_path / "svc")
@@ -41,6 +46,10 @@ def test_every_declared_process_is_a_supervised_program_with_its_environment(tmp
     assert env["LINE_API_HOST"] == "http://127.0.0.1:8086" and env["LINE_CHANNEL_SECRET_FILE"] == line.argv[8]
     monkeypatch.setenv("LINE_API_HOST", "https://api.line.me")  # a real channel of the developer's: no stand-in
     assert "line" not in {p.name for p in services.local_programs("/venv/python", tmp_path / "svc")}
+    monkeypatch.delenv("LINE_API_HOST")
+    (secrets / "line-access-token").unlink()  # no dev pair (a test's own stack): no stand-in, no LINE settings
+    assert services.line_env() == {}
+    assert "LINE_CHANNEL_SECRET_FILE" not in services.service_env(manifests()[0], tmp_path / "svc")
     for name in ("prometheus", "alertmanager"):  # the launcher renders the run profile's configuration, then execs
         launcher = next(p for p in programs if p.name == name)
         assert launcher.argv[1].endswith("deploy/monitoring/launch.py")
