@@ -95,7 +95,7 @@ def alertmanager_config(profile: str) -> dict:
     """Alerts grouped by name and service, mailed (firing and resolved) to the local mail server that `make run`
     starts (SMTP_HOST:SMTP_PORT, 127.0.0.1:8025: aiosmtpd keeps every mail in var/run/mail/), where a developer
     reads them as chiefs' mails are read. The cluster's overlay names the real receivers
-    (deploy/k8s/overlays/production/alertmanager-config.yaml: a page for severity=page, a ticket queue for
+    (deploy/k8s/overlays/production/alertmanager.yml: a page for severity=page, a ticket queue for
     severity=ticket)."""
     every = INTERVALS[profile]
     smarthost = f"{os.environ.get('SMTP_HOST', '127.0.0.1')}:{os.environ.get('SMTP_PORT', '8025')}"
