@@ -62,7 +62,8 @@ def program_name(manifest: ServiceManifest, process: str) -> str:
     return manifest.name if process == "web" else f"{manifest.name}-{process}"
 
 
-def service_env(manifest: ServiceManifest, state: Path | None = None) -> dict[str, str]:
+def service_env(manifest: ServiceManifest, state: Path | None = None,
+                extra: dict[str, str] | None = None) -> dict[str, str]:
     """Loopback only (an internal read API such as scoring's stays on this machine); a public service
     trusts the proxy's one hop for the client's address."""
     state = state or run_state()
@@ -74,7 +75,7 @@ def service_env(manifest: ServiceManifest, state: Path | None = None) -> dict[st
         env["TRUSTED_PROXY_HOPS"] = "1"
     if manifest.state_dir_env and manifest.state_dir_env not in os.environ:
         env[manifest.state_dir_env] = str(state / f"{manifest.name}-state")
-    return {**env, **line_env()}
+    return {**env, **(extra or {})}
 
 
 def line_env() -> dict[str, str]:
@@ -109,9 +110,11 @@ def _with_env(program: Program, env: dict[str, str], state: Path) -> Program:
     return replace(program, env_file=path, environment={"SANGSUK_ENV_DIGEST": digest})
 
 
-def service_programs(python: str, manifest: ServiceManifest, state: Path) -> list[Program]:
-    """One program per declared process, the web one first; all with the service's environment."""
-    env = service_env(manifest, state)
+def service_programs(python: str, manifest: ServiceManifest, state: Path,
+                     extra: dict[str, str] | None = None) -> list[Program]:
+    """One program per declared process, the web one first; all with the service's environment (and `extra`:
+    make run's LINE stand-in settings, which only `start` adds, as only it starts the stand-in)."""
+    env = service_env(manifest, state, extra)
     ordered = sorted(manifest.processes.items(), key=lambda item: item[0] != "web")
     return [_with_env(Program(program_name(manifest, process), [python, *argv], priority=500), env, state)
             for process, argv in ordered]
@@ -177,7 +180,8 @@ def start(python: str) -> None:
     sup, state = run_supervisor(), run_state()
     state.mkdir(parents=True, exist_ok=True)
     served = [m for m in manifests() if m.processes]
-    programs = [p for m in served for p in service_programs(python, m, state)] + local_programs(python, state)
+    line = line_env()
+    programs = [p for m in served for p in service_programs(python, m, state, line)] + local_programs(python, state)
     apply(sup, programs, prune=True)
     for manifest in served:
         if "web" in manifest.processes and manifest.port is not None:
@@ -192,7 +196,7 @@ def start(python: str) -> None:
             print(f"  {'website':8} http://127.0.0.1:{PROXY_PORT}/   (ranking's public site through the same proxy)")
     print(f"  {'mail':8} smtp://127.0.0.1:{os.environ.get('SMTP_PORT', '8025')}   (every mail kept as an .eml file in "
           f"{state.parent / 'mail'})")
-    if line_env():
+    if line:
         sup.wait_running("line", lambda: _serving(LINE_STANDIN_PORT), "line")
         print(f"  {'line':8} http://127.0.0.1:{LINE_STANDIN_PORT}/   (LINE stand-in: chat as a citizen with the bot; "
               "docs/channels.md)")

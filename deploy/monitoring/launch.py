@@ -88,16 +88,25 @@ def prometheus_config(profile: str, overrides: dict[str, str]) -> dict:
     }
 
 
+ALERT_MAIL_TO = "sre@dev.amphoesangsook.test"  # the local mail server keeps it, whatever the address
+
+
 def alertmanager_config(profile: str) -> dict:
-    """Alerts grouped by name and service; locally nobody is paged: the UI and API show them. The cluster's
-    overlay names the real receivers (a page for severity=page, a ticket queue for severity=ticket)."""
+    """Alerts grouped by name and service, mailed (firing and resolved) to the local mail server that `make run`
+    starts (SMTP_HOST:SMTP_PORT, 127.0.0.1:8025: aiosmtpd keeps every mail in var/run/mail/), where a developer
+    reads them as chiefs' mails are read. The cluster's overlay names the real receivers
+    (deploy/k8s/overlays/production/alertmanager.yml: a page for severity=page, a ticket queue for
+    severity=ticket)."""
     every = INTERVALS[profile]
+    smarthost = f"{os.environ.get('SMTP_HOST', '127.0.0.1')}:{os.environ.get('SMTP_PORT', '8025')}"
     return {
         "global": {"resolve_timeout": every["resolve_timeout"]},
-        "route": {"receiver": "local", "group_by": ["alertname", "service", "job"],
+        "route": {"receiver": "local-mail", "group_by": ["alertname", "service", "job"],
                   "group_wait": every["group_wait"], "group_interval": every["group_interval"],
                   "repeat_interval": every["repeat"]},
-        "receivers": [{"name": "local"}],
+        "receivers": [{"name": "local-mail", "email_configs": [{
+            "to": ALERT_MAIL_TO, "from": "alertmanager@dev.amphoesangsook.test", "smarthost": smarthost,
+            "hello": "localhost", "require_tls": False, "send_resolved": True}]}],
         "inhibit_rules": [{"source_matchers": ["alertname=KafkaDown"],
                            "target_matchers": ["alertname=~KafkaPublishFailures|IngestUnavailable503"]}],
     }

@@ -145,6 +145,10 @@ def award(name: str):
     doc = ctx().store.award(name)
     if doc is None:
         raise ApiError(404, "unknown_award", f"no award {name!r} has been closed")
-    body = ('{"name":' + json.dumps(name) + ',"sha256":"' + doc["sha256"] + '","snapshot":'
-            + doc["canonical"] + "}").encode("utf-8")
-    return json_response(body, doc["sha256"][:32], "public, max-age=86400, immutable")
+    # `withdrawn` beside the snapshot (null, or when and why a mistaken close was withdrawn): the snapshot and its
+    # hash never change, the mark may come later, so the answer is not immutable and its ETag follows the mark.
+    withdrawn = json.dumps(doc.get("withdrawn"), ensure_ascii=False, sort_keys=True)
+    body = ('{"name":' + json.dumps(name) + ',"sha256":"' + doc["sha256"] + '","withdrawn":' + withdrawn
+            + ',"snapshot":' + doc["canonical"] + "}").encode("utf-8")
+    etag = responses.etag_of((doc["sha256"] + withdrawn).encode("utf-8"))
+    return json_response(body, etag, "public, max-age=300")

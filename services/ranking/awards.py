@@ -5,6 +5,10 @@ formula and the current size-group assignment, and stores the snapshot under the
 a plain insert (a second close of the same name is refused by the store). `verify` rebuilds the
 same ranking from the log up to the frozen offsets, with the frozen formula, assignment and day,
 and checks the hash: it fails if a vote inside the range was altered or the snapshot was edited.
+`preview` computes what a close would store, without storing it. `withdraw` marks a mistaken close
+withdrawn, with a reason and a time, beside the snapshot (the snapshot and its hash stay as they were,
+so it can still be verified, and the verification shows the withdrawal); a corrected award is closed
+under a new name.
 Canonical JSON: keys sorted, no spaces, UTF-8, floats as Python writes them (shortest round-trip).
 """
 
@@ -20,9 +24,12 @@ from services.ranking.boards import boards_for
 from services.ranking.domain import GROUPS, WINDOWS, Entry
 from services.ranking.formulas import Formula
 from services.ranking.replay import LogTallies
+from shared.districts import Registry
 from shared.timeutil import iso_utc
 
 AWARD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+REASON_MAX = 500  # characters of a withdrawal's reason
+PODIUM = 3
 
 
 class AwardError(Exception):
@@ -94,3 +101,38 @@ def differences(stored: Mapping, rebuilt: Mapping, limit: int = 50) -> list[dict
 def award_document(body: Mapping) -> dict:
     text = canonical(body).decode("utf-8")
     return {"_id": body["award"], "closed_at": body["closed_at"], "sha256": digest(body), "canonical": text}
+
+
+def named(entry: Mapping, registry: Registry) -> dict:
+    """An entry with the district's names, as the central office reads a result (not codes alone)."""
+    d = registry.get(entry["district_code"])
+    return {"rank": entry["rank"], "district_code": entry["district_code"],
+            "name_th": d.name_th if d else None, "name_en": d.name_en if d else None,
+            "province_th": d.province_th if d else None, "province_en": d.province_en if d else None,
+            "score": entry["score"], "mean": entry["mean"], "votes": entry["votes"]}
+
+
+def summary(body: Mapping, tallies: LogTallies, registry: Registry) -> dict:
+    """What a close or a preview reports: the winners and podium with names, how many votes were counted,
+    flagged (left out as suspicious), duplicates skipped and refused (unreadable), and per group how many
+    districts were excluded from the ranking (too few votes to be eligible)."""
+    groups = body["groups"]
+    return {
+        "votes_counted": tallies.counted, "votes_flagged": tallies.flagged,
+        "duplicates_skipped": tallies.duplicates, "votes_refused": tallies.refused,
+        "winners": {g: [named(e, registry) for e in groups[g] if e["rank"] == 1] for g in GROUPS},
+        "podium": {g: [named(e, registry) for e in groups[g] if e["rank"] is not None and e["rank"] <= PODIUM]
+                   for g in GROUPS},
+        "districts_ranked": {g: sum(1 for e in groups[g] if e["rank"] is not None) for g in GROUPS},
+        "districts_excluded": {g: sum(1 for e in groups[g] if e["rank"] is None) for g in GROUPS},
+    }
+
+
+def withdrawal(reason: str, at: datetime) -> dict:
+    """The mark a withdrawn award carries; a reason is required (it is shown wherever the award is)."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise AwardError("a withdrawal needs a reason (--reason), shown with the award")
+    if len(reason) > REASON_MAX:
+        raise AwardError(f"the reason is {len(reason)} characters long, over {REASON_MAX}")
+    return {"at": iso_utc(at), "reason": reason}

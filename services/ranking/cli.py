@@ -1,4 +1,4 @@
-"""`sangsuk awards close|verify`, `sangsuk rerank`, `sangsuk export`: ranking's admin commands.
+"""`sangsuk awards preview|close|withdraw|verify`, `sangsuk rerank`, `sangsuk export`: ranking's admin commands.
 
 Offered to `sangsuk` through services/ranking/manifest.py; each command prints JSON (or a table)
 and returns an exit code: 0 done, 1 a check failed (verify), 2 refused (bad input, award exists, ...).
@@ -30,6 +30,12 @@ def _awards_arguments(parser: argparse.ArgumentParser) -> None:
     close = actions.add_parser("close", help="freeze each group's ranking with the votes.v1 end offsets now")
     close.add_argument("name", help="the award's name, e.g. sangsuk-2026")
     close.add_argument("--window", choices=list(WINDOWS), default="campaign")
+    preview = actions.add_parser("preview", help="what a close would freeze now (winners, counts), storing nothing")
+    preview.add_argument("name")
+    preview.add_argument("--window", choices=list(WINDOWS), default="campaign")
+    withdraw = actions.add_parser("withdraw", help="mark a mistaken close withdrawn (kept, with the reason)")
+    withdraw.add_argument("name")
+    withdraw.add_argument("--reason", required=True, help="why, shown with the award and in its verification")
     verify = actions.add_parser("verify", help="rebuild the award's ranking from votes.v1 and check its SHA-256")
     verify.add_argument("name")
     verify.add_argument("--votes-topic", help="read this topic instead of the one the award was closed on (a copy)")
@@ -57,8 +63,10 @@ ARGUMENTS = {"awards": _awards_arguments, "rerank": _rerank_arguments, "export":
 def run(command: str, args: argparse.Namespace) -> int:
     config = RankingConfig.from_env()
     try:
-        if command == "awards" and args.award_action == "close":
-            return close(config, args.name, args.window)
+        if command == "awards" and args.award_action in ("close", "preview"):
+            return close(config, args.name, args.window, store=args.award_action == "close")
+        if command == "awards" and args.award_action == "withdraw":
+            return withdraw(config, args.name, args.reason)
         if command == "awards":
             return verify(config, args.name, args.votes_topic, args.file)
         if command == "rerank":
@@ -73,11 +81,13 @@ def _store(config: RankingConfig) -> RankingStore:
     return bootstrap(config).store
 
 
-def close(config: RankingConfig, name: str, window: str) -> int:
+def close(config: RankingConfig, name: str, window: str, *, store: bool = True) -> int:
+    """Freeze the ranking now (or, `store=False`, preview it): the summary names the winners and says how many
+    votes were counted, flagged, skipped as duplicates and refused."""
     if not awards.AWARD_NAME.match(name):
         raise awards.AwardError("an award name is 1-64 letters, digits, '.', '_' or '-' (first a letter or digit)")
-    store = _store(config)
-    held = store.award(name)
+    ranking_store = _store(config)
+    held = ranking_store.award(name)
     if held is not None:
         raise awards.AwardError(f"award {name!r} was closed at {held['closed_at']}; an award is closed once")
     settings = config.platform
@@ -90,14 +100,27 @@ def close(config: RankingConfig, name: str, window: str) -> int:
                                 votes_topic=settings.topics.votes, ends=ends,
                                 size_groups={d.code: d.size_group for d in registry}, tallies=tallies)
     document = awards.award_document(body)
-    if not store.insert_award(document):
-        raise awards.AwardError(f"award {name!r} was closed meanwhile by another run; an award is closed once")
-    store.note_award()
-    winners = {g: [e["district_code"] for e in body["groups"][g] if e["rank"] == 1] for g in GROUPS}
-    print(json.dumps({"award": name, "sha256": document["sha256"], "closed_at": body["closed_at"],
-                      "end_offsets": body["end_offsets"], "votes_counted": tallies.counted,
-                      "duplicates_skipped": tallies.duplicates, "refused": tallies.refused, "winners": winners},
-                     ensure_ascii=False))
+    if store:
+        if not ranking_store.insert_award(document):
+            raise awards.AwardError(f"award {name!r} was closed meanwhile by another run; an award is closed once")
+        ranking_store.note_award()
+    print(json.dumps({"award": name, "closed": store, "sha256": document["sha256"], "closed_at": body["closed_at"],
+                      "window": window, "formula": body["formula"], "end_offsets": body["end_offsets"],
+                      **awards.summary(body, tallies, registry)}, ensure_ascii=False))
+    return 0
+
+
+def withdraw(config: RankingConfig, name: str, reason: str) -> int:
+    """Withdraw a mistaken close: the award stays (its snapshot verifies as before), marked withdrawn."""
+    mark = awards.withdrawal(reason, utcnow())
+    ranking_store = _store(config)
+    held = ranking_store.award(name)
+    if held is None:
+        raise awards.AwardError(f"no award {name!r} has been closed")
+    if not ranking_store.withdraw_award(name, mark):
+        raise awards.AwardError(f"award {name!r} was withdrawn already at {held.get('withdrawn', {}).get('at')}")
+    ranking_store.note_award()
+    print(json.dumps({"award": name, "withdrawn": mark, "sha256": held["sha256"]}, ensure_ascii=False))
     return 0
 
 
@@ -106,12 +129,14 @@ def verify(config: RankingConfig, name: str, votes_topic: str | None, file: Path
         served = json.loads(file.read_text(encoding="utf-8"))
         stored_hash, stored = served["sha256"], served["snapshot"]
         stored_bytes = awards.canonical(stored)
+        withdrawn = served.get("withdrawn")
     else:
         doc = _store(config).award(name)
         if doc is None:
             raise awards.AwardError(f"no award {name!r} has been closed")
         stored_hash, stored_bytes = doc["sha256"], doc["canonical"].encode("utf-8")
         stored = json.loads(stored_bytes)
+        withdrawn = doc.get("withdrawn")
     if stored.get("award") != name:
         raise awards.AwardError(f"the snapshot is of award {stored.get('award')!r}, not {name!r}")
     snapshot_intact = hashlib.sha256(stored_bytes).hexdigest() == stored_hash == awards.digest(stored)
@@ -122,7 +147,8 @@ def verify(config: RankingConfig, name: str, votes_topic: str | None, file: Path
     rebuilt_hash = awards.digest(rebuilt)
     ok = snapshot_intact and rebuilt_hash == stored_hash
     print(json.dumps({"award": name, "ok": ok, "sha256": stored_hash, "rebuilt_sha256": rebuilt_hash,
-                      "snapshot_hash_matches": snapshot_intact, "votes_topic": topic, "votes_counted": tallies.counted,
+                      "snapshot_hash_matches": snapshot_intact, "withdrawn": withdrawn, "votes_topic": topic,
+                      "votes_counted": tallies.counted, "votes_flagged": tallies.flagged,
                       "differences": awards.differences(stored, rebuilt)}, ensure_ascii=False))
     return 0 if ok else 1
 

@@ -81,7 +81,8 @@ def award_summary(doc: dict) -> dict:
     return {"name": body["award"], "sha256": doc["sha256"], "closed_at": body["closed_at"], "day": body["day"],
             "window": body["window"], "formula": body["formula"], "campaign": body["campaign"],
             "end_offsets": body["end_offsets"], "podium": podium,
-            "entrants": {g: len(entries) for g, entries in body["groups"].items()}}
+            "entrants": {g: len(entries) for g, entries in body["groups"].items()},
+            "withdrawn": doc.get("withdrawn")}  # a mistaken close, kept: {"at", "reason"}
 
 
 def load_awards(store: RankingStore) -> list[dict]:

@@ -143,6 +143,12 @@ class RankingStore:
         except DuplicateKeyError:
             return False
 
+    def withdraw_award(self, name: str, withdrawn: dict) -> bool:
+        """Mark a closed award withdrawn (its snapshot and hash untouched); False if none, or withdrawn already."""
+        result = self.awards.update_one({"_id": name, "withdrawn": {"$exists": False}},
+                                        {"$set": {"withdrawn": withdrawn}})
+        return result.modified_count == 1
+
     def award(self, name: str) -> dict | None:
         return self.awards.find_one({"_id": name})
 

@@ -1,9 +1,11 @@
-"""Awards on the real broker and store: close, verify, refuse a second close, fail after tampering."""
+"""Awards on the real broker and store: preview, close, verify, refuse a second close, fail after tampering,
+withdraw a mistaken close (kept, marked, and the verification says so)."""
 
 from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 
 from kafka.admin import KafkaAdminClient, NewTopic
 
@@ -34,15 +36,30 @@ def test_close_verify_refuse_and_detect_tampering(settings, tmp_path):
     p = producer(settings)
     sent = send_votes(p, settings.topics.votes, votes_for(rng, plan))
     send_votes(p, settings.topics.votes, sent[:2])  # an ingest retry: the same vote_ids again
+    flagged = replace(votes_for(rng, {LARGE[1]: [1]})[0], flagged=True, flag_reason="address_burst")
+    send_votes(p, settings.topics.votes, [flagged])  # flagged by ingest: left out of the ranking, and counted as such
     p.close()
     env = ranking_env(settings, RANKING_FORMULA="mean", RANKING_PARAMS="min_votes=2")
 
+    # A preview says what a close would freeze, with names and counts, and stores nothing.
+    preview = sangsuk(env, "awards", "preview", "sangsuk-test")
+    assert preview.code == 0, preview.err
+    assert preview.out["closed"] is False and RankingStore(mongo.database(settings)).award("sangsuk-test") is None
+    [small_winner] = preview.out["winners"]["small"]
+    first = REGISTRY.get(SMALL[0])
+    assert (small_winner["district_code"], small_winner["name_th"], small_winner["province_th"]) == (
+        SMALL[0], first.name_th, first.province_th)
+    assert preview.out["districts_excluded"]["small"] == 533 - 2  # only SMALL[0] and SMALL[1] have 2+ votes
+
     closed = sangsuk(env, "awards", "close", "sangsuk-test")
     assert closed.code == 0, closed.err
-    assert closed.out["votes_counted"] == 12 and closed.out["duplicates_skipped"] == 2
-    assert closed.out["winners"]["small"] == [SMALL[0]]  # 4.6667 over 4.0; SMALL[2] has 1 vote, ineligible
-    assert closed.out["winners"]["large"] == [LARGE[0]]
-    assert sum(closed.out["end_offsets"].values()) == 14
+    assert closed.out["closed"] is True
+    assert (closed.out["votes_counted"], closed.out["duplicates_skipped"], closed.out["votes_flagged"],
+            closed.out["votes_refused"]) == (12, 2, 1, 0)
+    assert [w["district_code"] for w in closed.out["winners"]["small"]] == [SMALL[0]]  # 4.6667 over 4.0
+    assert [w["district_code"] for w in closed.out["winners"]["large"]] == [LARGE[0]]
+    assert closed.out["winners"] == preview.out["winners"] and closed.out["sha256"] != preview.out["sha256"]
+    assert sum(closed.out["end_offsets"].values()) == 15
 
     served = RankingStore(mongo.database(settings)).award("sangsuk-test")
     snapshot = json.loads(served["canonical"])
@@ -103,6 +120,36 @@ def test_close_verify_refuse_and_detect_tampering(settings, tmp_path):
     db.ranking_awards.update_one({"_id": "sangsuk-test"}, {"$set": {"canonical": json.dumps(edited)}})
     broken = sangsuk(env, "awards", "verify", "sangsuk-test")
     assert broken.code == 1 and broken.out["snapshot_hash_matches"] is False
+
+
+def test_a_mistaken_close_is_withdrawn_kept_and_the_verification_says_so(settings, tmp_path):
+    p = producer(settings)
+    send_votes(p, settings.topics.votes, votes_for(random.Random(9), {SMALL[0]: [5, 4], SMALL[1]: [3, 3]}))
+    p.close()
+    env = ranking_env(settings, RANKING_FORMULA="mean", RANKING_PARAMS="min_votes=2")
+    closed = sangsuk(env, "awards", "close", "closed-too-early")
+    assert closed.code == 0, closed.err
+    assert sangsuk(env, "awards", "withdraw", "closed-too-early", "--reason", "  ").code == 2  # a reason is required
+    assert sangsuk(env, "awards", "withdraw", "nope", "--reason", "x").code == 2
+    withdrawn = sangsuk(env, "awards", "withdraw", "closed-too-early", "--reason", "ปิดรอบก่อนสิ้นสุดการโหวต")
+    assert withdrawn.code == 0, withdrawn.err
+    assert withdrawn.out["withdrawn"]["reason"] == "ปิดรอบก่อนสิ้นสุดการโหวต"
+    again = sangsuk(env, "awards", "withdraw", "closed-too-early", "--reason", "again")
+    assert again.code == 2 and "withdrawn already" in again.err
+    # Kept: the snapshot and hash as closed, so it still verifies, and the verification shows the withdrawal.
+    verified = sangsuk(env, "awards", "verify", "closed-too-early")
+    assert verified.code == 0 and verified.out["ok"], verified.out
+    assert verified.out["withdrawn"] == withdrawn.out["withdrawn"]
+    doc = RankingStore(mongo.database(settings)).award("closed-too-early")
+    assert doc["sha256"] == closed.out["sha256"] and doc["withdrawn"] == withdrawn.out["withdrawn"]
+    served = tmp_path / "award.json"  # what GET /v1/awards/NAME serves, withdrawal included
+    served.write_text(json.dumps({"name": "closed-too-early", "sha256": doc["sha256"], "withdrawn": doc["withdrawn"],
+                                  "snapshot": json.loads(doc["canonical"])}, ensure_ascii=False))
+    from_file = sangsuk(env, "awards", "verify", "closed-too-early", "--file", str(served))
+    assert from_file.code == 0 and from_file.out["withdrawn"]["reason"] == "ปิดรอบก่อนสิ้นสุดการโหวต"
+    # The same name is not closed again: the corrected award takes a new one.
+    assert sangsuk(env, "awards", "close", "closed-too-early").code == 2
+    assert sangsuk(env, "awards", "close", "closed-too-early-2").code == 0
 
 
 def test_verify_of_an_unknown_award_is_refused(settings):

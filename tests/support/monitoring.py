@@ -33,13 +33,13 @@ class MonitoringStack:
     """Prometheus scraping the given services (name -> host:port) plus Kafka's and FerretDB's exporters,
     alerting to its own Alertmanager."""
 
-    def __init__(self, targets: dict[str, str]):
+    def __init__(self, targets: dict[str, str], **env: str):
         self.prometheus_port, self.alertmanager_port = free_port(), free_port()
         self.prometheus = f"http://127.0.0.1:{self.prometheus_port}"
         self.alertmanager = f"http://127.0.0.1:{self.alertmanager_port}"
         env = {"SANGSUK_VAR": tempfile.mkdtemp(prefix="monitoring-"),
                "SANGSUK_PROMETHEUS_PORT": str(self.prometheus_port),
-               "SANGSUK_ALERTMANAGER_PORT": str(self.alertmanager_port)}
+               "SANGSUK_ALERTMANAGER_PORT": str(self.alertmanager_port), **env}
         flags = [arg for name, address in targets.items() for arg in ("--target", f"{name}={address}")]
         self.processes = [ManagedProcess([sys.executable, str(LAUNCH), program, "--profile", "test", *flags], env,
                                          log_prefix=f"{program}-") for program in ("alertmanager", "prometheus")]

@@ -81,6 +81,12 @@ class MemoryRankingStore:
         self.awards[doc["_id"]] = copy.deepcopy(doc)
         return True
 
+    def withdraw_award(self, name: str, withdrawn: dict) -> bool:
+        if name not in self.awards or "withdrawn" in self.awards[name]:
+            return False
+        self.awards[name]["withdrawn"] = copy.deepcopy(withdrawn)
+        return True
+
     def award(self, name: str) -> dict | None:
         return copy.deepcopy(self.awards.get(name))
 

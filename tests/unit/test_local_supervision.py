@@ -24,7 +24,8 @@ def test_every_declared_process_is_a_supervised_program_with_its_environment(tmp
         (secrets / name).write_text("dev")
     monkeypatch.setattr(services, "DEV_SECRETS", secrets)
     supervisor = services.Supervisor(tmp_path)
-    programs = [p for m in manifests() for p in services.service_programs("/venv/python", m, tmp_path / "svc")]
+    line = services.line_env()
+    programs = [p for m in manifests() for p in services.service_programs("/venv/python", m, tmp_path / "svc", line)]
     programs += services.local_programs("/venv/python", tmp_path / "svc")
     expected = {m.name if process == "web" else f"{m.name}-{process}" for m in manifests() for process in m.processes}
     assert {p.name for p in programs} == expected | {"mail", "line", "proxy", "prometheus", "alertmanager"}

@@ -89,3 +89,33 @@ def test_kafka_gets_the_jmx_agent_unless_its_port_is_taken(tmp_path, monkeypatch
     assert with_agent[0] == "java" and with_agent[2:] == argv[1:]
     assert with_agent[1] == (f"-javaagent:{jar}=127.0.0.1:{kafka_port + 2}:"
                              f"{ROOT / 'deploy/monitoring/exporters/kafka-jmx.yml'}")
+
+
+def test_locally_every_alert_is_mailed_to_the_local_mail_server(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMTP_PORT", "2526")
+    assert render(tmp_path, "alertmanager", "--profile", "run").returncode == 0
+    config = json.loads((tmp_path / "run" / "alertmanager" / "alertmanager.yml").read_text())
+    [receiver] = [r for r in config["receivers"] if r["name"] == config["route"]["receiver"]]
+    [mail] = receiver["email_configs"]
+    assert mail["smarthost"] == "127.0.0.1:2526" and mail["send_resolved"] and not mail["require_tls"]
+
+
+def test_production_names_a_receiver_per_severity_and_amtool_accepts_it():
+    """The cluster's configuration (deploy/k8s/overlays/production/alertmanager.yml): a page receiver and a ticket
+    receiver, and every severity the rules use reaches one of them, never a receiver that sends nowhere."""
+    import yaml
+
+    path = ROOT / "deploy" / "k8s" / "overlays" / "production" / "alertmanager.yml"
+    amtool = shutil.which("amtool") or "amtool"
+    check = subprocess.run([amtool, "check-config", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    config = yaml.safe_load(path.read_text())
+    senders = {r["name"] for r in config["receivers"] if any(k.endswith("_configs") for k in r)}
+    assert senders == {"page", "ticket"}
+    rules = yaml.safe_load((ROOT / "deploy" / "monitoring" / "rules" / "sangsuk.rules.yml").read_text())
+    severities = {r["labels"]["severity"] for g in rules["groups"] for r in g["rules"] if "alert" in r}
+    assert severities == {"page", "ticket"}
+    for severity in severities:
+        routed = subprocess.run([amtool, "config", "routes", "test", f"--config.file={path}", f"severity={severity}"],
+                                capture_output=True, text=True)
+        assert routed.stdout.strip() == severity, routed.stdout + routed.stderr

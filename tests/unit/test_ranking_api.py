@@ -139,8 +139,13 @@ def test_award_is_served_with_its_hash(client, store):
     store.insert_award({"_id": "award-2026", "sha256": "ab" * 32, "canonical": '{"groups":{}}'})
     r = client.get("/v1/awards/award-2026")
     assert r.status_code == 200
-    assert r.get_json() == {"name": "award-2026", "sha256": "ab" * 32, "snapshot": {"groups": {}}}
-    assert "immutable" in r.headers["Cache-Control"]
+    assert r.get_json() == {"name": "award-2026", "sha256": "ab" * 32, "withdrawn": None, "snapshot": {"groups": {}}}
+    # A withdrawal marks it later (snapshot and hash unchanged): so the answer is not immutable, its ETag moves.
+    assert "immutable" not in r.headers["Cache-Control"]
+    assert store.withdraw_award("award-2026", {"at": "2026-12-05T10:00:00.000Z", "reason": "ผิดสูตร"})
+    again = client.get("/v1/awards/award-2026")
+    assert again.get_json()["withdrawn"] == {"at": "2026-12-05T10:00:00.000Z", "reason": "ผิดสูตร"}
+    assert again.get_json()["sha256"] == "ab" * 32 and again.headers["ETag"] != r.headers["ETag"]
 
 
 def test_exports_need_the_central_office_key(client):

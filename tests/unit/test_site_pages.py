@@ -16,6 +16,7 @@ from services.ranking.config import RankingConfig
 from services.ranking.formulas import Formula, GroupPrior, WindowFigures
 from services.ranking.processor import RankingProcessor
 from services.ranking.site.views import Staleness
+from shared.districts import load_registry
 from shared.timeutil import bangkok_day
 from tests.support.ranking_fakes import MemoryRankingStore
 from tests.support.site_data import seed_campaign
@@ -40,9 +41,15 @@ def standing_with_comment(code: str) -> Rec:
                                                 "at": "2026-11-22T04:58:00.000Z"}]}).encode())
 
 
+REGISTRY = load_registry()
+
+
 @pytest.fixture(scope="module")
 def client():
-    store = MemoryRankingStore()
+    return site_client(MemoryRankingStore())
+
+
+def site_client(store: MemoryRankingStore):
     config = RankingConfig(public_base_url="https://vote.example.test")
     ranking = bootstrap(config, store=store, clock=lambda: NOW)
     seed_campaign(store, ranking.registry, config.formula, bangkok_day(NOW), days=8, now=NOW)
@@ -148,6 +155,26 @@ def test_awards_page_lists_the_winners_with_the_hash_and_how_to_verify(client):
     for group in ("small", "medium", "large"):
         winner = next(e for e in award["snapshot"]["groups"][group] if e["rank"] == 1)
         assert f'data-code="{winner["district_code"]}" class="winner"' in page
+        name = REGISTRY.get(winner["district_code"]).name_th
+        assert re.search(rf'class="winners">ผู้ชนะ: <a href="[^"]+">{name}</a>', page)  # named, not a code
+    # The recipe names this site's own address, not a hard-coded production host.
+    assert "curl -o award.json https://vote.example.test/v1/awards/2569-Q4" in page
+    assert "amphoesangsook.com/v1/awards" not in page
+
+
+def test_a_withdrawn_award_stays_listed_marked_with_its_reason_and_wins_nothing(client):
+    store = MemoryRankingStore()
+    withdrawn = site_client(store)
+    [name] = [a["_id"] for a in store.all_awards()]
+    winner = client.get(f"/v1/awards/{name}").get_json()["snapshot"]["groups"]["small"][0]["district_code"]
+    assert name in html(client, f"/ranking/district/{winner}")  # the prize shows on the winner's page
+    assert store.withdraw_award(name, {"at": "2026-11-22T05:00:00.000Z", "reason": "ปิดรอบผิดช่วงเวลา"})
+    store.note_award()
+    page = html(withdrawn, "/ranking/awards")
+    assert "ถอนผลรางวัลนี้แล้วเมื่อ" in page and "เหตุผล: ปิดรอบผิดช่วงเวลา" in page
+    assert 'class="winner"' not in page and 'class="winners"' not in page
+    assert "This award was withdrawn on" in html(withdrawn, "/ranking/awards?lang=en")
+    assert name not in html(withdrawn, f"/ranking/district/{winner}")  # no prize on the winner's page
 
 
 def test_open_data_carries_the_licence_and_neutralises_formulas(client):

@@ -251,6 +251,8 @@ def trend(view: View, district: District, lang: str) -> dict:
 def awards_of(view: View, code: str, lang: str) -> list[dict]:
     won = []
     for award in view.awards:
+        if award.get("withdrawn"):  # a mistaken close is no prize
+            continue
         for group, podium in award["podium"].items():
             for e in podium:
                 if e["district_code"] == code:
@@ -321,7 +323,10 @@ def search(results: Results | None, lang: str, fresh: Freshness) -> dict:
             "districts": districts, "provinces": provinces}
 
 
-def awards(view: View, registry: Registry, lang: str, fresh: Freshness) -> dict:
+def awards(view: View, registry: Registry, lang: str, fresh: Freshness, base: str | None = None) -> dict:
+    """Each award with its winners named, the podium per group, and how to verify it: the recipe's address is
+    the site's own public address (PUBLIC_BASE_URL), never a hard-coded host. A withdrawn award stays listed,
+    marked with when and why, and names no winners."""
     links = SitePaths(lang)
     t = TEXT[lang]
     out = []
@@ -337,13 +342,19 @@ def awards(view: View, registry: Registry, lang: str, fresh: Freshness) -> dict:
                                "url": links.district(e["district_code"]), "score": score(e["score"]),
                                "mean": score(e["mean"]), "votes": number(e["votes"]), "winner": e["rank"] == 1})
             groups.append({"title": GROUP_TITLES[lang][group], "podium": podium,
+                           "winners": [p for p in podium if p["winner"]],
                            "entrants": number(a["entrants"].get(group, 0))})
         closed = parse_moment(a["closed_at"])
-        out.append({"name": a["name"], "sha256": a["sha256"], "groups": groups,
+        withdrawn = None
+        if a.get("withdrawn"):
+            at = parse_moment(a["withdrawn"]["at"])
+            withdrawn = t["award_withdrawn"].format(when=be_datetime(at, lang) if at else a["withdrawn"]["at"],
+                                                    reason=a["withdrawn"]["reason"])
+        out.append({"name": a["name"], "sha256": a["sha256"], "groups": groups, "withdrawn": withdrawn,
                     "closed": t["award_closed"].format(when=be_datetime(closed, lang) if closed else a["closed_at"]),
                     "about": t["award_window"].format(window=WINDOW_NAMES[lang].get(a["window"], a["window"]),
                                                       formula=formula_label(a["formula"])),
-                    "json_url": f"/v1/awards/{a['name']}"})
+                    "json_url": f"/v1/awards/{a['name']}", "site": base or t["award_site"]})
     return {**common(lang, links, SitePaths("th").page("awards"), fresh), "page": "awards", "awards": out}
 
 

@@ -276,8 +276,9 @@ def search():
 @bp.get("/ranking/awards")
 def awards():
     lang = _lang()
-    registry = _ranking().registry
-    return _page_response(("awards", lang), lambda v, f: ("site/awards.html", pages.awards(v, registry, lang, f)))
+    registry, base = _ranking().registry, _site().public_base_url
+    return _page_response(("awards", lang), lambda v, f: (
+        "site/awards.html", pages.awards(v, registry, lang, f, base)))
 
 
 @bp.get("/ranking/how")
