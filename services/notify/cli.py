@@ -14,6 +14,7 @@ from services.notify.store import NotifyStore
 from shared import mongo
 from shared.config import Settings
 from shared.districts import load_registry
+from shared.private_files import write_private
 
 
 def _store(settings: Settings) -> NotifyStore:
@@ -54,5 +55,5 @@ def main(argv: list[str], settings: Settings | None = None) -> int:
         sys.stdout.write(to_csv(_store(settings).contacts(), masked=True))
         return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(development_csv(load_registry(settings.size_groups_csv)), encoding="utf-8")
+    write_private(args.out, development_csv(load_registry(settings.size_groups_csv)))  # contact data: 0600
     return load(args.out, settings)
