@@ -129,22 +129,22 @@ lint: venv
 
 bench: bench-ingest bench-scoring bench-ranking bench-site bench-pdpa
 
-bench-ingest: venv postgresql
+bench-ingest: venv postgresql secrets
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 
-bench-scoring: venv postgresql
+bench-scoring: venv postgresql secrets
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/scoring_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 
-bench-ranking: venv postgresql
+bench-ranking: venv postgresql secrets
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ranking_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 
 bench-pdpa: venv
 	$(PY) bench/pdpa_bench.py
 
-bench-site: venv postgresql
+bench-site: venv postgresql secrets
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/site_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 

@@ -210,7 +210,8 @@ def main() -> int:
     for phase in ("fresh", "aged"):
         tag = uuid.uuid4().hex[:8]
         settings = Settings(kafka_bootstrap=profile.kafka_bootstrap, mongo_uri=profile.mongo_uri,
-                            mongo_db=f"bench_{tag}", topics=Topics(votes=f"bench.votes.{tag}"))
+                            mongo_db=f"bench_{tag}", topics=Topics(votes=f"bench.votes.{tag}",
+                                                                      ballots=f"bench.ballots.{tag}"))
         kafka.ensure_topics(settings)
         db = mongo.database(settings)
         init_indexes(settings)

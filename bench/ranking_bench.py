@@ -134,7 +134,8 @@ def reads(base: Settings) -> dict:
 def fresh_settings(base: Settings) -> Settings:
     tag = uuid.uuid4().hex[:8]
     return replace(base, mongo_db=f"bench_{tag}", votes_partitions=12,
-                   topics=Topics(f"votes.v1.r{tag}", f"votes.dlq.r{tag}", f"scores.v1.r{tag}", f"comments.v1.r{tag}"))
+                   topics=Topics(f"votes.v1.r{tag}", f"votes.dlq.r{tag}", f"scores.v1.r{tag}", f"comments.v1.r{tag}",
+                                 f"ballots.v1.r{tag}"))
 
 
 def freshness(s: Settings, codes: list[str]) -> dict:

@@ -60,7 +60,8 @@ PROFILE = os.environ.get("BENCH_PROFILE") == "1"  # opt-in: cProfile the consume
 def fresh_settings(base: Settings) -> Settings:
     tag = uuid.uuid4().hex[:8]
     return replace(base, mongo_db=f"bench_{tag}", votes_partitions=12,
-                   topics=Topics(f"votes.v1.b{tag}", f"votes.dlq.b{tag}", f"scores.v1.b{tag}", f"comments.v1.b{tag}"))
+                   topics=Topics(f"votes.v1.b{tag}", f"votes.dlq.b{tag}", f"scores.v1.b{tag}", f"comments.v1.b{tag}",
+                                 f"ballots.v1.b{tag}"))
 
 
 def cpu_seconds(pid: int | None, children: bool = False) -> float:

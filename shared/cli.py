@@ -43,12 +43,15 @@ def dev_secrets(out: Path) -> None:
     The folder is 0700 and each file 0600 (shared/private_files.py); a run that finds them more open
     (an earlier version's folder) tightens them."""
     private_dir(out)
+    token = lambda: secrets.token_urlsafe(32) + "\n"  # noqa: E731
     files = {
         "channel-keys.json": lambda: json.dumps({ch: f"ssk_{ch}_{secrets.token_urlsafe(24)}" for ch in CHANNELS},
                                                 indent=2) + "\n",
         "voter-hmac.key": lambda: secrets.token_hex(32) + "\n",
-        "notify-link.key": lambda: secrets.token_urlsafe(32) + "\n",  # notify: signed page links
-        "central-office.key": lambda: secrets.token_urlsafe(32) + "\n",  # the centre's API key
+        # notify: signed page links, the centre's API key; the LINE stand-in's channel (make run:
+        # deploy/local/services.py)
+        "notify-link.key": token, "central-office.key": token, "line-channel-secret": token,
+        "line-access-token": token,
     }
     for name, make in files.items():
         path = out / name

@@ -7,12 +7,33 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
+class MissingSetting(SystemExit):
+    """A process started without a setting it needs (or with one it cannot read): every service's bootstrap
+    stops with this one error, whose message names the environment variable to set.
+
+    A SystemExit, so a process (gunicorn worker, consumer, CLI) ends with that one line on stderr and exit
+    status 1, not a traceback the operator has to read for the variable's name.
+    """
+
+    def __init__(self, name: str, why: str):
+        super().__init__(f"missing setting {name}: {why}")
+        self.name = name
+
+
+def require(value: str | None, name: str, why: str) -> str:
+    """`value`, which the setting `name` gave, or MissingSetting when it is empty."""
+    if not value:
+        raise MissingSetting(name, why)
+    return value
+
+
 @dataclass(frozen=True)
 class Topics:
     votes: str = "votes.v1"
     votes_dlq: str = "votes.dlq"
     scores: str = "scores.v1"
     comments: str = "comments.v1"
+    ballots: str = "ballots.v1"  # scoring's decided votes: what every other reader follows
 
 
 @dataclass(frozen=True)
@@ -41,6 +62,7 @@ class Settings:
             votes_dlq=env.get("TOPIC_VOTES_DLQ", Topics.votes_dlq),
             scores=env.get("TOPIC_SCORES", Topics.scores),
             comments=env.get("TOPIC_COMMENTS", Topics.comments),
+            ballots=env.get("TOPIC_BALLOTS", Topics.ballots),
         )
         return cls(
             kafka_bootstrap=env.get("KAFKA_BOOTSTRAP", cls.kafka_bootstrap),

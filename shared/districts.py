@@ -15,6 +15,8 @@ from pathlib import Path
 
 import geothai
 
+from shared.config import MissingSetting
+
 BANGKOK_PROVINCE = "10"
 SIZE_GROUPS = ("small", "medium", "large")
 EXPECTED_DISTRICTS = 878
@@ -138,6 +140,9 @@ def load_registry(size_groups_csv: str | Path | None = None) -> Registry:
     """The registry, with the official size groups applied when a CSV is configured."""
     registry = default_registry()
     if size_groups_csv:
-        text = Path(size_groups_csv).read_text(encoding="utf-8")
+        try:
+            text = Path(size_groups_csv).read_text(encoding="utf-8")
+        except OSError as exc:  # a process must not start with the default groups when the official ones were meant
+            raise MissingSetting("SIZE_GROUPS_CSV", f"{size_groups_csv} cannot be read: {exc.strerror}") from exc
         registry = registry.with_size_groups(parse_size_groups_csv(text, registry.codes()))
     return registry

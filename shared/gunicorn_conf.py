@@ -41,15 +41,24 @@ _ERROR_CODES = {400: "bad_request", 403: "forbidden", 414: "uri_too_long", 417: 
 
 
 def _write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
-    """Gunicorn's own refusals (414, 431, a bad request line…) in the platform's JSON error shape."""
+    """Gunicorn's own refusals (414, 431, a bad request line…) in the platform's JSON error shape.
+
+    A request line with raw non-ASCII bytes (Thai typed or pasted into a URL by a client that does not
+    percent-encode) reaches gunicorn's message decoded as Latin-1: quoting it back gave the reader mojibake
+    ("à¸«à¸±…"). Such a line gets its own error, which says what to do and quotes nothing."""
     import json
 
     from gunicorn.util import write_nonblock
 
-    body = json.dumps({"error": _ERROR_CODES.get(status_int, "bad_request"),
-                       "message": (mesg or reason)[:300]}).encode("ascii")
-    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+    error, message = _ERROR_CODES.get(status_int, "bad_request"), (mesg or reason)[:300]
+    if status_int == 400 and any(ord(ch) > 0x7F for ch in str(mesg)):
+        error = "url_not_encoded"
+        message = ("the URL holds characters that are not percent-encoded (Thai, for one): encode them as UTF-8 "
+                   "percent-escapes, as browsers do (หัวตะพาน → %E0%B8%AB%E0%B8%B1%E0%B8%A7…) / URL มีอักขระที่ไม่ได้"
+                   "เข้ารหัส กรุณาเข้ารหัสแบบ percent-encoding (UTF-8)")
+    body = json.dumps({"error": error, "message": message}, ensure_ascii=False).encode("utf-8")
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8"
+            f"\r\nContent-Length: {len(body)}\r\n\r\n").encode("latin-1")
     write_nonblock(sock, head + body)
 
 

@@ -8,9 +8,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-
-class MissingSecret(RuntimeError):
-    pass
+from shared.config import MissingSetting
 
 
 def read_secret(name: str, env: Mapping[str, str] | None = None, *, required: bool = True) -> str | None:
@@ -22,9 +20,9 @@ def read_secret(name: str, env: Mapping[str, str] | None = None, *, required: bo
         try:
             return Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise MissingSecret(f"{name}_FILE={path} cannot be read: {exc.strerror}") from exc
+            raise MissingSetting(f"{name}_FILE", f"{path} cannot be read: {exc.strerror}") from exc
     if required:
-        raise MissingSecret(f"set {name} or {name}_FILE")
+        raise MissingSetting(name, f"set {name} or {name}_FILE")
     return None
 
 

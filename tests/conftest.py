@@ -37,6 +37,7 @@ def settings(infra: Infra) -> Settings:
         mongo_uri=infra.mongo_uri,
         mongo_db=f"test_{tag}",
         topics=Topics(votes=f"votes.v1.{tag}", votes_dlq=f"votes.dlq.{tag}", scores=f"scores.v1.{tag}",
+                      ballots=f"ballots.v1.{tag}",
                       comments=f"comments.v1.{tag}"),
         votes_partitions=3,
     )

@@ -6,7 +6,7 @@ Standard library only, plus the manifests (services/<name>/manifest.py, which im
 so services join `make run` by declaring their processes; nothing here names one.
 Every web process listens on loopback only; a service whose manifest says `public` is reached
 through the buffering proxy (Debian's nginx, `proxy.py`) on PROXY_PORT, which slow clients cannot starve.
-Beside them run the stack's own programs (`local_programs`: the mail server, the proxy).
+Beside them run the stack's own programs (`local_programs`: the mail server, the LINE stand-in, the proxy).
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ Program, Supervisor, write_env_file = (servers.supervision.Program, servers.supe
 
 SERVICES = "service"  # the owner of these program files in the supervisord (servers.py's are "server")
 PROXY_PORT = int(os.environ.get("PROXY_PORT", "8080"))
+LINE_STANDIN_PORT = int(os.environ.get("LINE_STANDIN_PORT", "8086"))
+DEV_SECRETS = ROOT / "var" / "secrets"  # the Makefile's SECRETS: `sangsuk dev-secrets` writes the LINE pair there
 
 
 def run_supervisor() -> Supervisor:
@@ -72,7 +74,31 @@ def service_env(manifest: ServiceManifest, state: Path | None = None) -> dict[st
         env["TRUSTED_PROXY_HOPS"] = "1"
     if manifest.state_dir_env and manifest.state_dir_env not in os.environ:
         env[manifest.state_dir_env] = str(state / f"{manifest.name}-state")
-    return env
+    return {**env, **line_env()}
+
+
+def line_env() -> dict[str, str]:
+    """LINE under make run: the local stand-in (services/channels/linedev) with the dev channel secret and
+    token, so ingest's webhook and notify's pushes work without a LINE account. A LINE_API_HOST of your own
+    (a real channel, with its LINE_CHANNEL_* set) turns the stand-in off; production never runs this file."""
+    if os.environ.get("LINE_API_HOST"):
+        return {}
+    return {"LINE_API_HOST": f"http://127.0.0.1:{LINE_STANDIN_PORT}",
+            "LINE_CHANNEL_SECRET_FILE": str(DEV_SECRETS / "line-channel-secret"),
+            "LINE_CHANNEL_ACCESS_TOKEN_FILE": str(DEV_SECRETS / "line-access-token")}
+
+
+def line_program(python: str, state: Path) -> Program | None:
+    """The stand-in: LINE's reply and push endpoints for the services, signed webhooks to ingest through the
+    proxy (as LINE reaches the public address), and a chat page on LINE_STANDIN_PORT."""
+    env = line_env()
+    if not env:
+        return None
+    webhook = os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{PROXY_PORT}").rstrip("/")
+    argv = [python, "-m", "services.channels.linedev", "--port", str(LINE_STANDIN_PORT),
+            "--webhook", f"{webhook}/v1/channels/line/webhook", "--secret-file", env["LINE_CHANNEL_SECRET_FILE"],
+            "--token-file", env["LINE_CHANNEL_ACCESS_TOKEN_FILE"]]
+    return _with_env(Program("line", argv, priority=400), dict(os.environ), state)
 
 
 def _with_env(program: Program, env: dict[str, str], state: Path) -> Program:
@@ -108,11 +134,13 @@ def proxy_program(manifest: ServiceManifest, state: Path, port: int) -> Program:
 
 def local_programs(python: str, state: Path) -> list[Program]:
     """The stack's own programs beside the services': one entry each, in the foreground (supervisord
-    restarts it, logs it in var/run/logs/, `make stop` stops it): the mail server, Prometheus and
+    restarts it, logs it in var/run/logs/, `make stop` stops it): the mail server, the LINE stand-in, Prometheus and
     Alertmanager (deploy/monitoring/launch.py renders their configuration, then execs the binary), the proxy."""
     mail = Program("mail", [python, "-m", "services.notify.devmail", "--dir", str(state.parent / "mail"),
                             "--port", os.environ.get("SMTP_PORT", "8025")], priority=400)
     programs = [_with_env(mail, dict(os.environ), state)]
+    if (line := line_program(python, state)) is not None:
+        programs.append(line)
     for binary in ("prometheus", "alertmanager"):
         argv = [python, str(ROOT / "deploy" / "monitoring" / "launch.py"), binary, "--profile", "run"]
         launcher = Program(binary, argv, priority=700)
@@ -164,6 +192,10 @@ def start(python: str) -> None:
             print(f"  {'website':8} http://127.0.0.1:{PROXY_PORT}/   (ranking's public site through the same proxy)")
     print(f"  {'mail':8} smtp://127.0.0.1:{os.environ.get('SMTP_PORT', '8025')}   (every mail kept as an .eml file in "
           f"{state.parent / 'mail'})")
+    if line_env():
+        sup.wait_running("line", lambda: _serving(LINE_STANDIN_PORT), "line")
+        print(f"  {'line':8} http://127.0.0.1:{LINE_STANDIN_PORT}/   (LINE stand-in: chat as a citizen with the bot; "
+              "docs/channels.md)")
     print(f"  {'logs':8} {sup.logs}/<program>.log   (every program's state: make status)")
 
 

@@ -22,9 +22,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from shared.fonts import REGULAR  # the platform's font (the project is installed in .venv)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-FONT = ROOT / "services" / "channels" / "fonts" / "NotoSansThaiLatin-Regular.ttf"
 COLOURS = ("#2f6fde", "#e0782f", "#2fa36b", "#c23b6f", "#7a5bd6", "#8c8c2f", "#2fa3b5", "#b5592f")
 WIDTH, HEIGHT = 560, 190
 
@@ -136,7 +137,7 @@ def page(prometheus: str, dashboard: dict, minutes: float) -> str:
         panels.append(f'<section class="panel{wide}"><h2>{html.escape(panel["title"])}</h2>{body}</section>')
     taken = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(end))
     return f"""<!doctype html><html lang="en"><meta charset="utf-8"><style>
-@font-face {{ font-family: "Noto Sans Thai Latin"; src: url("{FONT.as_uri()}"); }}
+@font-face {{ font-family: "Noto Sans Thai Latin"; src: url("{REGULAR.as_uri()}"); }}
 body {{ font-family: "Noto Sans Thai Latin", sans-serif; background: #f4f5f7; margin: 16px; color: #1d2330; }}
 h1 {{ font-size: 20px; margin: 0 0 12px; }} h1 small {{ font-weight: normal; color: #667; font-size: 13px; }}
 main {{ display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; width: 1180px; }}

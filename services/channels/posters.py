@@ -22,9 +22,9 @@ from tqdm import tqdm
 from services.channels import links
 from services.channels.wording import DEPARTMENT, PROGRAMME, SLOGAN
 from shared.districts import District
+from shared.fonts import BOLD, LICENSE, REGULAR
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FONTS = {"": "NotoSansThaiLatin-Regular.ttf", "B": "NotoSansThaiLatin-Bold.ttf"}  # Thai + Latin in one file
+FONTS = {"": REGULAR, "B": BOLD}  # the platform's font: Thai + Latin in one file per weight
 PAGE_W, PAGE_H = 210.0, 297.0  # A4 in mm
 MARGIN = 15.0
 BRAND = (91, 42, 134)
@@ -66,8 +66,8 @@ class Measure:
 
 def _new_pdf() -> FPDF:
     pdf = FPDF(orientation="P", unit="mm", format="A4")
-    for style, name in FONTS.items():
-        pdf.add_font("thai", style, str(FONT_DIR / name))
+    for style, path in FONTS.items():
+        pdf.add_font("thai", style, str(path))
     pdf.set_text_shaping(True)
     pdf.set_auto_page_break(False)
     pdf.set_author(DEPARTMENT["th"])
@@ -115,8 +115,8 @@ def render_svg(lay: Layout, font_href: str = "fonts") -> str:
     """A4 in millimetres; fonts are loaded from `font_href` beside the poster (written by write_posters)."""
     faces = "".join(
         f'@font-face{{font-family:"SangSuk";font-weight:{700 if style else 400};'
-        f'src:url("{font_href}/{name}") format("truetype")}}'
-        for style, name in FONTS.items())
+        f'src:url("{font_href}/{path.name}") format("truetype")}}'
+        for style, path in FONTS.items())
     module = QR_SIZE / lay.qr_modules
     path = "".join(f"M{lay.qr_x + c * module:.3f},{lay.qr_y + r * module:.3f}h{n * module:.3f}v{module:.3f}"
                    f"h{-n * module:.3f}z" for r, c, n in lay.qr)
@@ -166,8 +166,8 @@ def write_posters(districts: Iterable[District], out: Path, *, base_url: str, li
     (out / "pdf").mkdir(parents=True, exist_ok=True)
     fonts = out / "svg" / "fonts"
     fonts.mkdir(parents=True, exist_ok=True)
-    for name in [*FONTS.values(), "LICENSE.md"]:
-        shutil.copyfile(FONT_DIR / name, fonts / name)
+    for path in [*FONTS.values(), LICENSE]:
+        shutil.copyfile(path, fonts / path.name)
     measure = Measure()
     for district in tqdm(districts, desc="posters", unit="district", disable=not progress, file=sys.stderr):
         lay = layout(district, base_url, line_account, measure)

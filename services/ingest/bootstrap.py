@@ -27,6 +27,7 @@ from services.ingest.pages.device import DeviceSigner
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
 from shared import kafka, mongo
 from shared.claims import ClaimStore, MongoClaimStore, MongoRateLimiter, RateLimiter
+from shared.config import require
 from shared.districts import Registry, load_registry
 from shared.line import LineCredentials
 from shared.pdpa import keyed_hash
@@ -77,12 +78,14 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
               publisher: EventPublisher | None = None, comment_publisher: EventPublisher | None = None,
               conversations: ConversationStore | None = None, counters: VoteCounters | None = None,
               readiness: dict[str, ReadinessCheck] | None = None, clock: Callable[[], datetime] = utcnow) -> Ingest:
+    """A setting missing or unreadable stops it with `shared.config.MissingSetting`, as every service's bootstrap."""
     config = config or IngestConfig.from_env()
     channels = channels or ChannelsConfig.from_env()
-    if not channels.public_base_url:  # QR codes and public links must never follow a request's Host header
-        raise SystemExit("PUBLIC_BASE_URL is required (e.g. https://amphoesangsook.com): QR codes and public "
-                         "links are built from it")
+    # QR codes and public links must never follow a request's Host header
+    require(channels.public_base_url, "PUBLIC_BASE_URL",
+            "QR codes and public links are built from it (e.g. https://amphoesangsook.com)")
     settings = config.platform
+    registry = load_registry(settings.size_groups_csv)
     keys = keys or ChannelKeys.from_json(read_secret("CHANNEL_KEYS"))
     voter_secret = voter_secret or read_secret("VOTER_HMAC_SECRET").encode()
     stores = (claims, limiter, conversations, counters)
@@ -104,7 +107,6 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
     if readiness is None:
         readiness = {"kafka": lambda: kafka.kafka_reachable(settings),
                      "store": lambda: mongo.store_reachable(settings)}
-    registry = load_registry(settings.size_groups_csv)
     intake = VoteIntake(claims, publisher, voter_secret=voter_secret, clock=clock, registry=registry, config=config,
                         limiter=limiter, counters=counters)
     signer = DeviceSigner(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie"))

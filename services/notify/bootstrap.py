@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from services.notify.actions import AlertActions
 from services.notify.config import NotifyConfig
 from services.notify.dispatcher import Dispatcher, RetryPolicy
-from services.notify.links import Links
+from services.notify.links import AlertLinks
 from services.notify.notifier import Notifier
 from services.notify.policy import Policy, load_policy
 from services.notify.processor import NotifyProcessor
@@ -21,10 +22,12 @@ from services.notify.sessions import CentreSessions
 from services.notify.store import NotifyStore
 from services.notify.transports import Transport
 from shared import kafka, mongo
+from shared.config import Settings, require
 from shared.districts import Registry, load_registry
-from shared.stream.heartbeat import Heartbeat
+from shared.stream.heartbeat import Heartbeat, consumer_ready
 from shared.stream.loop import ConsumerLoop
 from shared.timeutil import utcnow
+from shared.web import ReadinessCheck
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,7 @@ class Notify:
     registry: Registry
     policy: Policy
     store: NotifyStore
-    links: Links
+    links: AlertLinks
     transports: dict[str, Transport]
     transports_off: dict[str, str]
     clock: Callable[[], datetime]
@@ -71,23 +74,37 @@ class Notify:
     def processor(self, digest=None) -> NotifyProcessor:
         if digest is None:
             from services.notify.digest import WeeklyDigest
+            from services.notify.ranks import RankingClient
 
             digest = WeeklyDigest(self.store, self.registry, self.policy, self.notifier.outbox,
-                                  frozenset(self.transports))
+                                  frozenset(self.transports), RankingClient(self.config.ranking_url))
         processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest)
         processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
         return processor
 
     def consumer_loop(self) -> ConsumerLoop:
-        """One member of the notify group: votes.v1 in; no events out (messages go to the outbox)."""
+        """One member of the notify group: ballots.v1 (scoring's decisions) in; no events out (the outbox)."""
         from services.notify import metrics
         from shared.stream.kafka_port import kafka_loop
 
         settings = self.config.platform
         kafka.ensure_topics(settings)
-        return kafka_loop("notify", settings, self.config.stream, topics=[settings.topics.votes], dlq_topic=None,
+        return kafka_loop("notify", settings, self.config.stream, topics=[settings.topics.ballots], dlq_topic=None,
                           make_processor=lambda _sink: self.processor(), retry_on=(PyMongoError,),
                           clock=self.clock, observe=metrics.observe)
+
+    def readiness(self) -> dict[str, ReadinessCheck]:
+        settings, stream = self.config.platform, self.config.stream
+        return {"store": lambda: mongo.store_reachable(settings),
+                "consumer": lambda: consumer_ready(stream.state_dir, stream.heartbeat_stale_s)}
+
+    def transports_state(self) -> dict:
+        """Which transports are on, and why the others are off: /readyz shows it."""
+        return {"transports": {name: "on" for name in self.transports}
+                | {name: f"off: {why}" for name, why in self.transports_off.items()}}
+
+    def web_context(self) -> WebContext:
+        return WebContext(self, AlertActions(self.store, self.registry, self.clock), self.centre_sessions())
 
     def centre_sessions(self) -> CentreSessions:
         """The centre's browser sessions, with their sign-outs beside notify's other collections."""
@@ -99,18 +116,40 @@ class Notify:
                           heartbeat=Heartbeat(self.config.stream.state_dir, process="dispatcher"))
 
 
+@dataclass
+class WebContext:
+    """What the web process's handlers read (`app.extensions["notify"]`)."""
+
+    notify: Notify
+    actions: AlertActions
+    sessions: CentreSessions
+
+    @property
+    def links(self) -> AlertLinks:
+        return self.notify.links
+
+
 def bootstrap(config: NotifyConfig | None = None, *, db: Database | None = None,
               clock: Callable[[], datetime] = utcnow, transports: dict[str, Transport] | None = None) -> Notify:
+    """A setting missing or unreadable stops it with `shared.config.MissingSetting`, as every service's bootstrap."""
     config = config or NotifyConfig.from_env()
-    if not config.link_secret:
-        raise ValueError("NOTIFY_LINK_SECRET is empty: links to the chief's page need a signing secret")
+    require(config.link_secret, "NOTIFY_LINK_SECRET", "links to the chief's page need a signing secret "
+            "(set NOTIFY_LINK_SECRET or NOTIFY_LINK_SECRET_FILE)")
+    settings = config.platform
+    registry = load_registry(settings.size_groups_csv)
     built, off = build_transports(config)
     if transports is not None:
         built = transports
         off = {k: v for k, v in off.items() if k not in transports}
     for name, reason in off.items():
         log.warning("transport off", extra={"transport": name, "reason": reason})
-    settings = config.platform
     store = NotifyStore(db if db is not None else mongo.database(settings))
-    return Notify(config, load_registry(settings.size_groups_csv), load_policy(config.rules_file), store,
-                  Links(config.link_secret, config.public_url, max_age_s=config.link_max_age_s), built, off, clock)
+    return Notify(config, registry, load_policy(config.rules_file), store,
+                  AlertLinks(config.link_secret, config.public_url, max_age_s=config.link_max_age_s), built, off, clock)
+
+
+def directory_parts(settings: Settings | None = None, *, db: Database | None = None) -> tuple[Registry, NotifyStore]:
+    """What `sangsuk directory` needs: the registry and the store (loading a CSV needs no link secret or transport)."""
+    settings = settings or Settings.from_env()
+    registry = load_registry(settings.size_groups_csv)
+    return registry, NotifyStore(db if db is not None else mongo.database(settings))

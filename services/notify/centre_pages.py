@@ -12,13 +12,13 @@ import secrets
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 
 from services.notify.lifecycle import STATUSES
-from services.notify.messages import RULE_NAMES
+from services.notify.messages import RULE_NAMES, STATUS_TH
 from services.notify.outbox import DEAD
-from services.notify.pages import STATUS_TH, security_headers
+from services.notify.pages import security_headers
 from services.notify.rules import RULES
 from services.notify.sessions import SESSION_S
-from services.notify.thai import duration_th, thai_datetime
 from shared.secrets import same_secret
+from shared.thaidate import be_datetime, duration_th
 from shared.web import read_body
 
 bp = Blueprint("centre_pages", __name__, template_folder="templates")
@@ -106,7 +106,7 @@ def alerts():
         found = [a for a in found if a.rule == rule]
     now = ctx.notify.clock()
     rows = [{"alert": a, "district": registry.get(a.district), "rule_th": RULE_NAMES[a.rule][0],
-             "status_th": STATUS_TH[a.status], "age": duration_th(a.age(now)), "opened": thai_datetime(a.opened_at),
+             "status_th": STATUS_TH[a.status], "age": duration_th(a.age(now)), "opened": be_datetime(a.opened_at),
              "link": ctx.links.url(a.id, "centre")} for a in found]
     provinces = sorted({(d.province_code, d.province_th) for d in registry}, key=lambda p: p[1])
     dead = ctx.notify.store.outbox.count_documents({"state": DEAD})

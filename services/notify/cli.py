@@ -8,21 +8,15 @@ import json
 import sys
 from pathlib import Path
 
+from services.notify.bootstrap import directory_parts
 from services.notify.config import webhook_allow_private
 from services.notify.directory import DirectoryFileError, development_csv, parse_directory, to_csv
-from services.notify.store import NotifyStore
-from shared import mongo
 from shared.config import Settings
-from shared.districts import load_registry
 from shared.private_files import write_private
 
 
-def _store(settings: Settings) -> NotifyStore:
-    return NotifyStore(mongo.database(settings))
-
-
 def load(path: Path, settings: Settings) -> int:
-    registry = load_registry(settings.size_groups_csv)
+    registry, store = directory_parts(settings)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -35,7 +29,7 @@ def load(path: Path, settings: Settings) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    print(json.dumps({"file": str(path), **_store(settings).replace_directory(contacts)}))
+    print(json.dumps({"file": str(path), **store.replace_directory(contacts)}))
     return 0
 
 
@@ -52,8 +46,8 @@ def main(argv: list[str], settings: Settings | None = None) -> int:
     if args.action == "load":
         return load(args.file, settings)
     if args.action == "export":
-        sys.stdout.write(to_csv(_store(settings).contacts(), masked=True))
+        sys.stdout.write(to_csv(directory_parts(settings)[1].contacts(), masked=True))
         return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_private(args.out, development_csv(load_registry(settings.size_groups_csv)))  # contact data: 0600
+    write_private(args.out, development_csv(directory_parts(settings)[0]))  # contact data: 0600
     return load(args.out, settings)

@@ -44,6 +44,7 @@ class NotifyConfig:
     max_attempts: int = 8
     retry_base_s: float = 2.0
     draft_grace_s: float = 60.0  # a draft older than this was left by a crash: finish it (outbox.py)
+    ranking_url: str = "http://127.0.0.1:8083"  # ranking's internal API: the digest's rank is the board's
     # The development allowance: webhooks to loopback/private receivers (services/notify/targets.py).
     webhook_allow_private: bool = False
 
@@ -62,6 +63,7 @@ class NotifyConfig:
             central_office_keys=tuple(k.strip() for k in keys.split(",") if k.strip()),
             line_access_token=read_secret("LINE_CHANNEL_ACCESS_TOKEN", env, required=False),
             line_api_host=env.get("LINE_API_HOST", d.line_api_host).rstrip("/"),
+            ranking_url=env.get("RANKING_URL", d.ranking_url).rstrip("/"),
             smtp_host=env.get("SMTP_HOST") or None,
             smtp_port=int(env.get("SMTP_PORT", d.smtp_port)),
             smtp_from=env.get("SMTP_FROM", d.smtp_from),

@@ -23,7 +23,7 @@ class Holder:
     contact_key: str
 
 
-class Links:
+class AlertLinks:
     def __init__(self, secret: str, base_url: str, *, max_age_s: int = 14 * 86400):
         self.serializer = URLSafeTimedSerializer(secret, salt="notify-alert-page")
         self.base_url = base_url.rstrip("/")

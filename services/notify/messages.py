@@ -10,10 +10,10 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notify.lifecycle import Alert
+from services.notify.lifecycle import ACKNOWLEDGED, OPEN, RESOLVED, Alert
 from services.notify.rules import LOW_MEAN, SHARP_DROP, UNHAPPY_BURST
-from services.notify.thai import english_datetime, thai_datetime
 from shared.districts import District
+from shared.thaidate import be_datetime
 from shared.timeutil import iso_utc
 
 RULE_NAMES = {
@@ -21,6 +21,8 @@ RULE_NAMES = {
     SHARP_DROP: ("คะแนนลดลงอย่างรวดเร็ว", "Sharp drop"),
     UNHAPPY_BURST: ("ความไม่พอใจพุ่งสูง", "Burst of unhappy votes"),
 }
+# An alert's status in Thai text (the chief's page, the centre's list, the digest): never the English code word.
+STATUS_TH = {OPEN: "ยังไม่รับทราบ", ACKNOWLEDGED: "รับทราบแล้ว", RESOLVED: "แก้ไขแล้ว"}
 EVENT_NAMES = {
     "firing": ("แจ้งเตือน", "Alert"),
     "reminder": ("เตือนซ้ำ ยังไม่ได้รับทราบ", "Reminder: not acknowledged yet"),
@@ -82,26 +84,26 @@ def render(items: list[Item], district: District, now: datetime) -> Message:
     head_th = " / ".join(EVENT_NAMES[k][0] for k in kinds)
     head_en = " / ".join(EVENT_NAMES[k][1] for k in kinds)
     subject = f"[อำเภอสร้างสุข] {head_th}: {_district_th(district)} ({district.name_en})"
-    lines_th = [f"อำเภอสร้างสุข: {head_th}", _district_th(district), thai_datetime(now), ""]
-    lines_en = [f"Amphoe Sang Suk: {head_en}", _district_en(district), english_datetime(now), ""]
+    lines_th = [f"อำเภอสร้างสุข: {head_th}", _district_th(district), be_datetime(now), ""]
+    lines_en = [f"Amphoe Sang Suk: {head_en}", _district_en(district), be_datetime(now, "en"), ""]
     blocks: list[str] = []
     for n, item in enumerate(items, 1):
         rule_th, rule_en = RULE_NAMES[item.alert.rule]
         kind_th, kind_en = EVENT_NAMES[event_kind(item.event)]
         lines_th += [f"{n}. {rule_th} ({kind_th})", f"   {figures_th(item.alert)}",
-                     f"   เริ่มเมื่อ {thai_datetime(item.alert.opened_at)}", f"   ดูและตอบรับ: {item.link}"]
+                     f"   เริ่มเมื่อ {be_datetime(item.alert.opened_at)}", f"   ดูและตอบรับ: {item.link}"]
         lines_en += [f"{n}. {rule_en} ({kind_en}): {figures_en(item.alert)}", f"   {item.link}"]
         blocks.append(
             f"<li><strong>{html.escape(rule_th)}</strong> ({html.escape(kind_th)})<br>"
             f"{html.escape(figures_th(item.alert))}<br>"
             f"<span lang=en>{html.escape(rule_en)}: {html.escape(figures_en(item.alert))}</span><br>"
-            f"เริ่มเมื่อ {html.escape(thai_datetime(item.alert.opened_at))}<br>"
+            f"เริ่มเมื่อ {html.escape(be_datetime(item.alert.opened_at))}<br>"
             f'<a href="{html.escape(item.link)}">เปิดหน้าเรื่องนี้ เพื่อรับทราบและบันทึกการแก้ไข / Open this alert</a></li>')
     text = "\n".join([*lines_th, "", *lines_en])
     body_html = (
         '<!doctype html><html lang="th"><meta charset="utf-8">'
         f"<body><h1>{html.escape(head_th)}</h1><p>{html.escape(_district_th(district))}<br>"
-        f"{html.escape(thai_datetime(now))}</p><ol>{''.join(blocks)}</ol>"
+        f"{html.escape(be_datetime(now))}</p><ol>{''.join(blocks)}</ol>"
         f'<p lang="en">{html.escape(head_en)}: {html.escape(_district_en(district))}</p></body></html>')
     buttons = [{"label": f"เปิดเรื่องที่ {n}"[:20], "url": i.link} for n, i in enumerate(items[:4], 1)]
     payload = {

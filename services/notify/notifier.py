@@ -11,7 +11,7 @@ from datetime import datetime
 from services.notify import metrics
 from services.notify.directory import CHIEF, GOVERNOR
 from services.notify.lifecycle import Due
-from services.notify.links import Links
+from services.notify.links import AlertLinks
 from services.notify.messages import Item, render
 from services.notify.outbox import Outbox, Render
 from services.notify.store import NotifyStore
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 class Notifier:
-    def __init__(self, store: NotifyStore, registry: Registry, links: Links, enabled: frozenset[str]):
+    def __init__(self, store: NotifyStore, registry: Registry, links: AlertLinks, enabled: frozenset[str]):
         self.store = store
         self.registry = registry
         self.links = links

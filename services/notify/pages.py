@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 
 from services.notify.actions import AlertNotFound
-from services.notify.lifecycle import ACKNOWLEDGED, OPEN, RESOLVED, TransitionError
+from services.notify.lifecycle import TransitionError
 from services.notify.links import LinkError
-from services.notify.messages import RULE_NAMES, figures_en, figures_th
-from services.notify.thai import duration_th, thai_date, thai_datetime
+from services.notify.messages import RULE_NAMES, STATUS_TH, figures_en, figures_th
 from services.notify.trend import recent_comments, recent_trend
+from shared.fonts import FONT_DIR
 from shared.secrets import same_secret
+from shared.thaidate import be_date, be_datetime, duration_th
 from shared.timeutil import bangkok_day
 from shared.web import read_body
 
-FONT_DIR = Path(__file__).resolve().parents[1] / "channels" / "fonts"
 CSRF_COOKIE = "notify_csrf"
-STATUS_TH = {OPEN: "ยังไม่รับทราบ", ACKNOWLEDGED: "รับทราบแล้ว", RESOLVED: "แก้ไขแล้ว"}
 DONE_TH = {"acknowledged": "บันทึกการรับทราบแล้ว ขอบคุณครับ/ค่ะ", "resolved": "บันทึกการแก้ไขแล้ว ขอบคุณครับ/ค่ะ",
            "silenced": "ปิดการแจ้งเตือนชั่วคราวแล้ว"}
 SILENCE_DAYS = (1, 3, 7)
@@ -79,12 +77,12 @@ def alert_page(token: str):
         "alert.html", alert=alert, district=district, token=token, csrf=csrf,
         rule_th=RULE_NAMES[alert.rule][0], rule_en=RULE_NAMES[alert.rule][1],
         figures_th=figures_th(alert), figures_en=figures_en(alert), status_th=STATUS_TH[alert.status],
-        opened_th=thai_datetime(alert.opened_at), age_th=duration_th(alert.age(now)),
-        acknowledged_th=thai_datetime(alert.acknowledged_at) if alert.acknowledged_at else None,
-        resolved_th=thai_datetime(alert.resolved_at) if alert.resolved_at else None,
+        opened_th=be_datetime(alert.opened_at), age_th=duration_th(alert.age(now)),
+        acknowledged_th=be_datetime(alert.acknowledged_at) if alert.acknowledged_at else None,
+        resolved_th=be_datetime(alert.resolved_at) if alert.resolved_at else None,
         trend=recent_trend(ctx.notify.store, alert.district, today),
         comments=recent_comments(ctx.notify.store, alert.district, today),
-        thai_date=thai_date, thai_datetime=thai_datetime, silence_days=SILENCE_DAYS,
+        be_date=be_date, be_datetime=be_datetime, silence_days=SILENCE_DAYS,
         done=DONE_TH.get(request.args.get("done", "")), error=request.args.get("error")))
     response.set_cookie(CSRF_COOKIE, csrf, max_age=86400, httponly=True, samesite="Strict",
                         secure=request.is_secure, path="/a/")

@@ -1,4 +1,4 @@
-"""Notify's stream processor: votes.v1 in, alerts decided, messages queued.
+"""Notify's stream processor: scoring's decided votes (ballots.v1) in, alerts decided, messages queued.
 
 The provisional runtime interface: `handle(records)` for a batch, `forget()` on a rebalance,
 `tick(now)` for time-driven work (group waits, reminders, escalation, recovery as windows move,
@@ -7,7 +7,6 @@ the Monday digest). No Kafka code here; every step is safe to repeat after a cra
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -18,10 +17,10 @@ from services.notify import metrics
 from services.notify.lifecycle import RESOLVED, Alert, due_events, observe
 from services.notify.notifier import Notifier
 from services.notify.policy import Policy
-from services.notify.rules import RULES, CountedVote, VoteBook, counts, days_kept, evaluate
+from services.notify.rules import RULES, CountedVote, VoteBook, days_kept, evaluate
 from services.notify.store import NotifyStore
 from shared.districts import Registry
-from shared.events import load_vote_event_fast
+from shared.events import BALLOT_VOTE, BallotEvent, EventError, decode
 from shared.timeutil import bangkok_day
 
 log = logging.getLogger(__name__)
@@ -56,18 +55,28 @@ class NotifyProcessor:
 
     # ------------------------------------------------------------------ the runtime's interface
     def handle(self, records: Iterable) -> Report:
+        """A batch of scoring's decided votes: counted ones enter the books, their comments the chief's page.
+
+        Notify decides nothing about what counts (shared/counting.py, applied by scoring): a flagged vote
+        or a repeat of the voter's day is read and left out, as scoring left it out.
+        """
         report = Report()
         incoming: dict[str, dict[date, dict[str, CountedVote]]] = defaultdict(lambda: defaultdict(dict))
-        comments: dict[tuple[str, date], dict[str, str]] = defaultdict(dict)
+        comments: dict[tuple[str, date], dict[str, dict]] = defaultdict(dict)
         for record in records:
-            vote = self._read(record.value, report)
-            if vote is None:
+            ballot = self._read(record.value, report)
+            if ballot is None:
                 continue
-            day = bangkok_day(vote["submitted_at"])
-            incoming[vote["district_code"]][day][vote["vote_id"]] = CountedVote(vote["score"],
-                                                                                vote["received_at"].timestamp())
-            if vote["comment"]:
-                comments[(vote["district_code"], day)][vote["vote_id"]] = vote["comment"]
+            day = date.fromisoformat(ballot.day)
+            if ballot.kind == BALLOT_VOTE:
+                incoming[ballot.district_code][day][ballot.vote_id] = CountedVote(
+                    ballot.score, ballot.received_at.timestamp())
+            if ballot.comment:
+                at = (ballot.comment_at or ballot.received_at or ballot.submitted_at).timestamp()
+                comments[(ballot.district_code, day)][ballot.vote_id] = {"s": ballot.score, "t": ballot.comment,
+                                                                         "at": at}
+        for district, day in comments:  # a late comment alone still reaches its day's document
+            incoming[district].setdefault(day, {})
         for district, days in incoming.items():
             book = self._book(district)
             for day, votes in days.items():
@@ -106,20 +115,23 @@ class NotifyProcessor:
         return report
 
     # ------------------------------------------------------------------ steps
-    def _read(self, raw: bytes, report: Report) -> dict | None:
+    def _read(self, raw: bytes | None, report: Report) -> BallotEvent | None:
         try:
-            data = json.loads(raw)
-        except (ValueError, TypeError):
-            data = None
-        vote = load_vote_event_fast(data) if isinstance(data, dict) else None
-        if vote is None or vote["district_code"] not in self.registry:
+            ballot = decode(BallotEvent, raw)
+        except EventError:
+            ballot = None
+        if ballot is None or ballot.district_code not in self.registry:
             report.invalid += 1
             return None
-        if not counts(data):
-            report.flagged += 1
+        if not ballot.counted:
+            report.flagged += 1  # flagged, or a repeat of the voter's day: scoring left it out
             return None
-        report.votes += 1
-        return vote
+        if ballot.kind == BALLOT_VOTE:
+            if ballot.received_at is None:
+                report.invalid += 1
+                return None
+            report.votes += 1
+        return ballot
 
     def latest(self) -> dict[tuple[str, str], Alert]:
         if self._latest is None:

@@ -1,12 +1,12 @@
-"""The three alert rules: pure functions of one district's counted votes (notify's own copy).
+"""The three alert rules: pure functions of one district's counted votes.
 
-Votes are kept as sets keyed by `vote_id`, so a redelivered or duplicated vote is counted once
-whatever the order; flagged votes never enter (see `counts`).
+What counts is scoring's decision (ballots.v1; shared/counting.py): only counted votes reach the book.
+They are kept as sets keyed by `vote_id`, so a redelivered ballot is counted once whatever the order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -22,12 +22,6 @@ RULES = (LOW_MEAN, SHARP_DROP, UNHAPPY_BURST)
 class CountedVote:
     score: int
     received_at: float  # epoch seconds: the burst rule looks at when votes arrived
-
-
-def counts(event: Mapping) -> bool:
-    """Flagged votes do not count towards alerts: votes.v1's `flagged` (with `flag_reason`, from the
-    hardening issue); a truthy `flag`/`flags` is read the same way, as first announced."""
-    return not (event.get("flagged") or event.get("flag") or event.get("flags"))
 
 
 @dataclass

@@ -2,8 +2,8 @@
 `_id` filters); claims are plain inserts (FerretDB does not report unique clashes inside upserts).
 
 Collections:
-- `notify_votes`   `{_id: "<district>:<day>", d, day, v: {<vote key>: [score, received_epoch]}}`: counted
-  votes as a set, so a redelivered vote is a no-op `$set`.
+- `notify_votes`   `{_id: "<district>:<day>", d, day, v: {<vote key>: [score, received_epoch]}, c: {<vote key>:
+  {s, t, at}}}`: the votes scoring counted (ballots.v1) as a set, so a redelivered one is a no-op `$set`.
 - `notify_alerts`  `{_id: "<district>-<rule>-<seq>", …Alert}`; the processor `$set`s its fields (firing,
   figures, notified.*), people `$set` theirs (status, notes): neither overwrites the other.
 - `notify_silences` `{_id, district, rule, until, note, created_by, created_at}`.
@@ -70,13 +70,13 @@ class NotifyStore:
 
     # ------------------------------------------------------------------ votes
     def add_votes(self, district: str, day: date, votes: dict[str, CountedVote],
-                  comments: dict[str, str] | None = None) -> None:
-        """Idempotent: the same vote set twice is the same document. Comments (already redacted by
-        ingest) are kept beside their vote for the chief's page."""
+                  comments: dict[str, dict] | None = None) -> None:
+        """Idempotent: the same vote set twice is the same document. Comments (redacted by ingest;
+        `{s: score, t: text, at: epoch}`, a later comment included) are kept beside their vote."""
         day_text = day.isoformat()
         sets: dict = {f"v.{vote_key(vid)}": [v.score, v.received_at] for vid, v in votes.items()}
-        for vid, text in (comments or {}).items():
-            sets[f"c.{vote_key(vid)}"] = {"s": votes[vid].score, "t": text, "at": votes[vid].received_at}
+        for vid, comment in (comments or {}).items():
+            sets[f"c.{vote_key(vid)}"] = comment
         self.votes.update_one({"_id": f"{district}:{day_text}"},
                               {"$set": sets, "$setOnInsert": {"d": district, "day": day_text}}, upsert=True)
 

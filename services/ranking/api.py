@@ -1,18 +1,18 @@
 """Public JSON routes: leaderboards, a district's rank, award snapshots (port 8083).
 
-Every answer carries an ETag (a hash of the body) and Cache-Control; a matching If-None-Match gets
-304. Bodies are cached per view (see live.py), so a repeated read costs a dictionary lookup.
+Every answer carries an ETag and Cache-Control, and a matching If-None-Match gets 304; bodies are cached
+per view (responses.py, shared with the site).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from pymongo.errors import PyMongoError
 
+from services.ranking import responses
 from services.ranking.awards import AWARD_NAME
 from services.ranking.domain import GROUPS, WINDOWS, Entry, movement
 from services.ranking.live import View
@@ -32,7 +32,6 @@ bp.register_error_handler(PyMongoError, store_unavailable)
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 1000  # the largest group (533) fits in one page
 LIVE_CACHE = "public, max-age=2"  # the boards move within seconds of a vote
-CACHED_BODIES = 2048
 
 
 def ctx():
@@ -40,27 +39,11 @@ def ctx():
 
 
 def json_response(body: bytes, etag: str, cache_control: str) -> Response:
-    if request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-    else:
-        response = Response(body, content_type="application/json; charset=utf-8")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = cache_control
-    return response
-
-
-def encode(body: dict) -> tuple[bytes, str]:
-    raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return raw, hashlib.sha256(raw).hexdigest()[:32]
+    return responses.conditional(body, etag, responses.JSON, cache_control)
 
 
 def cached(view: View, key: tuple, build: Callable[[], dict]) -> tuple[bytes, str]:
-    hit = view.bodies.get(key)
-    if hit is None:
-        hit = encode(build())
-        if len(view.bodies) < CACHED_BODIES:
-            view.bodies[key] = hit
-    return hit
+    return responses.cached(view, key, lambda: responses.json_bytes(build()))
 
 
 def check_params(allowed: set[str]) -> None:
@@ -141,7 +124,8 @@ def district_rank(code: str):
         windows = {}
         for window in WINDOWS:
             e = view.index[(group, window)][code]
-            windows[window] = {"rank": e.rank, "score": e.score, "mean": e.mean, "votes": e.votes,
+            ranked = sum(1 for other in view.boards[(group, window)] if other.rank is not None)
+            windows[window] = {"rank": e.rank, "ranked": ranked, "score": e.score, "mean": e.mean, "votes": e.votes,
                                "eligible": e.eligible, "votes_needed": e.votes_needed,
                                "movement": movement(e.rank, view.previous.get((group, window)), code),
                                "history": view.history.get((group, window), {}).get(code, [])}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.ranking.domain import GROUPS, WINDOWS, Entry, leaderboard, window_tally
-from services.ranking.formulas import Formula, Tally
+from services.ranking.formulas import Formula, WindowFigures
 from shared.districts import Registry
 
 BoardKey = tuple[str, str]  # (group, window)
@@ -22,7 +22,7 @@ def group_codes(registry: Registry) -> dict[str, list[str]]:
     return out
 
 
-def tallies_for(figures: Mapping[str, Mapping], codes: list[str], window: str) -> dict[str, Tally]:
+def tallies_for(figures: Mapping[str, Mapping], codes: list[str], window: str) -> dict[str, WindowFigures]:
     """Every district of the group, with zeros for one that has no figures yet."""
     return {code: window_tally(figures.get(code), window) for code in codes}
 

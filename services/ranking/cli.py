@@ -15,13 +15,12 @@ from pathlib import Path
 
 from services.ranking import awards, export
 from services.ranking.boards import boards_for, build_boards, group_codes
+from services.ranking.bootstrap import bootstrap
 from services.ranking.config import RankingConfig
 from services.ranking.domain import GROUPS, WINDOWS
 from services.ranking.formulas import Formula, parse_params
 from services.ranking.replay import end_offsets, read_log
 from services.ranking.store import RankingStore
-from shared import mongo
-from shared.districts import load_registry
 from shared.spreadsheet import safe_cell
 from shared.timeutil import bangkok_day, utcnow
 
@@ -71,7 +70,7 @@ def run(command: str, args: argparse.Namespace) -> int:
 
 
 def _store(config: RankingConfig) -> RankingStore:
-    return RankingStore(mongo.database(config.platform))
+    return bootstrap(config).store
 
 
 def close(config: RankingConfig, name: str, window: str) -> int:
@@ -82,7 +81,7 @@ def close(config: RankingConfig, name: str, window: str) -> int:
     if held is not None:
         raise awards.AwardError(f"award {name!r} was closed at {held['closed_at']}; an award is closed once")
     settings = config.platform
-    registry = load_registry(settings.size_groups_csv)
+    registry = bootstrap(config).registry
     now = utcnow()
     ends = end_offsets(settings, settings.topics.votes)
     tallies = read_log(settings, settings.topics.votes, ends, registry.codes())
@@ -131,7 +130,7 @@ def verify(config: RankingConfig, name: str, votes_topic: str | None, file: Path
 def rerank(config: RankingConfig, args: argparse.Namespace) -> int:
     formula = Formula(args.formula, parse_params(args.param))
     settings = config.platform
-    registry = load_registry(settings.size_groups_csv)
+    registry = bootstrap(config).registry
     if args.award:
         doc = _store(config).award(args.award)
         if doc is None:
@@ -163,9 +162,12 @@ def rerank(config: RankingConfig, args: argparse.Namespace) -> int:
             old = before[group].get(e.code)
             change = "" if e.rank is None or old is None else e.rank - old
             d = registry.get(e.code)
-            rows.append([group, e.rank, e.code, d.name_en if d else "", e.votes, e.mean, e.score, old,
-                         "" if change == "" else -change])
-    header = ["group", "rank", "district_code", "name_en", "votes", "mean", "score", "rank_before", "places_up"]
+            rows.append([group, e.rank, e.code, d.name_th if d else "", d.name_en if d else "", e.votes, e.mean,
+                         e.score, old, "" if change == "" else -change])
+    # Thai name first, as the platform's readers read it (the English one beside it).
+    header = ["group", "rank", "district_code", "name_th", "name_en", "votes", "mean", "score", "rank_before",
+              "places_up"]
+    before_at = header.index("rank_before")
     if args.csv:
         with args.csv.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
@@ -175,7 +177,7 @@ def rerank(config: RankingConfig, args: argparse.Namespace) -> int:
           f"against {baseline}; {tallies.counted} votes read")
     for group in GROUPS:
         mine = [r for r in rows if r[0] == group]
-        moved = sum(1 for r in mine if r[1] != r[7])
+        moved = sum(1 for r in mine if r[1] != r[before_at])
         print(f"\n{group}: {moved} of {len(mine)} districts change rank")
         print("\t".join(header[1:]))
         for row in mine[:args.top]:
@@ -192,7 +194,7 @@ def _award_days(stored: dict):
 
 
 def export_file(config: RankingConfig, kind: str, out: Path) -> int:
-    registry = load_registry(config.platform.size_groups_csv)
+    registry = bootstrap(config).registry
     table = export.rows(_store(config).all_figures(), registry, config.formula)
     out.write_bytes(export.to_csv(table) if kind == "csv" else export.to_xlsx(table))
     print(json.dumps({"written": str(out), "districts": len(table), "formula": config.formula.to_json()},

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from services.ranking.formulas import Formula, GroupPrior, Tally
+from services.ranking.formulas import Formula, GroupPrior, WindowFigures
 
 # API window names and the names scores.v1 carries for them.
 WINDOWS: dict[str, str] = {"campaign": "campaign", "30d": "last_30_days", "7d": "last_7_days"}
@@ -30,7 +30,7 @@ class Entry:
     rank: int | None
 
 
-def leaderboard(tallies: Mapping[str, Tally], formula: Formula) -> list[Entry]:
+def leaderboard(tallies: Mapping[str, WindowFigures], formula: Formula) -> list[Entry]:
     """Every district of the group (all of them must be in `tallies`, with zeros if they have no votes)."""
     prior = GroupPrior.of(tallies.values())
     eligible: list[Entry] = []
@@ -78,11 +78,12 @@ def movement(rank: int | None, previous: Mapping[str, int | None] | None, code: 
     return {"status": "same", "places": 0, "previous_rank": before}
 
 
-def window_tally(figures: Mapping | None, window: str) -> Tally:
+def window_tally(figures: Mapping | None, window: str) -> WindowFigures:
     """A district's tally for an API window from its stored figures (a scores.v1 standing), zeros if none."""
     w = ((figures or {}).get("windows") or {}).get(WINDOWS[window]) or {}
     hist = w.get("histogram") or {}
-    return Tally(int(w.get("votes", 0)), int(w.get("sum", 0)), tuple(int(hist.get(str(s), 0)) for s in range(1, 6)))
+    return WindowFigures(int(w.get("votes", 0)), int(w.get("sum", 0)),
+                         tuple(int(hist.get(str(s), 0)) for s in range(1, 6)))
 
 
 def order_key(votes_offset: int | None, day: str, as_of: str) -> str:

@@ -2,7 +2,8 @@
 
 CSV is UTF-8 with a byte-order mark (Excel then shows Thai) and every text cell that a spreadsheet
 would read as a formula is prefixed with a single quote (`shared/spreadsheet.py`, shared by every file
-the platform writes). XLSX cells are written as text, never as formulas.
+the platform writes). XLSX cells are written as text, never as formulas. A yes/no
+cell (`eligible`) is written in Thai, "ใช่" / "ไม่ใช่", as the platform's readers read it.
 """
 
 from __future__ import annotations
@@ -40,12 +41,20 @@ def rows(figures: Mapping[str, Mapping], registry: Registry, formula: Formula) -
     return out
 
 
+YES_NO = {True: "ใช่", False: "ไม่ใช่"}
+
+
+def written(value):
+    """A value as written: yes/no in Thai (never True/False), text guarded against formulas (safe_cell)."""
+    return YES_NO[value] if isinstance(value, bool) else safe_cell(value)
+
+
 def to_csv(table: list[list]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns())
     for row in table:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        writer.writerow(["" if v is None else written(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -57,7 +66,7 @@ def to_xlsx(table: list[list]) -> bytes:
     sheet.title = "districts"
     sheet.append(columns())
     for row in table:
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append([written(v) for v in row])
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             if isinstance(cell.value, str):

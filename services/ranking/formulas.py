@@ -17,7 +17,7 @@ PLACES = 4
 
 
 @dataclass(frozen=True)
-class Tally:
+class WindowFigures:
     """A district's figures for one window: what scores.v1 carries (votes, sum, histogram 1-5)."""
 
     votes: int = 0
@@ -37,7 +37,7 @@ class GroupPrior:
     total: int
 
     @classmethod
-    def of(cls, tallies: Iterable[Tally]) -> GroupPrior:
+    def of(cls, tallies: Iterable[WindowFigures]) -> GroupPrior:
         votes = total = 0
         for t in tallies:
             votes += t.votes
@@ -81,7 +81,7 @@ class Formula:
     def to_json(self) -> dict:
         return {"name": self.name, "params": dict(self.params)}
 
-    def score(self, tally: Tally, prior: GroupPrior) -> float | None:
+    def score(self, tally: WindowFigures, prior: GroupPrior) -> float | None:
         """The district's score rounded to 4 places, or None when it has no votes."""
         if tally.votes == 0:
             return None
@@ -101,7 +101,7 @@ DEFAULTS: dict[str, dict[str, float | int]] = {
 }
 
 
-def bayesian_average(tally: Tally, prior: GroupPrior, weight: Fraction) -> float:
+def bayesian_average(tally: WindowFigures, prior: GroupPrior, weight: Fraction) -> float:
     """IMDb's weighted rating: (m·C + Σscores) / (m + n), with C the group's mean for the window."""
     group_mean = prior.mean if prior.mean is not None else Fraction(tally.total, tally.votes)
     value = (weight * group_mean + tally.total) / (weight + tally.votes)

@@ -9,36 +9,26 @@ a crash changes nothing twice.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
-
-from marshmallow import ValidationError
 
 from services.ranking.boards import build_boards, snapshot_id
 from services.ranking.domain import GROUPS, WINDOWS, closing_tallies, order_key, ranks_of
 from services.ranking.formulas import Formula
 from services.ranking.store import RankingStore
 from shared.districts import Registry
-from shared.events import parse_scores_event
+from shared.events import EventError, ScoresEvent, decode
+from shared.stream.ports import Record
 from shared.timeutil import bangkok_day, iso_utc
 
 log = logging.getLogger(__name__)
 
 
-class Record(Protocol):
-    topic: str
-    partition: int
-    offset: int
-    value: bytes | None
-
-
 @dataclass
-class Report:
+class RankingReport:
     applied: int = 0
     stale: int = 0
     invalid: int = 0
@@ -48,7 +38,7 @@ class Report:
 
 
 @dataclass(frozen=True)
-class Standing:
+class FiguresUpdate:
     code: str
     key: str
     day: str
@@ -77,9 +67,9 @@ class RankingProcessor:
 
     # ------------------------------------------------------------------ the batch
 
-    def handle(self, records: Iterable[Record]) -> Report:
-        report = Report()
-        newest: dict[str, Standing] = {}
+    def handle(self, records: Iterable[Record]) -> RankingReport:
+        report = RankingReport()
+        newest: dict[str, FiguresUpdate] = {}
         for record in records:
             standing = self._parse(record)
             if standing is None:
@@ -115,7 +105,7 @@ class RankingProcessor:
             self.store.record_change(applied, self.clock())
         return report
 
-    def tick(self, now: datetime, assigned: object = None) -> Report | None:
+    def tick(self, now: datetime, assigned: object = None) -> RankingReport | None:
         """Time-driven work: at the first tick of a Bangkok day, snapshot the day that ended.
 
         Cheap when nothing is due (a date comparison); None then, as the stream runtime expects.
@@ -123,28 +113,25 @@ class RankingProcessor:
         day = bangkok_day(now) - timedelta(days=1)
         if self.snapshotted_through is not None and self.snapshotted_through >= day:
             return None
-        return Report(snapshots=self._snapshot_through(day))
+        return RankingReport(snapshots=self._snapshot_through(day))
 
     # ------------------------------------------------------------------ steps
 
-    def _parse(self, record: Record) -> Standing | None:
+    def _parse(self, record: Record) -> FiguresUpdate | None:
         try:
-            if record.value is None:
-                raise ValueError("record has no value")
-            event = parse_scores_event(record.value)
-            if event["district_code"] not in self.registry:
-                raise ValueError(f"unknown district {event['district_code']}")
-            date.fromisoformat(event["day"])
-        except (ValueError, ValidationError, OverflowError) as exc:
-            detail = json.dumps(exc.messages, default=str)[:300] if isinstance(exc, ValidationError) else str(exc)
+            event = decode(ScoresEvent, record.value)
+            if event.district_code not in self.registry:
+                raise EventError(f"unknown district {event.district_code}")
+            date.fromisoformat(event.day)
+        except (EventError, ValueError) as exc:
             log.warning("scores.v1 record ignored", extra={"partition": record.partition, "offset": record.offset,
-                                                           "reason": detail[:300]})
+                                                           "reason": str(exc)[:300]})
             return None
-        as_of = iso_utc(event["as_of"])
-        key = order_key(event.get("votes_offset"), event["day"], as_of)
-        doc = {"day": event["day"], "as_of": as_of, "votes_offset": event.get("votes_offset"),
-               "windows": {name: event["windows"][name] for name in WINDOWS.values() if name in event["windows"]}}
-        return Standing(event["district_code"], key, event["day"], doc, event["as_of"])
+        as_of = iso_utc(event.as_of)
+        key = order_key(event.votes_offset, event.day, as_of)
+        doc = {"day": event.day, "as_of": as_of, "votes_offset": event.votes_offset,
+               "windows": {name: event.windows[name] for name in WINDOWS.values() if name in event.windows}}
+        return FiguresUpdate(event.district_code, key, event.day, doc, event.as_of)
 
     def _cached_keys(self) -> dict[str, str]:
         if self._keys is None:

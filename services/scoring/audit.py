@@ -17,11 +17,9 @@ import time
 import uuid
 from collections import defaultdict
 
-from kafka import KafkaConsumer, TopicPartition
-
 from services.scoring.bootstrap import Scoring, bootstrap
 from services.scoring.store import ScoringStore
-from shared.kafka import client_security
+from shared.stream import log_reader
 
 
 class _Discard:
@@ -37,32 +35,18 @@ class _Discard:
         pass
 
 
-def rebuild(scoring: Scoring, prefix: str, batch: int = 20000) -> dict:
+def rebuild(scoring: Scoring, prefix: str, batch: int = 20000, sink=None) -> dict:
+    """Every vote and comment up to the current end offsets, through scoring's own processor, into
+    collections under `prefix`; `sink` receives what it publishes (default: nothing leaves)."""
     settings = scoring.config.platform
     target = ScoringStore(scoring.store.db, prefix)
     target.drop()
-    sink = _Discard()
+    sink = sink if sink is not None else _Discard()
     processor = scoring.processor(sink, store=target)
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-                             max_partition_fetch_bytes=8 * 1024 * 1024, isolation_level="read_committed",
-                             **client_security(settings))
-    read = 0
-    try:
-        parts = [TopicPartition(t, p) for t in (settings.topics.votes, settings.topics.comments)
-                 for p in sorted(consumer.partitions_for_topic(t) or [])]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        end = consumer.end_offsets(parts)
-        while any(consumer.position(tp) < end[tp] for tp in parts):
-            polled = consumer.poll(timeout_ms=1000, max_records=batch)
-            records = [r for tp, rs in polled.items() for r in rs if r.offset < end[tp]]
-            if records:
-                processor.handle(records)
-                read += len(records)
-        return {"messages_read": read, "dead_letters": sink.dead_letters,
-                "end_offsets": {f"{tp.topic}:{tp.partition}": o for tp, o in end.items()}}
-    finally:
-        consumer.close()
+    ends = log_reader.end_offsets(settings, [settings.topics.votes, settings.topics.comments])
+    read = log_reader.read_log(settings, ends, processor.handle, max_records=batch, whole=False)
+    return {"messages_read": read, "dead_letters": sink.dead_letters,
+            "end_offsets": {f"{t}:{p}": o for (t, p), o in sorted(ends.items())}}
 
 
 def figures(store: ScoringStore) -> dict[str, dict]:

@@ -6,85 +6,17 @@ it answers what to increment, which standing a district has, and which districts
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from shared.timeutil import bangkok_day, iso_utc
-from shared.vote_rules import MAX_SCORE, MIN_SCORE
+from shared import counting
+from shared.counting import WINDOW_NAMES, Tally, Window, windows_for, windows_of
+from shared.events import VoteEvent
+from shared.timeutil import iso_utc
 
-SCORES = range(MIN_SCORE, MAX_SCORE + 1)
-WINDOW_NAMES = ("campaign", "last_7_days", "last_30_days")
+__all__ = ["WINDOW_NAMES", "Tally", "Window", "windows_for"]  # the counting rules' own, used here
 LATEST_COMMENTS = 10
-
-
-@dataclass
-class Tally:
-    """Count, sum and histogram of scores, and the latest submitted_at: all a window needs.
-
-    `flagged` counts the votes ingest flagged (past a cap or a burst rule): kept apart from the
-    official figures, which they never enter, so the central office can review them.
-    """
-
-    votes: int = 0
-    total: int = 0
-    hist: list[int] = field(default_factory=lambda: [0] * len(SCORES))
-    last_at: datetime | None = None
-    flagged: int = 0
-
-    def add(self, score: int, at: datetime) -> None:
-        self.votes += 1
-        self.total += score
-        self.hist[score - MIN_SCORE] += 1
-        if self.last_at is None or at > self.last_at:
-            self.last_at = at
-
-    def merge(self, other: Tally) -> None:
-        self.flagged += other.flagged
-        self.votes += other.votes
-        self.total += other.total
-        self.hist = [a + b for a, b in zip(self.hist, other.hist, strict=True)]
-        if other.last_at is not None and (self.last_at is None or other.last_at > self.last_at):
-            self.last_at = other.last_at
-
-    @property
-    def mean(self) -> float:
-        return round(self.total / self.votes, 4) if self.votes else 0.0
-
-    # The stored form inside a bucket document: short names, one $inc per field.
-    def to_fields(self) -> dict:
-        doc = {"n": self.votes, "s": self.total, **{f"h{s}": self.hist[s - MIN_SCORE] for s in SCORES},
-               "f": self.flagged}
-        if self.last_at is not None:
-            doc["last"] = self.last_at
-        return doc
-
-    @classmethod
-    def from_fields(cls, doc: Mapping) -> Tally:
-        return cls(doc.get("n", 0), doc.get("s", 0), [doc.get(f"h{s}", 0) for s in SCORES], doc.get("last"),
-                   doc.get("f", 0))
-
-    # The stored form since buckets are rewritten by value (docs/store.md, "Values cost"): one JSON text,
-    # [votes, sum, h1..h5, flagged, last ISO time or null], instead of ~9 fields FerretDB converts one by one.
-    def to_text(self) -> str:
-        last = self.last_at.isoformat() if self.last_at is not None else None
-        return json.dumps([self.votes, self.total, *self.hist, self.flagged, last], separators=(",", ":"))
-
-    @classmethod
-    def from_stored(cls, stored: str | Mapping) -> Tally:
-        """From the JSON text, or from the fields documents written before it still hold."""
-        if not isinstance(stored, str):
-            return cls.from_fields(stored)
-        votes, total, *rest = json.loads(stored)
-        hist, flagged, last = rest[:len(SCORES)], rest[len(SCORES)], rest[len(SCORES) + 1]
-        return cls(votes, total, hist, datetime.fromisoformat(last) if last else None, flagged)
-
-    def plus(self, other: Tally) -> Tally:
-        """A new tally: this one with `other` merged (neither changed)."""
-        out = Tally(self.votes, self.total, list(self.hist), self.last_at, self.flagged)
-        out.merge(other)
-        return out
 
 
 @dataclass(frozen=True)
@@ -101,17 +33,16 @@ class Vote:
     comment: str = ""
     voter_key: str | None = None
     flagged: bool = False
+    event: VoteEvent | None = None  # the whole event, for its ballot (channel, service, staff, flag reason)
 
     @property
     def day(self) -> date:
-        return bangkok_day(self.submitted_at)
+        return counting.vote_day(self.submitted_at)
 
     @property
     def voter_day(self) -> str | None:
-        """Where the one-vote-per-voter rule is kept: voter, district, Bangkok day of receipt."""
-        if not self.voter_key:
-            return None
-        return f"{self.voter_key}:{self.district}:{bangkok_day(self.received_at).isoformat()}"
+        """Where the one-vote-per-voter rule is kept (shared/counting.py, rule 3)."""
+        return counting.voter_day(self.voter_key, self.district, self.received_at)
 
 
 def bucket_id(partition: int, day: date) -> str:
@@ -182,27 +113,6 @@ def plan_increments(votes: Iterable[Vote], buckets: Mapping[str, Bucket]) -> lis
 
 
 @dataclass(frozen=True)
-class Window:
-    """Inclusive Bangkok days; None means open-ended."""
-
-    name: str
-    first: date | None
-    last: date | None
-
-    def contains(self, day: date) -> bool:
-        return (self.first is None or day >= self.first) and (self.last is None or day <= self.last)
-
-
-def windows_for(today: date, campaign_start: date | None = None, campaign_end: date | None = None) -> list[Window]:
-    """Campaign (configured, default all time), and the last 7 and 30 Bangkok days including today."""
-    return [
-        Window("campaign", campaign_start, campaign_end),
-        Window("last_7_days", today - timedelta(days=6), today),
-        Window("last_30_days", today - timedelta(days=29), today),
-    ]
-
-
-@dataclass(frozen=True)
 class Standing:
     """A district's figures on a Bangkok day: per window (campaign, last 7 and last 30 days) the count,
     sum, mean, histogram and last vote; its latest comments; and the votes partition whose standings
@@ -247,27 +157,7 @@ class Standing:
 def standing(district: str, days: Mapping[date, Tally], windows: list[Window], today: date,
              comments: list[dict] | None = None, *, partition: int = -1) -> Standing:
     """The district's standing from its daily tallies (summed per window)."""
-    figures: dict[str, dict] = {}
-    for window in windows:
-        tally = Tally()
-        for day, day_tally in days.items():
-            if window.contains(day):
-                tally.merge(day_tally)
-        figures[window.name] = window_json(window, tally)
-    return Standing(district, today.isoformat(), figures, list(comments or []), partition)
-
-
-def window_json(window: Window, tally: Tally) -> dict:
-    return {
-        "from": window.first.isoformat() if window.first else None,
-        "to": window.last.isoformat() if window.last else None,
-        "votes": tally.votes,
-        "sum": tally.total,
-        "mean": tally.mean,
-        "histogram": {str(s): tally.hist[s - MIN_SCORE] for s in SCORES},
-        "last_vote_at": iso_utc(tally.last_at) if tally.last_at else None,
-        "flagged": tally.flagged,
-    }
+    return Standing(district, today.isoformat(), windows_of(days, windows), list(comments or []), partition)
 
 
 def merge_comments(current: list[dict], new: Iterable[dict], limit: int = LATEST_COMMENTS) -> list[dict]:

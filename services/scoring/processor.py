@@ -8,29 +8,36 @@ applied offset it was read with, so a stale view costs a re-read, never a wrong 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
-
-from marshmallow import ValidationError
 
 from services.scoring import domain
 from services.scoring.domain import Bucket, Standing, Tally, Vote
-from services.scoring.store import ScoringStore
+from services.scoring.store import VOTER_DAY_DUPLICATE, ScoringStore
+from shared import counting
 from shared.config import Topics
 from shared.districts import Registry
-from shared.events import CommentEventSchema, VoteEventSchema, load_vote_event_fast, scores_event_bytes
+from shared.events import (
+    COUNTED,
+    FLAGGED,
+    REPEAT,
+    BallotEvent,
+    CommentEvent,
+    EventError,
+    ScoresEvent,
+    VoteEvent,
+    ballot_bytes,
+    decode,
+)
 from shared.stream.ports import Assignment, Record
 from shared.timeutil import bangkok_day
 
 log = logging.getLogger(__name__)
 
-_VOTE_SCHEMA = VoteEventSchema()  # a schema instance is reusable; building one per message is slow
-_COMMENT_SCHEMA = CommentEventSchema()
 MAX_CONFLICT_RETRIES = 20
 
 
@@ -48,6 +55,7 @@ class BatchReport:
     dead_letters: int = 0
     replayed: int = 0
     published: int = 0
+    ballots: int = 0
     applied_votes: list[Vote] = field(default_factory=list)
 
 
@@ -90,9 +98,8 @@ class ScoringProcessor:
                     comments.append((message, self._parse_comment(message.value)))
                 else:
                     votes.append(self._parse_vote(message))
-            except (ValueError, ValidationError, OverflowError) as exc:
-                # OverflowError: a time like 0001-01-01T00:00+01:00 has no UTC form; a poison message, not a crash.
-                self.output.dead_letter(message, _reason(exc))
+            except EventError as exc:  # a poison message, not a crash: it goes aside with its reason
+                self.output.dead_letter(message, exc.reason)
                 report.dead_letters += 1
         self._load({v.partition for v in votes} | {m.partition for m, _ in comments})
 
@@ -111,16 +118,41 @@ class ScoringProcessor:
             elif v.vote_id in recorded.early_comments:
                 text, at = recorded.early_comments[v.vote_id]
                 fresh_comments[v.district].append(domain.comment_entry(v.vote_id, v.score, text, at))
+        ballots = self._vote_ballots(recorded)
         for _message, event in comments:
             vote = self.store.attach_comment(event.vote_id, event.district_code, event.comment, event.received_at)
             if vote is not None:
+                ballot = _comment_ballot(event, vote)
+                ballots.append(ballot)
+                if ballot.decision == REPEAT:
+                    continue  # a repeat of the voter's day is not counted, nor are its words shown as counted
                 self.partition_of.setdefault(vote["d"], vote["p"])
                 fresh_comments[vote["d"]].append(
                     domain.comment_entry(event.vote_id, vote["s"], event.comment, event.received_at))
+        # Every decided vote (and late comment), before the standings: the checkpoint acknowledges both
+        # before it commits, so a crash replays the batch and its ballots, never skips them.
+        for ballot in ballots:
+            self.output.send(self.topics.ballots, ballot.key, ballot_bytes(ballot))
+        report.ballots = len(ballots)
 
         touched = {v.district for v in recorded.to_count} | set(fresh_comments)
         report.published = self._publish(touched, fresh_comments, only_changed=False)
         return report
+
+    def _vote_ballots(self, recorded) -> list[BallotEvent]:
+        """Each vote recorded in this batch as decided (counted, flagged, or a repeat of the voter's day).
+
+        A vote counted again on replay (our own earlier attempt) is decided again the same way, so its
+        ballot is the same; a copy of a vote_id at another log position is no vote and has no ballot.
+        """
+        out: list[BallotEvent] = []
+        for vote in recorded.to_count:
+            out.append(_vote_ballot(vote, counting.decide(repeat_of_day=False, flagged=vote.flagged),
+                                    recorded.early_comments.get(vote.vote_id)))
+        for vote in recorded.duplicates:
+            if recorded.reasons.get(vote.vote_id) == VOTER_DAY_DUPLICATE:
+                out.append(_vote_ballot(vote, REPEAT, recorded.early_comments.get(vote.vote_id)))
+        return out
 
     def tick(self, now: datetime, assigned: Assignment) -> BatchReport | None:
         """Rolling windows: at start, after each rebalance or failure (forget) and when the Bangkok day
@@ -144,22 +176,17 @@ class ScoringProcessor:
     # ------------------------------------------------------------------ steps
 
     def _parse_vote(self, message: Record) -> Vote:
-        data = _json_object(message.value)
-        # The hand-written check first (marshmallow costs ~5x more); the schema only for a refusal's reason.
-        fields = load_vote_event_fast(data) or _VOTE_SCHEMA.load(data)
-        if fields["district_code"] not in self.registry:
-            raise ValueError(f"unknown district {fields['district_code']}")
-        return Vote(fields["vote_id"], fields["district_code"], fields["score"], fields["submitted_at"],
-                    fields["received_at"], message.partition, message.offset, fields.get("comment") or "",
-                    voter_key=fields.get("voter_key"), flagged=bool(fields.get("flagged")))
-
-    def _parse_comment(self, raw: bytes | None):
-        data = _json_object(raw)
-        from shared.events import CommentEvent
-
-        event = CommentEvent(**_COMMENT_SCHEMA.load(data))
+        event = decode(VoteEvent, message.value)
         if event.district_code not in self.registry:
-            raise ValueError(f"unknown district {event.district_code}")
+            raise EventError(f"invalid: unknown district {event.district_code}")
+        return Vote(event.vote_id, event.district_code, event.score, event.submitted_at, event.received_at,
+                    message.partition, message.offset, event.comment, voter_key=event.voter_key,
+                    flagged=event.flagged, event=event)
+
+    def _parse_comment(self, raw: bytes | None) -> CommentEvent:
+        event = decode(CommentEvent, raw)
+        if event.district_code not in self.registry:
+            raise EventError(f"invalid: unknown district {event.district_code}")
         return event
 
     def _load(self, partitions: set[int]) -> None:
@@ -249,28 +276,22 @@ class ScoringProcessor:
         # only after both), so an event does not wait for the standings documents.
         now = self.clock()
         for standing in out:
-            self.output.send(self.topics.scores, standing.district_code.encode(),
-                             scores_event_bytes(standing.figures(), now))
+            event = ScoresEvent(standing.district_code, standing.day, now, standing.windows,
+                                tuple(standing.latest_comments), standing.votes_offset)
+            self.output.send(self.topics.scores, event.key, event.to_bytes())
         for partition, standings in by_partition.items():
             self.store.save_standings(partition, standings)
             self.standings.update(standings)
         return len(out)
 
 
-def _json_object(raw: bytes | None) -> dict:
-    if raw is None:  # a record with no value (a tombstone): nothing to count, and no reason to crash
-        raise ValueError("message has no value")
-    data = json.loads(raw.decode("utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError("message is not a JSON object")
-    return data
+def _vote_ballot(vote: Vote, decision: str, early: tuple[str, datetime] | None) -> BallotEvent:
+    text, at = early if early else (None, None)
+    return counting.ballot_of(vote.event, decision, vote.offset, comment=text, comment_at=at)
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "invalid: " + json.dumps(exc.messages, ensure_ascii=False, default=str)[:500]
-    if isinstance(exc, UnicodeDecodeError):
-        return "unparsable: not UTF-8"
-    if isinstance(exc, json.JSONDecodeError):
-        return f"unparsable: {exc.msg}"
-    return f"invalid: {exc}"[:500]
+def _comment_ballot(event: CommentEvent, vote: dict) -> BallotEvent:
+    """A late comment's ballot carries its vote's decision, as the vote's record in the store keeps it."""
+    decision = REPEAT if vote.get("dup") else FLAGGED if vote.get("f") else COUNTED
+    submitted = vote["t"] if vote["t"].tzinfo else vote["t"].replace(tzinfo=UTC)
+    return counting.comment_ballot(event, decision, vote["s"], submitted)

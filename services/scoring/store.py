@@ -99,7 +99,8 @@ class ScoringStore:
         if not votes:
             return Recorded([], [], {})
         docs = [{"_id": v.vote_id, "p": v.partition, "o": v.offset, "d": v.district, "s": v.score,
-                 "t": v.submitted_at, **({"c": v.comment, "ca": v.received_at} if v.comment else {})}
+                 "t": v.submitted_at, **({"c": v.comment, "ca": v.received_at} if v.comment else {}),
+                 **({"f": True} if v.flagged else {})}  # a late comment's ballot repeats the decision
                 for v in votes]
         clashed: set[int] = set()
         try:
@@ -139,7 +140,7 @@ class ScoringStore:
         return self.votes.find_one_and_update(
             {"_id": vote.vote_id, "o": {"$exists": False}},
             {"$set": {"p": vote.partition, "o": vote.offset, "d": vote.district, "s": vote.score,
-                      "t": vote.submitted_at}},
+                      "t": vote.submitted_at, **({"f": True} if vote.flagged else {})}},
             return_document=True)
 
     def attach_comment(self, vote_id: str, district: str, text: str, at: datetime) -> dict | None:

@@ -3,15 +3,14 @@ e-mail, acknowledges and resolves the alert; the store has both notes."""
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from types import SimpleNamespace
 
 import pytest
 
-from shared.timeutil import iso_utc, utcnow
+from shared.timeutil import utcnow
 from tests.integration.notify_env import built, load_directory, notify_env
+from tests.support.ballots import ballot_records, vote
 from tests.support.browser import ARTIFACTS, PHONE, chromium
 from tests.support.fakes import Clock
 from tests.support.notify_peers import LinePushApi, MailServer, WebhookReceiver
@@ -21,13 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 def low_votes(now) -> list[SimpleNamespace]:
-    out = []
-    for i in range(10):
-        vote = {"schema": "votes.v1", "vote_id": str(uuid.uuid4()), "district_code": "3706", "score": 2,
-                "comment": "รอคิวนานเกินไป" if i == 0 else "", "staff": None, "service": None, "channel": "kiosk",
-                "voter_key": None, "submitted_at": iso_utc(now), "received_at": iso_utc(now)}
-        out.append(SimpleNamespace(value=json.dumps(vote).encode()))
-    return out
+    return ballot_records([vote("3706", 2, now, comment="รอคิวนานเกินไป" if i == 0 else "") for i in range(10)])
 
 
 def test_open_from_the_email_acknowledge_and_resolve(settings):

@@ -132,3 +132,22 @@ def test_svg_poster_renders_in_chromium_and_its_qr_decodes(browser, tmp_path):
     decoded = [b.text for b in zxingcpp.read_barcodes(Image.open(tmp_path / "poster.png"))]
     assert decoded == ["https://vote.example.test/d/4712"]
     shutil.copy(tmp_path / "poster.png", ARTIFACTS / "poster-4712.png")
+
+
+@pytest.mark.parametrize("width", [320, 360, 390])
+def test_every_page_fits_a_phone_in_both_languages_with_all_five_faces(browser, ingest, width):
+    """No sideways scroll at the narrowest phones, Thai and English; on the vote page every face is whole
+    on the screen (English's longer words used to push the fifth past the edge at 360 and 390 px)."""
+    context = browser.new_context(viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    for lang in ("", "?lang=en"):
+        for path in ("/d/3706", "/d/3706/thanks", "/d/1001"):
+            page.goto(ingest.url + path + lang)
+            page.evaluate("document.fonts.ready")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (path + lang, width)
+        page.goto(ingest.url + "/d/4712" + lang)
+        page.evaluate("document.fonts.ready")
+        for score in range(1, 6):
+            box = page.locator(f"label[for=score-{score}]").bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (lang, width, score, box)
+    context.close()

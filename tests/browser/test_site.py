@@ -131,12 +131,18 @@ def test_window_switch_paging_filter_search_and_english(browser, site, js):
     page.get_by_role("button", name="ค้นหา").click()
     page.wait_for_url("**/ranking/district/3706")
     assert page.locator("h1").inner_text().startswith("อำเภอหัวตะพาน")
-
     page.get_by_role("link", name="English").click()
     page.wait_for_url("**/ranking/district/3706?lang=en")
     assert page.locator("h1").inner_text().startswith("Hua Taphan District")
     page.get_by_role("link", name="Home").click()
     assert page.locator("h1").inner_text() == "Happiness ranking of 878 districts"
+    # As written on paper: district with its province, and the code printed on every poster.
+    for typed, code, name in (("หัวตะพาน จ.อำนาจเจริญ", "3706", "อำเภอหัวตะพาน"), ("4712", "4712", "อำเภอสว่างแดนดิน")):
+        page.goto(site.url + "/")
+        page.get_by_label("ค้นหาอำเภอหรือจังหวัด").fill(typed)
+        page.get_by_role("button", name="ค้นหา").click()
+        page.wait_for_url(f"**/ranking/district/{code}")
+        assert page.locator("h1").inner_text().startswith(name)
     assert all(u.startswith(site.url + "/") for u in seen), seen
     ctx.close()
 
@@ -225,11 +231,16 @@ PAGES = ["/", "/?window=30d&lang=en", "/ranking/board/medium?page=2", "/ranking/
 
 
 def test_phone_pages_fit_the_screen_and_desktop_shows_every_column(browser, site):
+    for width in (320, PHONE["width"]):  # the narrowest phones still sold, and a common one; Thai and English
+        ctx = browser.new_context(viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True)
+        page = ctx.new_page()
+        for path in PAGES + [p + ("&" if "?" in p else "?") + "lang=en" for p in PAGES if "lang=" not in p]:
+            page.goto(site.url + path)
+            page.evaluate("document.fonts.ready")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)  # no sideways scroll
+        ctx.close()
     ctx = context(browser)
     page = ctx.new_page()
-    for path in PAGES:
-        page.goto(site.url + path)
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path  # no sideways scroll
     page.goto(site.url + "/ranking/board/small")
     row = page.locator("#board tbody tr").first
     assert row.locator(".prov-inline").is_visible() and not row.locator(".col-prov").is_visible()
@@ -291,4 +302,26 @@ def test_keyboard_only_search_window_switch_and_paging(browser, site, js):
     tab_to(page, "a[rel=prev]")
     page.keyboard.press("Enter")
     page.wait_for_url("**/ranking/board/large")
+    ctx.close()
+
+
+def test_the_badge_embed_code_draws_its_thai_with_the_platform_font(browser, site):
+    """The embed code's alt text is Thai: drawn by the served font, not as empty boxes by a monospace font that
+    has no Thai (this machine has no Thai system font: `fc-list :lang=th` is empty on the CI image)."""
+    ctx = context(browser)
+    page = ctx.new_page()
+    page.goto(site.url + "/ranking/district/3706")
+    page.evaluate("document.fonts.ready")
+    assert "ป้ายอันดับ" in page.locator("#badge-code").input_value()
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]["nodeId"]
+    textarea = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "#badge-code"})["nodeId"]
+    shadow = cdp.send("DOM.describeNode", {"nodeId": textarea, "depth": -1, "pierce": True})["node"]["shadowRoots"][0]
+    [inner] = cdp.send("DOM.pushNodesByBackendIdsToFrontend",
+                       {"backendNodeIds": [shadow["children"][0]["backendNodeId"]]})["nodeIds"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": inner})["fonts"]
+    thai = [f for f in fonts if f["isCustomFont"] and "Thai" in f["familyName"]]
+    assert thai and thai[0]["glyphCount"] > 10, fonts  # the Thai glyphs come from the platform's font
     ctx.close()

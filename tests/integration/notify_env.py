@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import uuid
 from types import SimpleNamespace
 
 from services.notify.bootstrap import Notify, bootstrap
 from services.notify.config import NotifyConfig
 from services.notify.directory import HEADER, parse_directory
 from shared.config import Settings
-from tests.support.kafka_read import read_topic
 from tests.support.notify_peers import WEBHOOK_SECRET
 
 LINE_TOKEN = "notify-test-line-token"
@@ -40,6 +39,8 @@ def notify_env(settings: Settings, *, line_url: str, smtp_port: int, **extra: st
     """The same configuration as environment variables, for notify processes."""
     return {"KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "MONGO_URI": settings.mongo_uri,
             "MONGO_DB": settings.mongo_db, "TOPIC_VOTES": settings.topics.votes,
+            "TOPIC_BALLOTS": settings.topics.ballots, "TOPIC_COMMENTS": settings.topics.comments,
+            "TOPIC_SCORES": settings.topics.scores, "TOPIC_VOTES_DLQ": settings.topics.votes_dlq,
             "NOTIFY_LINK_SECRET": LINK_SECRET, "CENTRAL_OFFICE_KEYS": CENTRAL_KEY,
             "LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN, "LINE_API_HOST": line_url, "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(smtp_port), "SMTP_FROM": "alerts@notify.example",
@@ -55,6 +56,29 @@ def built(settings: Settings, clock, **kwargs) -> Notify:
 
 
 def vote_records(settings: Settings) -> list[SimpleNamespace]:
-    """What a consumer of votes.v1 would get: every message in the topic, as records with a value."""
-    return [SimpleNamespace(value=json.dumps(v).encode()) for _, v in read_topic(settings.kafka_bootstrap,
-                                                                                   settings.topics.votes)]
+    """What notify's consumer reads: the ballots scoring decides for every vote in votes.v1 so far.
+
+    Scoring's own processor decides them, on the real store (the audit's rebuild, into its own
+    collections): the test feeds notify exactly what the live pipeline would publish on ballots.v1.
+    """
+    from services.scoring.audit import rebuild
+    from services.scoring.bootstrap import bootstrap as scoring_bootstrap
+    from services.scoring.config import ScoringConfig
+
+    class Collect:
+        dead_letters = 0
+
+        def __init__(self):
+            self.values: list[bytes] = []
+
+        def send(self, topic: str, key: bytes | None, value: bytes) -> None:
+            if topic == settings.topics.ballots:
+                self.values.append(value)
+
+        def dead_letter(self, record, reason: str) -> None:
+            self.dead_letters += 1
+
+    sink = Collect()
+    scoring = scoring_bootstrap(ScoringConfig(platform=settings))
+    rebuild(scoring, f"decided_{uuid.uuid4().hex[:8]}", sink=sink)
+    return [SimpleNamespace(value=value) for value in sink.values]

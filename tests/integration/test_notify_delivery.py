@@ -169,21 +169,11 @@ def test_unacknowledged_for_48_hours_reaches_the_governor_once(settings, peers, 
 
 
 def _low_records(now, *, unhappy: bool = True):
-    """Ten low votes for 3706, as votes.v1 records (spread over two days unless a burst is wanted)."""
-    import json
-    import uuid
-    from types import SimpleNamespace
+    """Ten low votes for 3706, as scoring's ballots (spread over two days unless a burst is wanted)."""
+    from tests.support.ballots import ballot_records, vote
 
-    from shared.timeutil import iso_utc
-
-    out = []
-    for i in range(10):
-        at = now - (timedelta(minutes=1) if unhappy else timedelta(days=1 + i % 2))
-        vote = {"schema": "votes.v1", "vote_id": str(uuid.uuid4()), "district_code": "3706", "score": 2,
-                "comment": "", "staff": None, "service": None, "channel": "kiosk", "voter_key": None,
-                "submitted_at": iso_utc(at), "received_at": iso_utc(at)}
-        out.append(SimpleNamespace(value=json.dumps(vote).encode()))
-    return out
+    return ballot_records([vote("3706", 2, now - (timedelta(minutes=1) if unhappy else timedelta(days=1 + i % 2)))
+                           for i in range(10)])
 
 
 class _Raising:

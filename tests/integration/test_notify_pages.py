@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
-from types import SimpleNamespace
 
 import pytest
 
 from services.notify.app import create_app
-from services.notify.links import Links
-from shared.timeutil import iso_utc, utcnow
+from services.notify.links import AlertLinks
+from shared.timeutil import utcnow
 from tests.integration.notify_env import CENTRAL_KEY, LINK_SECRET, built, load_directory
+from tests.support.ballots import ballot_records, vote
 from tests.support.fakes import Clock
 
 CENTRE = {"Authorization": f"Bearer {CENTRAL_KEY}"}
@@ -30,13 +28,8 @@ def notify(settings):
 def opened(notify):
     """An open low-mean alert for 3706 with comments behind it (one carrying a phone number)."""
     now = notify.clock()
-    records = []
-    for i in range(10):
-        comment = "รอคิวนานมาก โทร 081-234-5678" if i == 0 else ("เจ้าหน้าที่ไม่พอ" if i == 1 else "")
-        vote = {"schema": "votes.v1", "vote_id": str(uuid.uuid4()), "district_code": "3706", "score": 2,
-                "comment": comment, "staff": None, "service": None, "channel": "kiosk", "voter_key": None,
-                "submitted_at": iso_utc(now), "received_at": iso_utc(now)}
-        records.append(SimpleNamespace(value=json.dumps(vote).encode()))
+    records = ballot_records([vote("3706", 2, now, comment="รอคิวนานมาก โทร 081-234-5678" if i == 0 else
+                                   ("เจ้าหน้าที่ไม่พอ" if i == 1 else "")) for i in range(10)])
     notify.processor().handle(records)
     return notify.store.alert("3706-low_mean-1")
 
@@ -97,9 +90,9 @@ def test_a_post_without_the_csrf_pair_is_refused(client, notify, opened):
 
 def test_bad_and_expired_links(client, notify, opened):
     assert client.get("/a/not-a-token").status_code == 403
-    forged = Links("another-secret", "http://x").token(opened.id, "chief:3706")
+    forged = AlertLinks("another-secret", "http://x").token(opened.id, "chief:3706")
     assert client.get("/a/" + forged).status_code == 403
-    expired = Links(LINK_SECRET, "http://x", max_age_s=-1)
+    expired = AlertLinks(LINK_SECRET, "http://x", max_age_s=-1)
     notify.links.max_age_s = -1
     try:
         r = client.get("/a/" + expired.token(opened.id, "chief:3706"))

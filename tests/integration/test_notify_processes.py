@@ -16,18 +16,19 @@ import pytest
 import requests
 
 from services.notify.directory import HEADER, parse_directory
-from services.notify.links import Links
+from services.notify.links import AlertLinks
 from services.notify.store import NotifyStore
 from shared import mongo
 from shared.districts import load_registry
 from tests.integration.ingest_env import AUTH, ingest_env
 from tests.integration.notify_env import LINK_SECRET, notify_env
+from tests.support.kafka_read import committed_on
 from tests.support.notify_peers import WEBHOOK_SECRET, LinePushApi, MailServer, WebhookReceiver
 from tests.support.processes import ManagedProcess, ServiceProcess
-from tests.support.scoring import CODES
+from tests.support.scoring import CODES, ConsumerProcess, scoring_env
 
 pytestmark = pytest.mark.slow
-LINKS = Links(LINK_SECRET, "http://x")
+LINKS = AlertLinks(LINK_SECRET, "http://x")
 
 
 def line_user(code: str) -> str:
@@ -76,6 +77,10 @@ def test_sigkill_between_deciding_and_sending_still_one_message_per_receiver_per
                 r = requests.post(ingest.url + "/v1/votes/batch", json={"votes": votes}, headers=AUTH, timeout=30)
                 assert r.status_code == 200 and r.json()["accepted"] == 10, r.text
 
+        # Scoring decides the votes (ballots.v1), as in the running platform; notify follows its decisions.
+        with ConsumerProcess(scoring_env(settings, tempfile.mkdtemp(prefix="scoring-state-"))):
+            wait_until(lambda: committed_on(settings.kafka_bootstrap, f"scoring-{settings.mongo_db}",
+                                            settings.topics.votes) == len(CODES) * 10, 120, "scoring's decisions")
         consumer = process("services.notify.consumer", env, "notify-consumer-").start()
         try:
             wait_until(lambda: store.log.count_documents({}) > 0, 90, "the consumer's first decision")

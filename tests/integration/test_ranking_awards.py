@@ -130,6 +130,9 @@ def test_rerank_against_an_award_and_export_from_the_cli(settings, tmp_path):
     assert len(rows) == 878
     assert (rows[SMALL[0]]["rank"], rows[SMALL[0]]["rank_before"], rows[SMALL[0]]["places_up"]) == ("1", "2", "1")
     assert (rows[SMALL[1]]["rank"], rows[SMALL[1]]["rank_before"], rows[SMALL[1]]["places_up"]) == ("2", "1", "-1")
+    first = REGISTRY.get(SMALL[0])
+    assert rows[SMALL[0]]["name_th"] == first.name_th and list(rows[SMALL[0]])[3:5] == ["name_th", "name_en"]
+    assert f"1\t{SMALL[0]}\t{first.name_th}\t{first.name_en}\t" in run.out  # printed Thai first
     bad = sangsuk(env, "rerank", "--formula", "bayes", "--param", "z=2", "--award", "what-if")
     assert bad.code == 2 and "takes no parameter z" in bad.err
 
@@ -138,4 +141,8 @@ def test_rerank_against_an_award_and_export_from_the_cli(settings, tmp_path):
     assert run.code == 0 and run.out["districts"] == 878
     from openpyxl import load_workbook
 
-    assert load_workbook(exported).active.max_row == 879
+    sheet = load_workbook(exported).active
+    assert sheet.max_row == 879
+    at = [c.value for c in sheet[1]].index("campaign_eligible")
+    eligible = [row[at] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert eligible and set(eligible) <= {"ใช่", "ไม่ใช่"}  # not True/False

@@ -147,6 +147,8 @@ def test_bodies_the_service_refuses_early_get_its_answer_through_the_proxy_never
     (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
     (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431, "header_fields_too_large"),
     (b"GARBAGE\r\n\r\n", 400, "bad_request"),
+    # Thai typed into a URL by a client that does not percent-encode: a precise error, not mojibake quoted back.
+    ("GET /d/หัวตะพาน?q=หัว HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 400, "url_not_encoded"),
 ])
 def test_gunicorns_own_refusals_are_json_and_its_log_has_no_client_address(ingest, raw, status, error):
     with socket.create_connection(("127.0.0.1", ingest.port), timeout=10) as sock:
@@ -157,7 +159,8 @@ def test_gunicorns_own_refusals_are_json_and_its_log_has_no_client_address(inges
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(f"HTTP/1.1 {status}".encode())
     assert b"Content-Type: application/json" in head
-    assert requests.models.complexjson.loads(body)["error"] == error
+    answer = requests.models.complexjson.loads(body.decode("utf-8"))
+    assert answer["error"] == error and "à¸" not in answer["message"] and "\\x" not in answer["message"]
     time.sleep(0.3)
     assert "ip=127.0.0.1" not in ingest.output() and "ip=[address]" in ingest.output()
 

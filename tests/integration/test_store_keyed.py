@@ -147,7 +147,8 @@ def test_line_conversation_state_is_keyed(db, probe):
     assert_keyed(probe, lambda: store.save("user-x", conversation))
     assert_keyed(probe, lambda: store.get("user-7"))
     assert_keyed(probe, lambda: store.reserve_comment("user-7", "v7", "c1"))
-    assert_keyed(probe, lambda: store.set_comment_published("user-7", "c1", True))
+    assert_keyed(probe, lambda: store.set_comment_published("user-7", "c1", "ดีมาก"))
+    assert_keyed(probe, lambda: store.reserve_comment("user-7", "v7", "c2"))  # a further text: the second update
     expired = []
     assert_keyed(probe, lambda: expired.append(store.expire(NOW + timedelta(days=1, hours=1))))
     assert expired == [1] and store.get("user-x") is None and store.get("user-8") is not None

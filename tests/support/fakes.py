@@ -118,16 +118,22 @@ class MemoryConversationStore:
 
     def reserve_comment(self, key: str, vote_id: str, comment_id: str) -> Conversation | None:
         current = self.docs.get(key)
-        if current is None or current.vote_id != vote_id or current.comment_id not in (None, comment_id):
+        if current is None or current.vote_id != vote_id:
             return None
-        self.docs[key] = replace(current, comment_id=comment_id)
+        if current.comment_id in (None, comment_id):
+            self.docs[key] = replace(current, comment_id=comment_id)
+        elif current.comment_published:
+            self.docs[key] = replace(current, comment_id=comment_id, comment_published=False)
+        else:
+            return None
         return self.docs[key]
 
-    def set_comment_published(self, key: str, comment_id: str, published: bool) -> None:
+    def set_comment_published(self, key: str, comment_id: str, text: str | None) -> None:
         current = self.docs.get(key)
         if current and current.comment_id == comment_id:
-            self.docs[key] = (replace(current, comment_published=True) if published
-                              else replace(current, comment_id=None, comment_published=False))
+            self.docs[key] = (replace(current, comment_id=None, comment_published=False) if text is None else
+                              replace(current, comment_published=True, comment_text=text,
+                                      comment_ids=(*current.comment_ids, comment_id)))
 
     def expire(self, now: datetime) -> int:
         old = [k for k, c in self.docs.items() if c.comment_until + KEEP_AFTER_WINDOW < now]

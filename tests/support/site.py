@@ -42,7 +42,7 @@ def site_settings(infra: Infra) -> Settings:
     tag = uuid.uuid4().hex[:10]
     s = Settings(kafka_bootstrap=infra.kafka_bootstrap, mongo_uri=infra.mongo_uri, mongo_db=f"test_site_{tag}",
                  topics=Topics(votes=f"votes.v1.{tag}", votes_dlq=f"votes.dlq.{tag}", scores=f"scores.v1.{tag}",
-                               comments=f"comments.v1.{tag}"), votes_partitions=3)
+                               ballots=f"ballots.v1.{tag}", comments=f"comments.v1.{tag}"), votes_partitions=3)
     kafka.ensure_topics(s)
     return s
 

@@ -100,16 +100,37 @@ def test_follow_code_score_comment_is_a_vote_and_a_comment(bot):
     assert len(event.voter_key) == 64 and user not in repr(event) and user not in repr(bot.conversations.docs)
     bot.clock.advance(minutes=29)
     comment = line.text(user, "เจ้าหน้าที่ใจดีมาก โทรกลับ 0812345678")
-    assert _texts(bot.say(comment))[0].startswith("ได้รับความคิดเห็นแล้ว")
+    assert _texts(bot.say(comment)) == ["ได้รับความคิดเห็นแล้ว ขอบคุณมากค่ะ 🙏 ทางอำเภอจะนำไปปรับปรุงบริการให้ดียิ่งขึ้น\n"
+                                        "มีเรื่องอื่นอีก พิมพ์ส่งเพิ่มได้ภายใน 1 นาที ข้อความจะต่อท้ายความคิดเห็นนี้"]
     [c] = bot.comments.events
     assert (c.vote_id, c.district_code, c.channel) == (event.vote_id, "3706", "line")
     assert c.comment == "เจ้าหน้าที่ใจดีมาก โทรกลับ [redacted-phone]" and c.schema == "comments.v1"
     # Redeliveries of the vote and of the comment publish nothing new and say nothing again.
     assert bot.say(line.redelivered(vote), line.redelivered(comment)) == []
     assert len(bot.votes.events) == 1 and len(bot.comments.events) == 1
-    # A second text is not a second comment of the same vote.
-    assert _texts(bot.say(line.text(user, "อีกเรื่องหนึ่ง")))[0].startswith("ขออภัย ไม่พบอำเภอ")
-    assert len(bot.comments.events) == 1
+    # A further text within the window is appended to the same vote's comment (not taken as a district search),
+    # published as the whole comment, which replaces the first; the reply says so.
+    more = line.text(user, "อีกเรื่องหนึ่ง: ที่จอดรถไม่พอ")
+    assert _texts(bot.say(more)) == ["ได้รับข้อความเพิ่มเติมแล้ว ต่อท้ายความคิดเห็นเดิมของคะแนนที่ให้อ.หัวตะพาน "
+                                     "จ.อำนาจเจริญ (รวม 2 ข้อความ) ขอบคุณค่ะ 🙏"]
+    first, second = bot.comments.events
+    assert (second.vote_id, second.district_code) == (event.vote_id, "3706") and second.comment_id != first.comment_id
+    assert second.comment == "เจ้าหน้าที่ใจดีมาก โทรกลับ [redacted-phone]\nอีกเรื่องหนึ่ง: ที่จอดรถไม่พอ"
+    assert bot.say(line.redelivered(more), line.redelivered(comment)) == [] and len(bot.comments.events) == 2
+    # Past the window it is a district search again.
+    bot.clock.advance(minutes=2)
+    assert _texts(bot.say(line.text(user, "อีกเรื่อง")))[0].startswith("ขออภัย ไม่พบอำเภอ")
+    assert len(bot.comments.events) == 2
+
+
+def test_appending_stops_at_the_comment_limit_and_keeps_what_was_attached(bot):
+    user = line.user_id()
+    [prompt] = bot.say(line.text(user, "3706"))
+    bot.say(line.postback(user, line.button_data(prompt, "5")))
+    bot.say(line.text(user, "ก" * 900))
+    assert _texts(bot.say(line.text(user, "ข" * 200)))[0].startswith("ความคิดเห็นรวมกับข้อความก่อนหน้ายาว 1,101 ตัวอักษร")
+    bot.say(line.text(user, "ข" * 99))
+    assert [len(c.comment) for c in bot.comments.events] == [900, 1000]
 
 
 def test_comment_after_the_window_is_not_attached(bot):
@@ -144,6 +165,8 @@ def test_a_shared_name_asks_for_the_province(bot):
     [choice] = bot.say(line.text(user, "เฉลิมพระเกียรติ"))
     labels = [i["action"]["label"] for i in choice["messages"][0]["quickReply"]["items"]]
     assert len(labels) == 5 and all(len(label) <= 20 for label in labels)
+    assert len(set(labels)) == 5 and {"จ.นครราชสีมา", "จ.นครศรีธรรมราช"} <= set(labels)  # 3032 and 8023, no "…"
+    assert choice["messages"][0]["text"].startswith("มีหลายอำเภอที่ชื่อ “เฉลิมพระเกียรติ” กรุณาเลือกจังหวัด\n")
     [prompt] = bot.say(line.postback(user, choice["messages"][0]["quickReply"]["items"][0]["action"]["data"]))
     assert "quickReply" in prompt["messages"][0]
 

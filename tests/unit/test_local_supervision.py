@@ -17,11 +17,12 @@ from tests.support.supervised import local_services
 def test_every_declared_process_is_a_supervised_program_with_its_environment(tmp_path, monkeypatch):
     services = local_services()
     monkeypatch.setenv("SMTP_PORT", "2525")
+    monkeypatch.delenv("LINE_API_HOST", raising=False)
     supervisor = services.Supervisor(tmp_path)
     programs = [p for m in manifests() for p in services.service_programs("/venv/python", m, tmp_path / "svc")]
     programs += services.local_programs("/venv/python", tmp_path / "svc")
     expected = {m.name if process == "web" else f"{m.name}-{process}" for m in manifests() for process in m.processes}
-    assert {p.name for p in programs} == expected | {"mail", "proxy", "prometheus", "alertmanager"}
+    assert {p.name for p in programs} == expected | {"mail", "line", "proxy", "prometheus", "alertmanager"}
     for program in programs:
         supervisor.write("service", program)
         text = (supervisor.programs / f"service-{program.name}.conf").read_text()
@@ -34,6 +35,12 @@ def test_every_declared_process_is_a_supervised_program_with_its_environment(tmp
     assert env["BIND"].startswith("127.0.0.1:") and env["TRUSTED_PROXY_HOPS"] == "1"
     mail = next(p for p in programs if p.name == "mail")
     assert mail.argv[-2:] == ["--port", "2525"]
+    # LINE: the services talk to the stand-in with the dev channel's secret and token; it signs webhooks to ingest.
+    line = next(p for p in programs if p.name == "line")
+    assert line.argv[1:3] == ["-m", "services.channels.linedev"] and "/v1/channels/line/webhook" in line.argv[6]
+    assert env["LINE_API_HOST"] == "http://127.0.0.1:8086" and env["LINE_CHANNEL_SECRET_FILE"] == line.argv[8]
+    monkeypatch.setenv("LINE_API_HOST", "https://api.line.me")  # a real channel of the developer's: no stand-in
+    assert "line" not in {p.name for p in services.local_programs("/venv/python", tmp_path / "svc")}
     for name in ("prometheus", "alertmanager"):  # the launcher renders the run profile's configuration, then execs
         launcher = next(p for p in programs if p.name == name)
         assert launcher.argv[1].endswith("deploy/monitoring/launch.py")

@@ -13,14 +13,14 @@ import pytest
 
 from services.notify.directory import Contact
 from services.notify.lifecycle import Alert
-from services.notify.links import LinkError, Links
+from services.notify.links import AlertLinks, LinkError
 from services.notify.messages import Item, render
-from services.notify.thai import thai_date, thai_datetime
 from services.notify.transports import Outgoing, retry_after_seconds
 from services.notify.transports.line import retry_key
 from services.notify.transports.mail import build_email
 from services.notify.transports.webhook import sign
 from shared.districts import load_registry
+from shared.thaidate import be_date, be_datetime
 
 NOW = datetime(2026, 11, 21, 17, 30, tzinfo=UTC)  # 00:30 on 22 Nov in Bangkok
 DISTRICT = load_registry().get("3706")
@@ -29,8 +29,8 @@ ALERT = Alert("3706-low_mean-1", "3706", "low_mean", 1, NOW, True, 1, NOW,
 
 
 def test_buddhist_era_dates_in_bangkok_time():
-    assert thai_datetime(NOW) == "22 พ.ย. 2569 00:30 น."
-    assert thai_date(datetime(2025, 1, 1).date()) == "1 ม.ค. 2568"
+    assert be_datetime(NOW) == "22 พ.ย. 2569 เวลา 00:30 น."
+    assert be_date(datetime(2025, 1, 1).date()) == "1 ม.ค. 2568"
 
 
 def test_message_is_thai_first_then_english():
@@ -38,7 +38,7 @@ def test_message_is_thai_first_then_english():
     assert message.text.index("คะแนนเฉลี่ยต่ำ") < message.text.index("Low mean score")
     assert "อำเภอหัวตะพาน จังหวัดอำนาจเจริญ" in message.text
     assert "คะแนนเฉลี่ย 7 วัน 2.42 จาก 12 เสียง" in message.text
-    assert "22 พ.ย. 2569 00:30 น." in message.text
+    assert "22 พ.ย. 2569 เวลา 00:30 น." in message.text
     assert message.subject.startswith("[อำเภอสร้างสุข] แจ้งเตือน")
     assert message.buttons == [{"label": "เปิดเรื่องที่ 1", "url": "https://n.example/a/tok"}]
     assert message.payload["items"][0]["alert_id"] == "3706-low_mean-1"
@@ -46,13 +46,13 @@ def test_message_is_thai_first_then_english():
 
 
 def test_links_are_signed_and_expire():
-    links = Links("secret-1", "https://notify.example", max_age_s=60)
+    links = AlertLinks("secret-1", "https://notify.example", max_age_s=60)
     token = links.token("3706-low_mean-1", "chief:3706")
     assert links.read(token).alert_id == "3706-low_mean-1"
     with pytest.raises(LinkError) as err:
-        Links("other-secret", "https://notify.example").read(token)
+        AlertLinks("other-secret", "https://notify.example").read(token)
     assert err.value.code == "bad_link"
-    expired = Links("secret-1", "https://notify.example", max_age_s=-1)
+    expired = AlertLinks("secret-1", "https://notify.example", max_age_s=-1)
     with pytest.raises(LinkError) as err:
         expired.read(token)
     assert err.value.code == "link_expired"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.notify.policy import DEFAULT_FILE, Policy, PolicyFileError, load_policy, parse_policy
-from services.notify.rules import CountedVote, VoteBook, counts, evaluate, low_mean, sharp_drop, unhappy_burst
+from services.notify.rules import CountedVote, VoteBook, evaluate, low_mean, sharp_drop, unhappy_burst
 from shared.timeutil import bangkok_day
 
 NOW = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)  # 12:00 in Bangkok
@@ -82,15 +82,6 @@ def test_duplicate_vote_ids_count_once():
         book.add(day, f"other{i}", CountedVote(5, NOW.timestamp()))
     assert unhappy_burst(book, NOW, POLICY).figures["votes"] == 4
     assert not unhappy_burst(book, NOW, POLICY).firing  # 1 of 4 unhappy
-
-
-@pytest.mark.parametrize("event,expected", [
-    ({}, True), ({"flagged": False, "flag_reason": None}, True), ({"flag": None}, True), ({"flags": []}, True),
-    ({"flagged": True, "flag_reason": "ip_cap"}, False),
-    ({"flag": "burst"}, False), ({"flags": ["ip_cap"]}, False), ({"flag": {"reason": "key_cap"}}, False),
-])
-def test_flagged_votes_do_not_count(event, expected):
-    assert counts(event) is expected
 
 
 def test_evaluate_gives_every_rule():

@@ -50,8 +50,9 @@ def test_log_counts_once_per_vote_id_and_refuses_what_scoring_refuses():
                     vote("c", "1001", 5), vote("d", SMALL[0], 9)])
     assert (t.counted, t.duplicates, t.refused) == (2, 1, 4)
     figures = t.figures(date(2026, 11, 21), None, None)
-    assert figures[SMALL[0]]["windows"]["campaign"] == {"votes": 2, "sum": 8,
-                                                         "histogram": {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1}}
+    campaign = figures[SMALL[0]]["windows"]["campaign"]
+    assert (campaign["votes"], campaign["sum"]) == (2, 8)
+    assert campaign["histogram"] == {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1}
 
 
 def test_a_vote_belongs_to_its_bangkok_day_and_windows_follow_the_day():

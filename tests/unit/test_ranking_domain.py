@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from services.ranking.domain import leaderboard, movement, order_key, ranks_of, window_tally
-from services.ranking.formulas import Formula, GroupPrior, Tally, parse_params, star_lower_bound
+from services.ranking.formulas import Formula, GroupPrior, WindowFigures, parse_params, star_lower_bound
 
 
-def tally(*scores: int) -> Tally:
+def tally(*scores: int) -> WindowFigures:
     hist = tuple(scores.count(s) for s in range(1, 6))
-    return Tally(len(scores), sum(scores), hist)
+    return WindowFigures(len(scores), sum(scores), hist)
 
 
-def t(votes: int, total: int) -> Tally:
-    return Tally(votes, total, (0, 0, 0, 0, 0))
+def t(votes: int, total: int) -> WindowFigures:
+    return WindowFigures(votes, total, (0, 0, 0, 0, 0))
 
 
 def test_bayes_pulls_a_few_perfect_votes_toward_the_group_mean():
@@ -42,7 +42,7 @@ def test_standard_competition_ranking_orders_a_tie_by_votes_then_code():
 
 
 def test_ineligible_listed_after_eligible_by_votes_with_votes_still_needed_and_no_votes_last():
-    board = leaderboard({"0001": tally(1, 1, 1), "0002": tally(5), "0003": Tally(), "0004": tally(2, 2, 2, 2)},
+    board = leaderboard({"0001": tally(1, 1, 1), "0002": tally(5), "0003": WindowFigures(), "0004": tally(2, 2, 2, 2)},
                         Formula("mean", {"min_votes": 3}))
     assert [(e.code, e.rank, e.eligible, e.votes_needed) for e in board] == [
         ("0004", 1, True, 0), ("0001", 2, True, 0), ("0002", None, False, 2), ("0003", None, False, 3)]
@@ -50,7 +50,7 @@ def test_ineligible_listed_after_eligible_by_votes_with_votes_still_needed_and_n
 
 
 def test_min_votes_zero_still_needs_one_vote_to_be_ranked():
-    board = leaderboard({"0001": Tally(), "0002": tally(3)}, Formula("mean", {"min_votes": 0}))
+    board = leaderboard({"0001": WindowFigures(), "0002": tally(3)}, Formula("mean", {"min_votes": 0}))
     assert [(e.code, e.rank, e.votes_needed) for e in board] == [("0002", 1, 0), ("0001", None, 1)]
 
 
@@ -93,15 +93,15 @@ def test_movement_against_yesterday():
 
 
 def test_ranks_of_a_board_is_what_a_snapshot_keeps():
-    board = leaderboard({"0001": tally(5), "0002": Tally()}, Formula("mean", {"min_votes": 1}))
+    board = leaderboard({"0001": tally(5), "0002": WindowFigures()}, Formula("mean", {"min_votes": 1}))
     assert ranks_of(board) == {"0001": 1, "0002": None}
 
 
 def test_window_tally_reads_the_scores_v1_names():
     figures = {"windows": {"last_7_days": {"votes": 2, "sum": 9, "histogram": {"4": 1, "5": 1}}}}
-    assert window_tally(figures, "7d") == Tally(2, 9, (0, 0, 0, 1, 1))
-    assert window_tally(figures, "30d") == Tally()
-    assert window_tally(None, "campaign") == Tally()
+    assert window_tally(figures, "7d") == WindowFigures(2, 9, (0, 0, 0, 1, 1))
+    assert window_tally(figures, "30d") == WindowFigures()
+    assert window_tally(None, "campaign") == WindowFigures()
 
 
 def test_order_key_puts_the_votes_offset_first_then_the_day_then_the_time():

@@ -26,3 +26,14 @@ def test_xlsx_cells_are_text_never_formulas():
     assert sheet.cell(2, 2).value == "'=HYPERLINK(\"http://x\")"
     assert sheet.cell(2, 2).data_type == "s"
     assert sheet.cell(2, 8).value == 0  # numbers stay numbers
+
+
+def test_yes_no_cells_are_thai_not_true_false():
+    row = ["0001", "a", "b", "37", "c", "d", "small", True, False, 0]
+    rows = [row + [0] * (len(export.columns()) - len(row))]
+    line = export.to_csv(rows).decode("utf-8-sig").splitlines()[1]
+    assert line.startswith("0001,a,b,37,c,d,small,ใช่,ไม่ใช่,0,") and "True" not in line and "False" not in line
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(export.to_xlsx(rows))).active
+    assert (sheet.cell(2, 8).value, sheet.cell(2, 9).value) == ("ใช่", "ไม่ใช่")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from services.scoring.domain import Bucket, partition_positions
-from shared.events import parse_scores_event, scores_event_bytes
+from shared.events import ScoresEvent, parse_scores_event
 
-STANDING = {"district_code": "3706", "day": "2026-11-21", "windows": {}, "latest_comments": []}
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+STANDING = ScoresEvent("3706", "2026-11-21", NOW, {}, ())
 
 
 def test_partition_position_is_the_highest_watermark_of_written_buckets():
@@ -19,9 +20,9 @@ def test_partition_position_is_the_highest_watermark_of_written_buckets():
 
 
 def test_votes_offset_round_trips_and_an_event_without_it_still_parses():
-    raw = scores_event_bytes({**STANDING, "votes_offset": 75}, NOW)
+    raw = replace(STANDING, votes_offset=75).to_bytes()
     assert json.loads(raw)["votes_offset"] == 75
-    assert parse_scores_event(raw)["votes_offset"] == 75
-    older = scores_event_bytes(STANDING, NOW)
+    assert parse_scores_event(raw).votes_offset == 75
+    older = STANDING.to_bytes()
     assert "votes_offset" not in json.loads(older)
-    assert parse_scores_event(older)["votes_offset"] is None
+    assert parse_scores_event(older).votes_offset is None

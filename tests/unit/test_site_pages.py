@@ -13,7 +13,7 @@ import pytest
 from services.ranking.app import create_app
 from services.ranking.bootstrap import bootstrap
 from services.ranking.config import RankingConfig
-from services.ranking.formulas import Formula, GroupPrior, Tally
+from services.ranking.formulas import Formula, GroupPrior, WindowFigures
 from services.ranking.processor import RankingProcessor
 from services.ranking.site.views import Staleness
 from shared.timeutil import bangkok_day
@@ -79,6 +79,7 @@ def test_every_answer_has_an_etag_cache_control_and_a_304(client, path):
     assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
     assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
     assert COMMENT not in first.get_data(as_text=True) and "0812345678" not in first.get_data(as_text=True)
+    assert first.headers["Content-Type"].endswith("; charset=utf-8"), first.headers["Content-Type"]  # Thai text
 
 
 def test_home_shows_the_boards_national_figures_and_when(client):
@@ -134,7 +135,8 @@ def test_how_page_works_the_example_with_the_formula_in_force(client):
     page = html(client, "/ranking/how")
     formula = Formula("bayes")
     prior = GroupPrior(10_000, 42_000)
-    few, many = formula.score(Tally(3, 15, (0, 0, 0, 0, 3)), prior), formula.score(Tally(900, 4320), prior)
+    few = formula.score(WindowFigures(3, 15, (0, 0, 0, 0, 3)), prior)
+    many = formula.score(WindowFigures(900, 4320), prior)
     assert f"<strong>{few:.2f}</strong>" in page and f"<strong>{many:.2f}</strong>" in page
     assert 'id="formula-name">bayes<' in page and "m = 20" in page
 
@@ -155,6 +157,8 @@ def test_open_data_carries_the_licence_and_neutralises_formulas(client):
     csv = client.get("/ranking/data/small.csv")
     assert csv.data.startswith("\ufeffrank,district_code".encode()) and csv.mimetype == "text/csv"
     assert len(csv.get_data(as_text=True).strip().splitlines()) == 534
+    eligible = {line.split(",")[10] for line in csv.get_data(as_text=True).strip().splitlines()[1:]}
+    assert eligible <= {"ใช่", "ไม่ใช่"} and eligible  # yes/no in Thai, never True/False
 
 
 def test_data_as_of_note_when_the_consumer_is_down(client):

@@ -7,16 +7,17 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.ranking.site.fmt import be_date, be_datetime, number, parse_moment, score, short_date
+from services.ranking.site.fmt import number, parse_moment, score
 from services.ranking.site.search import MAX_QUERY, QueryError, SearchIndex, normalise
 from shared.districts import load_registry
+from shared.thaidate import be_date, be_datetime, short_date
 
 INDEX = SearchIndex(load_registry())
 
 
 def test_buddhist_era_dates_in_thai_and_english():
     assert be_date(date(2026, 11, 22)) == "22 พ.ย. 2569"
-    assert be_date(date(2027, 1, 1), "en") == "1 Jan 2570 BE"
+    assert be_date(date(2027, 1, 1), "en") == "1 Jan 2570 B.E."
     assert short_date(date(2026, 3, 5)) == "5 มี.ค."
 
 
@@ -24,7 +25,7 @@ def test_times_are_bangkok_times_whatever_the_stored_zone():
     # 17:30 UTC on 22 November is 00:30 on the 23rd in Bangkok: the date turns too.
     assert be_datetime(datetime(2026, 11, 22, 17, 30, tzinfo=UTC)) == "23 พ.ย. 2569 เวลา 00:30 น."
     assert be_datetime(datetime(2026, 11, 22, 17, 30)) == "23 พ.ย. 2569 เวลา 00:30 น."  # naive = UTC (the store)
-    assert be_datetime(datetime(2026, 11, 22, 2, 5, tzinfo=UTC), "en") == "22 Nov 2569 BE, 09:05 (Bangkok)"
+    assert be_datetime(datetime(2026, 11, 22, 2, 5, tzinfo=UTC), "en") == "22 Nov 2569 B.E., 09:05 (Bangkok)"
     assert parse_moment("2026-11-22T02:05:00.000Z") == datetime(2026, 11, 22, 2, 5, tzinfo=UTC)
     assert parse_moment("not a time") is None and parse_moment(None) is None
 
@@ -43,6 +44,21 @@ def test_a_district_however_it_is_typed(typed):
     results = INDEX.search(typed)
     assert results.exact and [d.code for d in results.districts] == ["3706"]
     assert results.single.code == "3706"
+
+
+@pytest.mark.parametrize("typed,code", [
+    ("หัวตะพาน จ.อำนาจเจริญ", "3706"), ("อ.หัวตะพาน จ.อำนาจเจริญ", "3706"), ("อำเภอหัวตะพาน จังหวัดอำนาจเจริญ", "3706"),
+    ("หัวตะพาน อำนาจเจริญ", "3706"), ("Hua Taphan, Amnat Charoen", "3706"), ("Hua Taphan Amnat Charoen Province", "3706"),
+    ("เฉลิมพระเกียรติ จ.นครศรีธรรมราช", "8023"),  # a shared name, told apart by its province
+    ("4712", "4712"), ("๔๗๑๒", "4712"), (" 3706 ", "3706")])  # the code printed on every poster, Thai digits too
+def test_a_district_with_its_province_or_by_its_code(typed, code):
+    results = INDEX.search(typed)
+    assert results.exact and [d.code for d in results.districts] == [code] and results.single.code == code
+
+
+def test_a_code_that_is_no_district_finds_nothing():
+    results = INDEX.search("9999")
+    assert results.districts == () and results.provinces == () and results.single is None
 
 
 @pytest.mark.parametrize("typed", ["น่าน", "จ.น่าน", "จ. น่าน", "จังหวัดน่าน", "Nan", "nan province"])

@@ -13,10 +13,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from shared.events import FLAG_REASONS, VoteEventSchema, load_vote_event_fast
+from shared.events import FLAG_REASONS, VoteEvent, load_vote_event_fast, schema_for
 from shared.vote_rules import CHANNELS, SCHEMA_VOTES_V1, SERVICES
 
-SCHEMA = VoteEventSchema()
+SCHEMA = schema_for(VoteEvent)
 FIELDS = ("schema", "vote_id", "district_code", "score", "comment", "staff", "service", "channel",
           "voter_key", "submitted_at", "received_at", "flagged", "flag_reason")
 

@@ -1,7 +1,10 @@
 """The LINE conversation's rules, without LINE or storage: what a citizen's event means, what to say.
 
 The flow: district (code or name) → five scores as a quick reply → the tapped score is a vote →
-thanks and an invitation to comment → a text within the window is that vote's comment.
+thanks and an invitation to comment → a text within the window is that vote's comment, and every
+further text within the window is appended to it (the vote keeps one comment, as comments.v1's
+consumers expect: docs/events.md; each append is published as the whole comment so far, which
+replaces the earlier one), and the reply says so.
 """
 
 from __future__ import annotations
@@ -42,12 +45,17 @@ class Conversation:
     district_code: str
     voted_at: datetime
     comment_until: datetime
-    comment_id: str | None = None
+    comment_id: str | None = None  # the text being attached, or the last one attached
     comment_published: bool = False
+    comment_text: str = ""  # the vote's comment so far (redacted): every text attached, one per line
+    comment_ids: tuple[str, ...] = ()  # the texts already attached, so a redelivery adds nothing
+
+    def seen_comment(self, comment_id: str) -> bool:
+        return comment_id == self.comment_id or comment_id in self.comment_ids
 
     def accepts_comment(self, comment_id: str, now: datetime) -> bool:
-        """Open within the window for one comment; the same comment event again is its redelivery."""
-        return self.comment_id == comment_id or (self.comment_id is None and now <= self.comment_until)
+        """Open within the window for any number of texts; a text already attached is its redelivery."""
+        return self.seen_comment(comment_id) or now <= self.comment_until
 
 
 # ----------------------------------------------------------------------- decisions
@@ -93,8 +101,8 @@ class Rules:
         return SayOnly((welcome(),))
 
     def on_text(self, text: str, conversation: Conversation | None, now: datetime, comment_id: str) -> Decision:
-        if conversation and conversation.comment_id == comment_id:
-            return AttachComment(conversation, text)  # a redelivery of the comment itself
+        if conversation and conversation.seen_comment(comment_id):
+            return AttachComment(conversation, text)  # a redelivery of a comment
         match = self.matcher.match(text)
         if match.unique:
             return SayOnly((score_prompt(match.unique, now),))
@@ -168,12 +176,25 @@ def score_prompt(district: District, now: datetime) -> Reply:
 
 
 def choose_district(districts: tuple[District, ...], now: datetime) -> Reply:
+    """One button per district, each label distinct within LINE's 20 characters: the province alone when the
+    districts share a name (the text above names it), else name and province (3032 and 8023 are both
+    "เฉลิมพระเกียรติ": "(นครราชสีมา)" and "(นครศรีธรรมราช)" would be cut to the same "เฉลิมพระเกียรติ (นค…")."""
+    shown = districts[:13]  # LINE allows 13 quick reply buttons
+    names = {d.name_th for d in shown}
+    labels = [choice_label(d, len(names) == 1) for d in shown]
+    if len(set(labels)) < len(labels):  # still alike once cut: the code on the poster tells them apart
+        labels = [_fit(f"{d.code} {d.province_th}") for d in shown]
     buttons = tuple(
-        QuickButton(label=_fit(f"{d.name_th} ({d.province_th})"),
-                    data=f"{POSTBACK_VERSION}|pick|{d.code}|{_stamp(now)}", display_text=district_short(d))
-        for d in districts[:13]  # LINE allows 13 quick reply buttons
+        QuickButton(label=label, data=f"{POSTBACK_VERSION}|pick|{d.code}|{_stamp(now)}", display_text=district_short(d))
+        for label, d in zip(labels, shown, strict=True)
     )
-    return Reply("มีหลายอำเภอที่ชื่อนี้ กรุณาเลือกจังหวัด", buttons)
+    lines = "\n".join(f"• {district_short(d)} (รหัส {d.code})" for d in shown)
+    lead = f"มีหลายอำเภอที่ชื่อ “{shown[0].name_th}”" if len(names) == 1 else "มีหลายอำเภอที่ตรงกับชื่อนี้"
+    return Reply(f"{lead} กรุณาเลือกจังหวัด\n{lines}", buttons)
+
+
+def choice_label(district: District, same_name: bool) -> str:
+    return _fit(f"จ.{district.province_th}" if same_name else f"{district.name_th} ({district.province_th})")
 
 
 def _fit(label: str) -> str:
@@ -202,8 +223,21 @@ def vote_failed(district: District, now: datetime) -> Reply:
     return Reply("ขออภัย ระบบขัดข้องชั่วคราว คะแนนยังไม่ได้บันทึก กรุณากดเลือกคะแนนอีกครั้ง", prompt.buttons)
 
 
-def comment_thanks() -> Reply:
-    return Reply("ได้รับความคิดเห็นแล้ว ขอบคุณมากค่ะ 🙏 ทางอำเภอจะนำไปปรับปรุงบริการให้ดียิ่งขึ้น")
+def comment_thanks(left: timedelta) -> Reply:
+    minutes = max(1, int(left.total_seconds() // 60))
+    return Reply("ได้รับความคิดเห็นแล้ว ขอบคุณมากค่ะ 🙏 ทางอำเภอจะนำไปปรับปรุงบริการให้ดียิ่งขึ้น\n"
+                 f"มีเรื่องอื่นอีก พิมพ์ส่งเพิ่มได้ภายใน {minutes} นาที ข้อความจะต่อท้ายความคิดเห็นนี้")
+
+
+def comment_appended(district: District | None, count: int) -> Reply:
+    """A further text within the window: it joined the same vote's comment (not a new vote, not a search)."""
+    where = f"ของคะแนนที่ให้{district_short(district)}" if district else ""
+    return Reply(f"ได้รับข้อความเพิ่มเติมแล้ว ต่อท้ายความคิดเห็นเดิม{where} (รวม {count} ข้อความ) ขอบคุณค่ะ 🙏")
+
+
+def comment_too_long(total: int) -> Reply:
+    return Reply(f"ความคิดเห็นรวมกับข้อความก่อนหน้ายาว {total:,} ตัวอักษร เกินกว่า {COMMENT_MAX:,} ตัวอักษร "
+                 "ข้อความนี้ยังไม่ได้บันทึก กรุณาย่อให้สั้นลงแล้วส่งอีกครั้ง")
 
 
 def comment_failed() -> Reply:

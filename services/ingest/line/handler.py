@@ -17,11 +17,12 @@ from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent, TextMe
 
 from services.ingest.intake import Result, Source, Submission, VoteIntake
 from services.ingest.line import conversation as talk
-from services.ingest.line.conversation import AttachComment, CastVote, Ignore, Reply, Rules, SayOnly
+from services.ingest.line.conversation import AttachComment, CastVote, Conversation, Ignore, Reply, Rules, SayOnly
 from services.ingest.line.state import ConversationStore
 from services.ingest.publisher import EventPublisher
 from shared.events import CommentEvent
 from shared.pdpa import keyed_hash, redact
+from shared.vote_rules import COMMENT_MAX
 
 log = logging.getLogger(__name__)
 CHANNEL = "line"
@@ -98,25 +99,43 @@ class LineHandler:
 
     def _comment(self, event, key: str, comment_id: str, decision: AttachComment, redelivery: bool,
                  now: datetime) -> str:
+        """The text joins the vote's comment: the first text is the comment, each further one within the window
+        is appended on a line of its own and the whole comment is published again (it replaces the earlier)."""
+        if comment_id in decision.conversation.comment_ids:  # a redelivery of a text already attached
+            if not redelivery:
+                self.replier.reply(event.reply_token, [self._attached(decision.conversation, now)])
+            return "comment:replayed"
         problem = self.rules.comment_problem(decision.text)
         if problem:
             self.replier.reply(event.reply_token, [problem])
             return "comment:refused"
         held = self.store.reserve_comment(key, decision.conversation.vote_id, comment_id)
-        if held is None:  # another text took the slot a moment ago
-            self.replier.reply(event.reply_token, [talk.comment_thanks()])
-            return "comment:taken"
-        if held.comment_published:
+        if held is None:  # another text of this citizen is being attached this very moment
+            self.replier.reply(event.reply_token, [talk.comment_failed()])
+            return "comment:busy"
+        if held.comment_published:  # published by an earlier delivery that stopped before recording it
             if not redelivery:
-                self.replier.reply(event.reply_token, [talk.comment_thanks()])
+                self.replier.reply(event.reply_token, [self._attached(held, now)])
             return "comment:replayed"
-        text, _count = redact(decision.text.strip())
+        addition, _count = redact(decision.text.strip())
+        text = f"{held.comment_text}\n{addition}" if held.comment_text else addition
+        if len(text) > COMMENT_MAX:
+            self.store.set_comment_published(key, comment_id, None)
+            self.replier.reply(event.reply_token, [talk.comment_too_long(len(text))])
+            return "comment:refused"
         comment = CommentEvent(comment_id=comment_id, vote_id=held.vote_id, district_code=held.district_code,
                                comment=text, channel=CHANNEL, received_at=now)
         [error] = self.comments.publish([comment])
-        self.store.set_comment_published(key, comment_id, error is None)
+        self.store.set_comment_published(key, comment_id, None if error is not None else text)
         if error is not None:
             self.replier.reply(event.reply_token, [talk.comment_failed()])
             return "comment:failed"
-        self.replier.reply(event.reply_token, [talk.comment_thanks()])
-        return "comment:accepted"
+        attached = self.store.get(key) or held
+        self.replier.reply(event.reply_token, [self._attached(attached, now)])
+        return "comment:appended" if held.comment_text else "comment:accepted"
+
+    def _attached(self, conversation: Conversation, now: datetime) -> Reply:
+        count = len(conversation.comment_ids)
+        if count <= 1:
+            return talk.comment_thanks(conversation.comment_until - now)
+        return talk.comment_appended(self.rules.registry.get(conversation.district_code), count)

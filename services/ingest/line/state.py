@@ -1,7 +1,9 @@
 """Where the bot remembers a citizen between messages: one document per HMAC(userId), never the id.
 
-The comment slot is taken with a conditional update, so one vote gets one comment even when two
-texts race, and a redelivered comment finds its own slot again. Every write is by `_id`; expiry
+The comment slot is taken with a conditional update, so of two texts that race one is attached and the
+other is asked to send again (never both appended from the same old text), and a redelivered text finds
+its own slot again. The vote's comment so far (redacted) is kept beside it: each further text is
+appended to it and the whole is published again (services/ingest/line/conversation.py). Every write is by `_id`; expiry
 goes by `due` hour (docs/store.md).
 """
 
@@ -25,10 +27,11 @@ class ConversationStore(Protocol):
     def save(self, key: str, conversation: Conversation) -> None: ...
 
     def reserve_comment(self, key: str, vote_id: str, comment_id: str) -> Conversation | None:
-        """Take the vote's comment slot for comment_id; None if another comment holds it."""
+        """Take the vote's comment slot for comment_id: free, already its own, or held by a text whose publish
+        is done; None if another text is being attached right now."""
 
-    def set_comment_published(self, key: str, comment_id: str, published: bool) -> None:
-        """Record the publish; on failure (published=False) the slot is freed for a retry."""
+    def set_comment_published(self, key: str, comment_id: str, text: str | None) -> None:
+        """Record the publish of the whole comment `text`; None (failure) frees the slot for a retry."""
 
     def expire(self, now: datetime) -> int: ...
 
@@ -36,7 +39,8 @@ class ConversationStore(Protocol):
 def _from_doc(doc: dict) -> Conversation:
     return Conversation(vote_id=doc["vote_id"], district_code=doc["district_code"], voted_at=doc["voted_at"],
                         comment_until=doc["comment_until"], comment_id=doc.get("comment_id"),
-                        comment_published=bool(doc.get("comment_published")))
+                        comment_published=bool(doc.get("comment_published")),
+                        comment_text=doc.get("comment_text") or "", comment_ids=tuple(doc.get("comment_ids") or ()))
 
 
 class MongoConversationStore:
@@ -54,19 +58,29 @@ class MongoConversationStore:
         doc = {"vote_id": conversation.vote_id, "district_code": conversation.district_code,
                "voted_at": conversation.voted_at, "comment_until": conversation.comment_until,
                "comment_id": conversation.comment_id, "comment_published": conversation.comment_published,
+               "comment_text": conversation.comment_text, "comment_ids": list(conversation.comment_ids),
                "expires_at": conversation.comment_until + KEEP_AFTER_WINDOW}
         doc[DUE] = due_label(doc["expires_at"])
         self.collection.replace_one({"_id": key}, doc, upsert=True)
 
     def reserve_comment(self, key: str, vote_id: str, comment_id: str) -> Conversation | None:
-        doc = self.collection.find_one_and_update(
+        doc = self.collection.find_one_and_update(  # free, or this text's own (a redelivery)
             {"_id": key, "vote_id": vote_id, "comment_id": {"$in": [None, comment_id]}},
             {"$set": {"comment_id": comment_id}}, return_document=ReturnDocument.AFTER)
+        if doc is None:  # held by an earlier text whose publish is done: this one is the next
+            doc = self.collection.find_one_and_update(
+                {"_id": key, "vote_id": vote_id, "comment_published": True},
+                {"$set": {"comment_id": comment_id, "comment_published": False}}, return_document=ReturnDocument.AFTER)
         return _from_doc(doc) if doc else None
 
-    def set_comment_published(self, key: str, comment_id: str, published: bool) -> None:
-        update = {"comment_published": True} if published else {"comment_id": None, "comment_published": False}
-        self.collection.update_one({"_id": key, "comment_id": comment_id}, {"$set": update})
+    def set_comment_published(self, key: str, comment_id: str, text: str | None) -> None:
+        if text is None:
+            self.collection.update_one({"_id": key, "comment_id": comment_id},
+                                       {"$set": {"comment_id": None, "comment_published": False}})
+            return
+        self.collection.update_one({"_id": key, "comment_id": comment_id},
+                                   {"$set": {"comment_published": True, "comment_text": text},
+                                    "$push": {"comment_ids": comment_id}})
 
     def expire(self, now: datetime) -> int:
         return expire_due(self.collection, now)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_from_directory, url_for
@@ -17,12 +16,12 @@ from services.ingest.pages.device import COOKIE_NAME, CsrfError, DeviceSigner
 from services.ingest.pages.form import VoteForm, field_errors
 from services.ingest.pages.i18n import FIELD_ERRORS, TEXT, pick_lang
 from shared.districts import District
+from shared.fonts import FONT_DIR
 from shared.vote_rules import COMMENT_MAX, SERVICES, STAFF_MAX
 from shared.web import read_body
 
 log = logging.getLogger(__name__)
 
-FONT_DIR = Path(__file__).resolve().parents[2] / "channels" / "fonts"
 CHANNEL = "qr"
 # The largest QR image served: scale 40 cost 0.5-0.8 s of CPU; 16 px a module prints a poster-size code.
 QR_MAX_SCALE = 16

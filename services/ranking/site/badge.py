@@ -18,9 +18,8 @@ from xml.sax.saxutils import escape
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-FONT_DIR = Path(__file__).resolve().parents[2] / "channels" / "fonts"
-REGULAR = FONT_DIR / "NotoSansThaiLatin-Regular.ttf"
-BOLD = FONT_DIR / "NotoSansThaiLatin-Bold.ttf"
+from shared.fonts import BOLD, REGULAR
+
 PAD = 10
 SIZES = (12.0, 15.0, 12.0)  # programme, rank line, district and score line
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
-from services.ranking.site.fmt import number, short_date
+from services.ranking.site.fmt import number
+from shared.thaidate import short_date
 
 TREND_DAYS = 60
 

@@ -12,6 +12,7 @@ import io
 import json
 
 from services.ranking.domain import movement
+from services.ranking.export import YES_NO
 from services.ranking.live import View
 from shared.districts import Registry
 from shared.spreadsheet import safe_cell
@@ -49,5 +50,6 @@ def as_csv(view: View, registry: Registry, group: str, window: str) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for e in entries(view, registry, group, window):
-        writer.writerow(["" if e[c] is None else safe_cell(e[c]) for c in COLUMNS])
+        writer.writerow(["" if e[c] is None else safe_cell(YES_NO[e[c]] if isinstance(e[c], bool) else e[c])
+                         for c in COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

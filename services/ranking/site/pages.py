@@ -13,13 +13,14 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from services.ranking.domain import GROUPS, WINDOWS, Entry, movement, window_tally
-from services.ranking.formulas import Formula, GroupPrior, Tally
+from services.ranking.formulas import Formula, GroupPrior, WindowFigures
 from services.ranking.live import View
 from services.ranking.site import chart
-from services.ranking.site.fmt import be_date, be_datetime, number, parse_moment, score, short_date
+from services.ranking.site.fmt import number, parse_moment, score
 from services.ranking.site.search import Results, SearchIndex
 from services.ranking.site.words import GROUP_NAMES, GROUP_TITLES, TEXT, WINDOW_NAMES
 from shared.districts import District, Registry
+from shared.thaidate import be_date, be_datetime, short_date
 
 PER_PAGE = 50
 HOME_TOP = 10
@@ -27,7 +28,7 @@ PREFIX = "/ranking"
 
 
 @dataclass(frozen=True)
-class Links:
+class SitePaths:
     """The site's paths (few and prefixed: `/`, `/ranking/…`, `/badge/…`), each carrying the language."""
 
     lang: str
@@ -73,7 +74,7 @@ class Freshness:
     stale: bool
 
 
-def common(lang: str, links: Links, switch_path: str, freshness: Freshness) -> dict:
+def common(lang: str, links: SitePaths, switch_path: str, freshness: Freshness) -> dict:
     t = TEXT[lang]
     when = be_datetime(freshness.updated_at, lang) if freshness.updated_at else None
     other = "en" if lang == "th" else "th"
@@ -104,7 +105,7 @@ def movement_cell(move: dict | None, lang: str) -> dict:
     return {"text": t[f"move_{status}"].format(n=n), "sr": t[f"move_{status}_sr"].format(n=n), "kind": status}
 
 
-def row(e: Entry, d: District, view: View, group: str, window: str, lang: str, links: Links) -> dict:
+def row(e: Entry, d: District, view: View, group: str, window: str, lang: str, links: SitePaths) -> dict:
     t = TEXT[lang]
     move = movement(e.rank, view.previous.get((group, window)), e.code)
     return {
@@ -141,7 +142,7 @@ def national(view: View) -> dict:
 
 
 def home(view: View, registry: Registry, lang: str, window: str, fresh: Freshness) -> dict:
-    links = Links(lang)
+    links = SitePaths(lang)
     boards = []
     for group in GROUPS:
         entries = view.boards[(group, window)]
@@ -150,7 +151,7 @@ def home(view: View, registry: Registry, lang: str, window: str, fresh: Freshnes
                                 for e in entries[:HOME_TOP]],
                        "all_url": links.board(group, window),
                        "see_all": TEXT[lang]["see_all"].format(n=number(len(entries)))})
-    return {**common(lang, links, Links("th").home(window), fresh),
+    return {**common(lang, links, SitePaths("th").home(window), fresh),
             "page": "home", "window": window, "national": national(view), "boards": boards,
             "tabs": window_tabs(lang, window, links.home)}
 
@@ -163,7 +164,7 @@ class PageOutOfRange(ValueError):
 
 def board(view: View, registry: Registry, provinces: dict, lang: str, group: str, window: str, page: int,
           province: str | None, fresh: Freshness) -> dict:
-    links = Links(lang)
+    links = SitePaths(lang)
     t = TEXT[lang]
     entries = view.boards[(group, window)]
     in_group = sorted({registry.get(e.code).province_code for e in entries},
@@ -174,7 +175,7 @@ def board(view: View, registry: Registry, provinces: dict, lang: str, group: str
     if page > pages:
         raise PageOutOfRange(page, pages)
     chosen = entries[(page - 1) * PER_PAGE: page * PER_PAGE]
-    plain = Links("th")
+    plain = SitePaths("th")
     return {**common(lang, links, plain.board(group, window, page, province), fresh),
             "page": "board", "group": group, "window": window, "province": province,
             "title": t["board_title"].format(group=GROUP_TITLES[lang][group]),
@@ -260,12 +261,12 @@ def awards_of(view: View, code: str, lang: str) -> list[dict]:
 
 
 def district(view: View, district: District, lang: str, fresh: Freshness, vote_url: str, qr_svg: str | None) -> dict:
-    links = Links(lang)
+    links = SitePaths(lang)
     t = TEXT[lang]
     name = district.name_th if lang == "th" else district.name_en
     province = district.province_th if lang == "th" else district.province_en
     badge_code = f'<a href="{vote_url}"><img src="{{base}}{links.badge(district.code)}" alt="{t["badge_title"]}"></a>'
-    return {**common(lang, links, Links("th").district(district.code), fresh),
+    return {**common(lang, links, SitePaths("th").district(district.code), fresh),
             "page": "district", "code": district.code,
             "title": t["district_title"].format(name=name),
             "province_line": t["province_line"].format(province=province),
@@ -281,7 +282,7 @@ def district(view: View, district: District, lang: str, fresh: Freshness, vote_u
 
 def province(view: View, registry: Registry, provinces: dict, lang: str, code: str, window: str,
              fresh: Freshness) -> dict:
-    links = Links(lang)
+    links = SitePaths(lang)
     t = TEXT[lang]
     p = provinces[code]
     rows = []
@@ -290,16 +291,16 @@ def province(view: View, registry: Registry, provinces: dict, lang: str, code: s
         rows.append({**row(e, d, view, d.size_group, window, lang, links), "group": GROUP_TITLES[lang][d.size_group],
                      "group_url": links.board(d.size_group, window, 1, code)})
     name = p.name_th if lang == "th" else p.name_en
-    return {**common(lang, links, Links("th").province(code, window), fresh),
+    return {**common(lang, links, SitePaths("th").province(code, window), fresh),
             "page": "province", "code": code, "window": window, "title": t["province_title"].format(name=name),
             "intro": t["province_intro"].format(name=name), "rows": rows,
             "tabs": window_tabs(lang, window, lambda w: links.province(code, w))}
 
 
 def search(results: Results | None, lang: str, fresh: Freshness) -> dict:
-    links = Links(lang)
+    links = SitePaths(lang)
     t = TEXT[lang]
-    base = {**common(lang, links, Links("th").to(links.search(), q=results.query if results else None), fresh),
+    base = {**common(lang, links, SitePaths("th").to(links.search(), q=results.query if results else None), fresh),
             "page": "search", "query": results.query if results else ""}
     if results is None or not results.key:
         return {**base, "heading": t["search_title"], "message": t["search_empty"], "districts": [], "provinces": []}
@@ -321,7 +322,7 @@ def search(results: Results | None, lang: str, fresh: Freshness) -> dict:
 
 
 def awards(view: View, registry: Registry, lang: str, fresh: Freshness) -> dict:
-    links = Links(lang)
+    links = SitePaths(lang)
     t = TEXT[lang]
     out = []
     for a in view.awards:
@@ -343,7 +344,7 @@ def awards(view: View, registry: Registry, lang: str, fresh: Freshness) -> dict:
                     "about": t["award_window"].format(window=WINDOW_NAMES[lang].get(a["window"], a["window"]),
                                                       formula=formula_label(a["formula"])),
                     "json_url": f"/v1/awards/{a['name']}"})
-    return {**common(lang, links, Links("th").page("awards"), fresh), "page": "awards", "awards": out}
+    return {**common(lang, links, SitePaths("th").page("awards"), fresh), "page": "awards", "awards": out}
 
 
 def formula_label(formula: dict) -> str:
@@ -353,29 +354,29 @@ def formula_label(formula: dict) -> str:
 
 def how(view: View, lang: str, fresh: Freshness) -> dict:
     """The formula in force, its parameters, and a worked example computed by the formula itself."""
-    links = Links(lang)
+    links = SitePaths(lang)
     f: Formula = view.formula
     prior = GroupPrior(votes=10_000, total=42_000)  # a group whose votes average 4.2
-    few, many = Tally(3, 15, (0, 0, 0, 0, 3)), Tally(900, 4_320, (0, 0, 36, 108, 756))
+    few, many = WindowFigures(3, 15, (0, 0, 0, 0, 3)), WindowFigures(900, 4_320, (0, 0, 36, 108, 756))
     example = {"prior_mean": score(4.2),
                "few": {"votes": 3, "mean": score(few.mean), "score": score(f.score(few, prior))},
                "many": {"votes": number(900), "mean": score(many.mean), "score": score(f.score(many, prior))},
                "few_score_exact": f.score(few, prior), "many_score_exact": f.score(many, prior)}
-    return {**common(lang, links, Links("th").page("how"), fresh), "page": "how", "formula": f.name,
+    return {**common(lang, links, SitePaths("th").page("how"), fresh), "page": "how", "formula": f.name,
             "params": {k: number(v, 2 if isinstance(v, float) and v != int(v) else 0) for k, v in f.params.items()},
             "min_votes": number(f.min_votes), "example": example}
 
 
 def data(lang: str, fresh: Freshness) -> dict:
-    links = Links(lang)
+    links = SitePaths(lang)
     files = [{"group": GROUP_TITLES[lang][g], "window": WINDOW_NAMES[lang][w],
               "csv": links.data_file(g, w, "csv"), "json": links.data_file(g, w, "json")}
              for g in GROUPS for w in WINDOWS]
-    return {**common(lang, links, Links("th").page("data"), fresh), "page": "data", "files": files}
+    return {**common(lang, links, SitePaths("th").page("data"), fresh), "page": "data", "files": files}
 
 
 def error(lang: str, status: int, error_code: str, message: str, fresh: Freshness) -> dict:
-    links = Links(lang)
+    links = SitePaths(lang)
     return {**common(lang, links, "/", fresh), "page": "error", "status": status, "error": error_code,
             "message": message}
 

@@ -4,7 +4,9 @@ Tolerant of what people type: the prefixes อำเภอ / อ. / จังห
 Province, Changwat), spaces anywhere (Thai is written without them; "Hua Taphan" = "huataphan"),
 case, and invisible characters pasted from chat apps (zero-width spaces, joiners, BOM).
 A name shared by several districts (five เฉลิมพระเกียรติ) or a stem shared by many (79 เมือง…)
-lists them all with their provinces. Pure: the index is built once from the registry.
+lists them all with their provinces. The two ways a district is written on paper find it too: with
+its province ("หัวตะพาน จ.อำนาจเจริญ", "Hua Taphan, Amnat Charoen") and as the 4-digit DOPA code printed
+on every poster ("4712", Thai digits too). Pure: the index is built once from the registry.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ MAX_RESULTS = 100  # the 79 เมือง… districts fit
 _PREFIXES = ("อำเภอ", "จังหวัด", "อ.", "จ.", "amphoe", "amphur", "changwat", "district", "province", "khet")
 _SUFFIXES = ("district", "province")
 _INVISIBLE = {"Cf"}  # format characters: zero-width space/joiners, BOM, bidi marks
+# A province (or district) word after the first name: "หัวตะพาน จ.อำนาจเจริญ", "Hua Taphan, Amnat Charoen Province".
+_INNER_WORDS = re.compile(r"[\s,]+(?:จังหวัด|จ\.|อำเภอ|อ\.|changwat|province|amphoe|district)?\s*", re.IGNORECASE)
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_CODE = re.compile(r"^[0-9]{4}$")
 
 
 class QueryError(ValueError):
@@ -94,6 +100,12 @@ class SearchIndex:
     def __init__(self, registry: Registry):
         districts = sorted(registry, key=lambda d: (d.province_th, d.name_th, d.code))
         self._districts = [(normalise(d.name_th), normalise(d.name_en), d) for d in districts]
+        self._by_code = {d.code: d for d in districts}
+        self._with_province: dict[str, list[District]] = {}  # "หัวตะพานอำนาจเจริญ", "huataphanamnatcharoen"
+        for d in districts:
+            th, en = normalise(d.name_th) + normalise(d.province_th), normalise(d.name_en) + normalise(d.province_en)
+            for key in {th, en}:
+                self._with_province.setdefault(key, []).append(d)
         by_province: dict[str, list[District]] = {}
         for d in districts:
             by_province.setdefault(d.province_code, []).append(d)
@@ -106,10 +118,16 @@ class SearchIndex:
         key = normalise(check_query(query))
         if not key:
             return Results(query, key, (), (), False, False)
+        if _CODE.match(digits := key.translate(_THAI_DIGITS)):
+            found_code = self._by_code.get(digits)
+            return Results(query, digits, (found_code,) if found_code else (), (), True, False)
         exact_d = [d for th, en, d in self._districts if key in (th, en)]
         exact_p = [p for th, en, p in self._provinces if key in (th, en)]
         if exact_d or exact_p:
             return Results(query, key, tuple(exact_d), tuple(exact_p), True, False)
+        with_province = self._with_province.get(normalise(_INNER_WORDS.sub(" ", query.strip())))
+        if with_province:
+            return Results(query, key, tuple(with_province), (), True, False)
         starts = [d for th, en, d in self._districts if th.startswith(key) or en.startswith(key)]
         inside = [d for th, en, d in self._districts if (key in th or key in en) and d not in starts]
         found = starts + inside

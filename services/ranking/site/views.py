@@ -3,12 +3,11 @@
 Served by ranking's web process from its in-process view (live.py): a page view never waits on
 Kafka, and on the store only in a process that has no view yet. Paths (docs/site.md): `/`,
 `/ranking/…` and `/badge/<code>.svg`. Every answer carries an ETag (a hash of the body) and
-Cache-Control; a matching If-None-Match gets 304. Bodies are cached per view like the API's.
+Cache-Control; a matching If-None-Match gets 304 (responses.py, shared with the API).
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -22,14 +21,15 @@ from pymongo.errors import PyMongoError
 from services.channels import links as channel_links
 from services.ranking.domain import GROUPS, WINDOWS
 from services.ranking.live import View
+from services.ranking.responses import cached, conditional, etag_of
 from services.ranking.site import badge, opendata, pages
 from services.ranking.site.fmt import number, score
 from services.ranking.site.search import Province, QueryError, SearchIndex
 from services.ranking.site.words import GROUP_NAMES, LANGS, TEXT
 from shared.errors import ApiError
+from shared.fonts import FONT_DIR
 
 SITE_DIR = Path(__file__).resolve().parent
-FONT_DIR = SITE_DIR.parents[1] / "channels" / "fonts"
 PAGE_CACHE = "public, max-age=10"  # the figures move within seconds of a vote; a page may lag a little more
 BADGE_CACHE = "public, max-age=300"
 DATA_CACHE = "public, max-age=60"
@@ -182,28 +182,6 @@ def _view() -> tuple[View, bool]:
     return _ranking().live.view(), _site().staleness.stale()
 
 
-def _respond(body: bytes, etag: str, mimetype: str, cache_control: str) -> Response:
-    if request.if_none_match.contains_weak(etag):
-        response = Response(status=304)
-    else:
-        response = Response(body, mimetype=mimetype)
-        if mimetype.startswith("text/") or mimetype.endswith(("json", "xml")):
-            response.charset = "utf-8"
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = cache_control
-    return response
-
-
-def _cached(view: View, key: tuple, build: Callable[[], bytes]) -> tuple[bytes, str]:
-    hit = view.bodies.get(key)
-    if hit is None:
-        body = build()
-        hit = (body, hashlib.sha256(body).hexdigest()[:32])
-        if len(view.bodies) < 2048:
-            view.bodies[key] = hit
-    return hit
-
-
 def _page_response(key: tuple, build: Callable[[View, pages.Freshness], tuple[str, dict]]) -> Response:
     view, stale = _view()
 
@@ -211,8 +189,8 @@ def _page_response(key: tuple, build: Callable[[View, pages.Freshness], tuple[st
         template, ctx = build(view, pages.freshness_of(view, stale))
         return render_template(template, **ctx).encode("utf-8")
 
-    body, etag = _cached(view, ("site", *key, stale), render)
-    return _respond(body, etag, "text/html", PAGE_CACHE)
+    body, etag = cached(view, ("site", *key, stale), render)
+    return conditional(body, etag, "text/html", PAGE_CACHE)
 
 
 @bp.get("/")
@@ -284,7 +262,7 @@ def search():
             raise SiteError(400, exc.error, exc.message["th"], exc.message["en"]) from None
         single = results.single
         if single is not None:  # one place by that name: straight to it
-            links = pages.Links(lang)
+            links = pages.SitePaths(lang)
             target = links.province(single.code) if isinstance(single, Province) else links.district(single.code)
             response = redirect(target, code=303)
             response.headers["Cache-Control"] = PAGE_CACHE
@@ -292,7 +270,7 @@ def search():
     view, stale = _view()
     ctx = pages.search(results, lang, pages.freshness_of(view, stale))
     body = render_template("site/search.html", **ctx).encode("utf-8")
-    return _respond(body, hashlib.sha256(body).hexdigest()[:32], "text/html", PAGE_CACHE)
+    return conditional(body, etag_of(body), "text/html", PAGE_CACHE)
 
 
 @bp.get("/ranking/awards")
@@ -328,13 +306,13 @@ def data_file(group: str, ext: str):
     view = _ranking().live.view()
     registry = _ranking().registry
     if ext == "csv":
-        body, etag = _cached(view, ("data", group, window, "csv"),
+        body, etag = cached(view, ("data", group, window, "csv"),
                              lambda: opendata.as_csv(view, registry, group, window))
-        response = _respond(body, etag, "text/csv", DATA_CACHE)
+        response = conditional(body, etag, "text/csv", DATA_CACHE)
     else:
-        body, etag = _cached(view, ("data", group, window, "json"),
+        body, etag = cached(view, ("data", group, window, "json"),
                              lambda: opendata.as_json(view, registry, group, window, view.as_of[group]))
-        response = _respond(body, etag, "application/json", DATA_CACHE)
+        response = conditional(body, etag, "application/json", DATA_CACHE)
     response.headers["Content-Disposition"] = f'inline; filename="amphoe-sang-suk-{group}-{window}.{ext}"'
     return response
 
@@ -350,8 +328,8 @@ def badge_svg(code: str):
                         json_body=True)
     view = _ranking().live.view()
     text = badge_text(view, d, lang)
-    body, etag = _cached(view, ("badge", code, lang), lambda: badge.badge_svg(text))
-    return _respond(body, etag, "image/svg+xml", BADGE_CACHE)
+    body, etag = cached(view, ("badge", code, lang), lambda: badge.badge_svg(text))
+    return conditional(body, etag, "image/svg+xml", BADGE_CACHE)
 
 
 def badge_text(view: View, d, lang: str) -> badge.BadgeText:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from services.ranking.domain import WINDOWS
+from shared.board_words import GROUP_LABELS, WINDOW_LABELS
+
 LANGS = ("th", "en")
 
+# The board's own words (shared/board_words.py: the digest names windows and groups the same way).
 GROUP_NAMES = {
-    "th": {"small": "อำเภอขนาดเล็ก", "medium": "อำเภอขนาดกลาง", "large": "อำเภอขนาดใหญ่"},
-    "en": {"small": "small districts", "medium": "medium districts", "large": "large districts"},
+    "th": {g: th for g, (th, _) in GROUP_LABELS.items()},
+    "en": {g: en[0].lower() + en[1:] for g, (_, en) in GROUP_LABELS.items()},
 }
 GROUP_TITLES = {
     "th": GROUP_NAMES["th"],
-    "en": {"small": "Small districts", "medium": "Medium districts", "large": "Large districts"},
+    "en": {g: en for g, (_, en) in GROUP_LABELS.items()},
 }
 WINDOW_NAMES = {
-    "th": {"campaign": "ตลอดโครงการ", "30d": "30 วันล่าสุด", "7d": "7 วันล่าสุด"},
-    "en": {"campaign": "Whole campaign", "30d": "Last 30 days", "7d": "Last 7 days"},
+    "th": {short: WINDOW_LABELS[name][0] for short, name in WINDOWS.items()},
+    "en": {short: WINDOW_LABELS[name][1] for short, name in WINDOWS.items()},
 }
 
 TEXT: dict[str, dict[str, str]] = {

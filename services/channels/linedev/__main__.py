@@ -1,0 +1,3 @@
+from services.channels.linedev.server import main
+
+raise SystemExit(main())

@@ -1,0 +1,257 @@
+"""What a vote counts for: the platform's counting rules, in one pure module.
+
+Scoring's processor applies these rules durably (its store keeps the claims); every replay of the log
+(awards' verification, what-if re-ranking, scoring's audit, the property tests) applies them in memory
+with `LogCounter`. Nobody else decides: readers follow scoring's `ballots.v1` (docs/events.md).
+
+The rules, in the order they apply to a vote read from `votes.v1`:
+1. a message that is not a valid `votes.v1` event, or names a district outside the registry, is refused;
+2. a `vote_id` counts once: its first position in the log decides it, later copies are duplicates (an
+   idempotent retry reuses the id and lands in the same partition);
+3. one vote per voter per district per Bangkok day of *receipt*: the first holds the day; a later one is
+   a `repeat` (ingest's claim refuses most; this is the second line of defence);
+4. a vote ingest flagged (past a cap or a burst rule) is `flagged`: kept, counted apart, not in the figures;
+5. otherwise it is `counted`, on the Bangkok day it was *submitted*;
+6. a comment sent later (`comments.v1`) joins its vote, whichever of the two the log holds first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from shared.events import (
+    BALLOT_COMMENT,
+    BALLOT_VOTE,
+    COUNTED,
+    FLAGGED,
+    REPEAT,
+    BallotEvent,
+    CommentEvent,
+    VoteEvent,
+)
+from shared.timeutil import bangkok_day, iso_utc
+from shared.vote_rules import MAX_SCORE, MIN_SCORE
+
+SCORES = range(MIN_SCORE, MAX_SCORE + 1)
+WINDOW_NAMES = ("campaign", "last_7_days", "last_30_days")
+
+
+def vote_day(submitted_at: datetime) -> date:
+    """The Bangkok day a vote counts on (rule 5): the day the citizen voted."""
+    return bangkok_day(submitted_at)
+
+
+def voter_day(voter_key: str | None, district: str, received_at: datetime) -> str | None:
+    """Where rule 3 is kept: voter, district, Bangkok day of receipt. None for a vote without a voter."""
+    if not voter_key:
+        return None
+    return f"{voter_key}:{district}:{bangkok_day(received_at).isoformat()}"
+
+
+def decide(*, repeat_of_day: bool, flagged: bool) -> str:
+    """Rules 3-5 for a vote that is the first of its `vote_id`."""
+    if repeat_of_day:
+        return REPEAT
+    return FLAGGED if flagged else COUNTED
+
+
+def ballot_of(vote: VoteEvent, decision: str, offset: int, *, comment: str | None = None,
+              comment_at: datetime | None = None) -> BallotEvent:
+    """The decided vote as `ballots.v1` publishes it; `comment` is an earlier-arrived comment joined."""
+    text = vote.comment or (comment or "")
+    at = (vote.received_at if vote.comment else comment_at) if text else None
+    return BallotEvent(vote.vote_id, vote.district_code, BALLOT_VOTE, decision,
+                       vote_day(vote.submitted_at).isoformat(), vote.score, text, vote.submitted_at,
+                       vote.channel, vote.service, vote.staff, vote.received_at, at,
+                       vote.flag_reason if decision == FLAGGED else None, offset)
+
+
+def comment_ballot(comment: CommentEvent, decision: str, score: int, submitted_at: datetime) -> BallotEvent:
+    """A comment that reached an already decided vote (rule 6), as a follow-up ballot."""
+    return BallotEvent(comment.vote_id, comment.district_code, BALLOT_COMMENT, decision,
+                       vote_day(submitted_at).isoformat(), score, comment.comment, submitted_at,
+                       comment.channel, None, None, None, comment.received_at, None, -1)
+
+
+@dataclass
+class Tally:
+    """Count, sum and histogram of counted scores, the latest submitted_at, and the flagged votes kept
+    apart (they never enter the figures): all a window needs."""
+
+    votes: int = 0
+    total: int = 0
+    hist: list[int] = field(default_factory=lambda: [0] * len(SCORES))
+    last_at: datetime | None = None
+    flagged: int = 0
+
+    def add(self, score: int, at: datetime) -> None:
+        self.votes += 1
+        self.total += score
+        self.hist[score - MIN_SCORE] += 1
+        if self.last_at is None or at > self.last_at:
+            self.last_at = at
+
+    def merge(self, other: Tally) -> None:
+        self.flagged += other.flagged
+        self.votes += other.votes
+        self.total += other.total
+        self.hist = [a + b for a, b in zip(self.hist, other.hist, strict=True)]
+        if other.last_at is not None and (self.last_at is None or other.last_at > self.last_at):
+            self.last_at = other.last_at
+
+    def plus(self, other: Tally) -> Tally:
+        """A new tally: this one with `other` merged (neither changed)."""
+        out = Tally(self.votes, self.total, list(self.hist), self.last_at, self.flagged)
+        out.merge(other)
+        return out
+
+    @property
+    def mean(self) -> float:
+        return round(self.total / self.votes, 4) if self.votes else 0.0
+
+    # The stored form inside a bucket document: short names (documents written before the JSON text).
+    def to_fields(self) -> dict:
+        doc = {"n": self.votes, "s": self.total, **{f"h{s}": self.hist[s - MIN_SCORE] for s in SCORES},
+               "f": self.flagged}
+        if self.last_at is not None:
+            doc["last"] = self.last_at
+        return doc
+
+    @classmethod
+    def from_fields(cls, doc: Mapping) -> Tally:
+        return cls(doc.get("n", 0), doc.get("s", 0), [doc.get(f"h{s}", 0) for s in SCORES], doc.get("last"),
+                   doc.get("f", 0))
+
+    # One JSON text, [votes, sum, h1..h5, flagged, last ISO time or null] (docs/store.md, "Values cost").
+    def to_text(self) -> str:
+        last = self.last_at.isoformat() if self.last_at is not None else None
+        return json.dumps([self.votes, self.total, *self.hist, self.flagged, last], separators=(",", ":"))
+
+    @classmethod
+    def from_stored(cls, stored: str | Mapping) -> Tally:
+        """From the JSON text, or from the fields documents written before it still hold."""
+        if not isinstance(stored, str):
+            return cls.from_fields(stored)
+        votes, total, *rest = json.loads(stored)
+        hist, flagged, last = rest[:len(SCORES)], rest[len(SCORES)], rest[len(SCORES) + 1]
+        return cls(votes, total, hist, datetime.fromisoformat(last) if last else None, flagged)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Inclusive Bangkok days; None means open-ended."""
+
+    name: str
+    first: date | None
+    last: date | None
+
+    def contains(self, day: date) -> bool:
+        return (self.first is None or day >= self.first) and (self.last is None or day <= self.last)
+
+
+def windows_for(today: date, campaign_start: date | None = None, campaign_end: date | None = None) -> list[Window]:
+    """Campaign (configured, default all time), and the last 7 and 30 Bangkok days including today."""
+    return [
+        Window("campaign", campaign_start, campaign_end),
+        Window("last_7_days", today - timedelta(days=6), today),
+        Window("last_30_days", today - timedelta(days=29), today),
+    ]
+
+
+def window_json(window: Window, tally: Tally) -> dict:
+    """A window's figures as `scores.v1` carries them."""
+    return {
+        "from": window.first.isoformat() if window.first else None,
+        "to": window.last.isoformat() if window.last else None,
+        "votes": tally.votes,
+        "sum": tally.total,
+        "mean": tally.mean,
+        "histogram": {str(s): tally.hist[s - MIN_SCORE] for s in SCORES},
+        "last_vote_at": iso_utc(tally.last_at) if tally.last_at else None,
+        "flagged": tally.flagged,
+    }
+
+
+def windows_of(days: Mapping[date, Tally], windows: Iterable[Window]) -> dict[str, dict]:
+    """A district's daily tallies summed per window, each in the scores.v1 shape."""
+    out: dict[str, dict] = {}
+    for window in windows:
+        tally = Tally()
+        for day, day_tally in days.items():
+            if window.contains(day):
+                tally.merge(day_tally)
+        out[window.name] = window_json(window, tally)
+    return out
+
+
+@dataclass
+class LogCounter:
+    """The counting rules over a log held in memory: what a replay (awards, what-if, audit checks, tests)
+    counts. Feed it the log's records in any interleaving of partitions and topics that keeps each
+    partition's order; it answers the ballots scoring publishes for the same log."""
+
+    codes: frozenset[str]
+    seen: set[str] = field(default_factory=set)
+    held_days: set[str] = field(default_factory=set)
+    votes: dict[str, BallotEvent] = field(default_factory=dict)  # vote_id -> its decided ballot
+    early_comments: dict[str, CommentEvent] = field(default_factory=dict)
+    days: dict[str, dict[date, Tally]] = field(default_factory=dict)
+    duplicates: int = 0
+    refused: int = 0
+
+    def vote(self, event: VoteEvent | None, offset: int = -1) -> BallotEvent | None:
+        """Rules 1-5 for one votes.v1 record (None: refused by rule 1); None also for a duplicate."""
+        if event is None or event.district_code not in self.codes:
+            self.refused += 1
+            return None
+        if event.vote_id in self.seen:
+            self.duplicates += 1
+            return None
+        self.seen.add(event.vote_id)
+        key = voter_day(event.voter_key, event.district_code, event.received_at)
+        repeat = key is not None and key in self.held_days
+        if key is not None and not repeat:
+            self.held_days.add(key)
+        early = self.early_comments.pop(event.vote_id, None)
+        decision = decide(repeat_of_day=repeat, flagged=event.flagged)
+        ballot = ballot_of(event, decision, offset, comment=early.comment if early else None,
+                           comment_at=early.received_at if early else None)
+        self.votes[event.vote_id] = ballot
+        tally = self.days.setdefault(event.district_code, {}).setdefault(vote_day(event.submitted_at), Tally())
+        if decision == COUNTED:
+            tally.add(event.score, event.submitted_at)
+        elif decision == FLAGGED:
+            tally.flagged += 1
+        return ballot
+
+    def comment(self, event: CommentEvent | None) -> BallotEvent | None:
+        """Rule 6: a follow-up ballot when the vote was decided already; otherwise it waits for the vote."""
+        if event is None or event.district_code not in self.codes:
+            self.refused += 1
+            return None
+        decided = self.votes.get(event.vote_id)
+        if decided is None:
+            self.early_comments[event.vote_id] = event
+            return None
+        return comment_ballot(event, decided.decision, decided.score, decided.submitted_at)
+
+    @property
+    def counted(self) -> int:
+        return sum(t.votes for days in self.days.values() for t in days.values())
+
+    @property
+    def flagged(self) -> int:
+        return sum(t.flagged for days in self.days.values() for t in days.values())
+
+    @property
+    def repeats(self) -> int:
+        return sum(1 for b in self.votes.values() if b.decision == REPEAT)
+
+    def figures(self, today: date, campaign_start: date | None = None,
+                campaign_end: date | None = None) -> dict[str, dict]:
+        """Each district's windows in the scores.v1 shape (what ranking stores as its figures)."""
+        windows = windows_for(today, campaign_start, campaign_end)
+        return {code: {"windows": windows_of(days, windows)} for code, days in self.days.items()}
