@@ -15,6 +15,7 @@ from pathlib import Path
 from shared.config import Settings
 from shared.districts import SizeGroupFileError, load_registry
 from shared.manifest import manifests
+from shared.private_files import private_dir, write_private
 from shared.vote_rules import CHANNELS
 
 log = logging.getLogger("sangsuk")
@@ -37,24 +38,28 @@ def init(settings: Settings) -> None:
 
 
 def dev_secrets(out: Path) -> None:
-    """Generate development secrets once; never overwrite, so keys stay stable across runs."""
-    out.mkdir(parents=True, exist_ok=True)
-    keys_file = out / "channel-keys.json"
-    if not keys_file.exists():
-        keys = {ch: f"ssk_{ch}_{secrets.token_urlsafe(24)}" for ch in CHANNELS}
-        keys_file.write_text(json.dumps(keys, indent=2) + "\n")
-        keys_file.chmod(0o600)
-    hmac_file = out / "voter-hmac.key"
-    if not hmac_file.exists():
-        hmac_file.write_text(secrets.token_hex(32) + "\n")
-        hmac_file.chmod(0o600)
-    # notify: signed page links, the centre's API key; the LINE stand-in's channel (make run: deploy/local/services.py)
-    for name in ("notify-link.key", "central-office.key", "line-channel-secret", "line-access-token"):
+    """Generate development secrets once; never overwrite, so keys stay stable across runs.
+
+    The folder is 0700 and each file 0600 (shared/private_files.py); a run that finds them more open
+    (an earlier version's folder) tightens them."""
+    private_dir(out)
+    token = lambda: secrets.token_urlsafe(32) + "\n"  # noqa: E731
+    files = {
+        "channel-keys.json": lambda: json.dumps({ch: f"ssk_{ch}_{secrets.token_urlsafe(24)}" for ch in CHANNELS},
+                                                indent=2) + "\n",
+        "voter-hmac.key": lambda: secrets.token_hex(32) + "\n",
+        # notify: signed page links, the centre's API key; the LINE stand-in's channel (make run:
+        # deploy/local/services.py)
+        "notify-link.key": token, "central-office.key": token, "line-channel-secret": token,
+        "line-access-token": token,
+    }
+    for name, make in files.items():
         path = out / name
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(32) + "\n")
+        if path.exists():
             path.chmod(0o600)
-    print(str(keys_file))
+        else:
+            write_private(path, make())
+    print(str(out / "channel-keys.json"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -66,6 +66,8 @@ def create_service_app(service: str, *, readiness: dict[str, ReadinessCheck] | N
 
     @app.after_request
     def finish_request(response: Response) -> Response:
+        if not drain_unread_body():
+            response.headers["Connection"] = "close"
         response.headers["X-Request-ID"] = g.get("request_id", "")
         # Every answer, API errors quoting a client's input included, is read as the type it declares.
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -222,6 +224,34 @@ def read_body() -> bytes:
     request.environ["wsgi.input"] = io.BytesIO(data)
     request.environ["CONTENT_LENGTH"] = str(len(data))
     return data
+
+
+DRAIN_MAX_BYTES = 2 * 1024 * 1024  # past the proxy's 1 MiB: a body this service would read anyway, or close
+
+
+def drain_unread_body() -> bool:
+    """Read what the client sent and the view did not (an early 401, 413 or 415), up to DRAIN_MAX_BYTES.
+
+    A connection whose request body was left unread is not safe to reuse: the proxy in front (nginx with
+    upstream keepalive) then met a closed connection on its next request and answered 503 where the client
+    had earned this 413 or 401. Returns False when more than DRAIN_MAX_BYTES remain: close the connection.
+    """
+    stream = request.environ.get("wsgi.input")
+    if stream is None:
+        return True
+    declared = request.content_length
+    if declared is not None and declared > DRAIN_MAX_BYTES:
+        return False
+    read = 0
+    try:
+        while read <= DRAIN_MAX_BYTES:
+            chunk = stream.read(65536)
+            if not chunk:
+                return True
+            read += len(chunk)
+    except (OSError, ValueError):  # the client went away, or the stream is closed: nothing to reuse
+        return False
+    return False
 
 
 def parse_json_body(*, check_text: bool = True, what: str = "the vote") -> object:

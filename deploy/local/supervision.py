@@ -18,6 +18,7 @@ import os
 import shlex
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -93,9 +94,23 @@ def render_program(program: Program, logs: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _private_folder(path: Path) -> None:
+    """Logs, supervisord's files, services' environments: 0700 (they hold personal data or secrets)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """A configuration file (programs' environments may name secrets): 0600 from its first byte."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        os.fchmod(fd, 0o600)
+        out.write(text)
+
+
 def write_env_file(path: Path, env: Mapping[str, str]) -> Path:
     """A service's environment, kept beside its program (secrets by file name mostly; 0600 regardless)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _private_folder(path.parent)
     tmp = path.with_suffix(".tmp")
     tmp.touch(mode=0o600)
     tmp.write_text(json.dumps(dict(env), indent=1, sort_keys=True))
@@ -148,12 +163,12 @@ class Supervisor:
 
     def write(self, owner: str, program: Program) -> None:
         """Add or replace a program's file; `update()` applies it to a running supervisord."""
-        self.programs.mkdir(parents=True, exist_ok=True)
-        self.logs.mkdir(parents=True, exist_ok=True)
+        _private_folder(self.programs)
+        _private_folder(self.logs)
         path = self.programs / f"{owner}-{program.name}.conf"
         text = render_program(program, self.logs)
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
+        if not path.exists() or path.read_text() != text or stat.S_IMODE(path.stat().st_mode) != 0o600:
+            _write_private(path, text)
 
     def remove(self, owner: str, keep: Sequence[str] = ()) -> None:
         """Drop the owner's program files, except those named in `keep`."""
@@ -162,16 +177,21 @@ class Supervisor:
                 path.unlink()
 
     def _write_main(self) -> None:
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.logs.mkdir(parents=True, exist_ok=True)
+        for folder in (self.home, self.logs):
+            _private_folder(folder)
+        for path in self.logs.iterdir():  # logs an earlier run left readable by every local user
+            path.chmod(0o600)
         if len(str(self.socket)) > 100:
             sys.exit(f"[supervision] {self.socket} is too long a path for a Unix socket; set SANGSUK_VAR")
-        self.conf.write_text(
+        _write_private(
+            self.conf,
             "; Written by deploy/local/supervision.py. Programs: programs/*.conf (servers.py, services.py).\n"
             "[unix_http_server]\n"
             f"file={_value(str(self.socket))}\n"
             "chmod=0700\n\n"
             "[supervisord]\n"
+            # Every program's files (logs, Kafka's data, the mail kept) readable by their owner only.
+            "umask=077\n"
             f"logfile={_value(str(self.logs / 'supervisord.log'))}\n"
             "logfile_maxbytes=5MB\n"
             "logfile_backups=2\n"

@@ -135,7 +135,8 @@ def command(program: str, profile: str, overrides: dict[str, str]) -> list[str]:
         config = write(state / "prometheus.yml", prometheus_config(profile, overrides))
         return [binary(program), f"--config.file={config}", f"--storage.tsdb.path={state / 'data'}",
                 f"--web.listen-address=127.0.0.1:{prom_port}", f"--web.external-url=http://127.0.0.1:{prom_port}",
-                "--storage.tsdb.retention.time=" + ("15d" if profile == "run" else "1d"), "--web.enable-lifecycle"]
+                # No --web.enable-lifecycle: no local caller may /-/quit or /-/reload it (nor the admin API).
+                "--storage.tsdb.retention.time=" + ("15d" if profile == "run" else "1d")]
     config = write(state / "alertmanager.yml", alertmanager_config(profile))
     return [binary(program), f"--config.file={config}", f"--storage.path={state / 'data'}",
             f"--web.listen-address=127.0.0.1:{am_port}", f"--web.external-url=http://127.0.0.1:{am_port}",

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from shared.events import VoteEvent
 from shared.pdpa import keyed_hash, redact, voter_key
 from shared.timeutil import BANGKOK, bangkok_day
-from shared.vote_rules import BACKDATING_CHANNELS, LIVE_CLOCK_SKEW_SECONDS, MAX_AGE_DAYS, PUBLIC_CHANNELS
+from shared.vote_rules import BACKDATING_CHANNELS, LIVE_CLOCK_SKEW_SECONDS, PUBLIC_CHANNELS
 
 
 def new_vote_id() -> str:
@@ -109,27 +109,31 @@ def voter_day_expiry(event: VoteEvent) -> datetime:
 
 @dataclass(frozen=True)
 class FlagRules:
-    """The cap and the burst rule for one kind of subject (an address, an API key), per district.
+    """The cap and the burst rule for one kind of subject (an address, an API key, a voter).
 
-    Both count in one document per subject, district and Bangkok day, so flagging a vote costs one
-    keyed write: `n` counts the day, `w<window>` each burst window. Days and windows are placed by
-    submitted_at, the vote's own time, so an offline upload is judged by when its votes were cast.
+    Both count in one document per subject (per district, unless `per_district` is off) and Bangkok day,
+    so flagging a vote costs one keyed write: `n` counts the day, `w<window>` each burst window. Days and
+    windows are placed by `received_at`, the time the platform received the vote, never the client's own
+    `submitted_at`: a client that spreads or backdates `submitted_at` gains nothing (30 QR votes in one minute
+    were three windows of 10; a kiosk key's backdated batch was spread over hours and passed its burst cap).
     """
 
-    kind: str  # "address" | "key": the reasons are "<kind>_daily_cap" and "<kind>_burst"
+    kind: str  # "address" | "key" | "voter": the reasons are "<kind>_daily_cap" and "<kind>_burst"
     daily_cap: int
     burst_cap: int
     burst_window: timedelta
+    per_district: bool = True  # a voter's cap counts every district they vote for that day
 
     def counter(self, subject: str, event: VoteEvent) -> tuple[str, str]:
         """(document id, the burst window's field) for this vote."""
-        day = bangkok_day(event.submitted_at).isoformat()
-        window = int(event.submitted_at.timestamp()) // max(1, int(self.burst_window.total_seconds()))
-        return f"{self.kind}:{subject}:{event.district_code}:{day}", f"w{window}"
+        day = bangkok_day(event.received_at).isoformat()
+        window = int(event.received_at.timestamp()) // max(1, int(self.burst_window.total_seconds()))
+        scope = f"{event.district_code}:" if self.per_district else ""
+        return f"{self.kind}:{subject}:{scope}{day}", f"w{window}"
 
     @staticmethod
     def expires_at(event: VoteEvent) -> datetime:
-        return event.submitted_at + timedelta(days=MAX_AGE_DAYS + 2)
+        return event.received_at + timedelta(days=2)  # the received day is over within two days
 
     def reason(self, day_position: int, burst_position: int) -> str | None:
         if burst_position > self.burst_cap:

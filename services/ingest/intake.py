@@ -305,20 +305,18 @@ class VoteIntake:
 
     def _flag(self, source: Source, items: list[_Item]) -> None:
         """Votes past a cap or a burst rule are published flagged (docs/ingest.md, "Flagged, not lost")."""
-        if self.counters is None or not items:
+        channel_rules = self.flag_rules.get(source.channel, [])
+        if self.counters is None or not items or not channel_rules:
             return
-        subjects = {
-            "address": (keyed_hash(self.voter_secret, "ip", source.address or "unknown")[:32]
-                        if source.channel in self.config.address_flag_channels else None),
-            "key": source.key_id if source.channel in self.config.key_flag_channels else None,
-        }
+        subjects = {"address": keyed_hash(self.voter_secret, "ip", source.address or "unknown")[:32],
+                    "key": source.key_id}
         counted: list[tuple[_Item, domain.FlagRules, str, str]] = []
         increments: dict[str, tuple[dict[str, int], datetime]] = {}
-        for rules in self.flag_rules:
-            subject = subjects.get(rules.kind)
-            if not subject:
-                continue
+        for rules in channel_rules:
             for it in items:
+                subject = it.event.voter_key if rules.kind == "voter" else subjects[rules.kind]
+                if not subject:
+                    continue
                 doc, window = rules.counter(subject, it.event)
                 fields, _expires = increments.setdefault(doc, ({}, rules.expires_at(it.event)))
                 fields["n"] = fields.get("n", 0) + 1

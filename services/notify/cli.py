@@ -12,6 +12,7 @@ from services.notify.bootstrap import directory_parts
 from services.notify.config import webhook_allow_private
 from services.notify.directory import DirectoryFileError, development_csv, parse_directory, to_csv
 from shared.config import Settings
+from shared.private_files import write_private
 
 
 def load(path: Path, settings: Settings) -> int:
@@ -48,5 +49,5 @@ def main(argv: list[str], settings: Settings | None = None) -> int:
         sys.stdout.write(to_csv(directory_parts(settings)[1].contacts(), masked=True))
         return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(development_csv(directory_parts(settings)[0]), encoding="utf-8")
+    write_private(args.out, development_csv(directory_parts(settings)[0]))  # contact data: 0600
     return load(args.out, settings)

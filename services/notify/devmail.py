@@ -17,13 +17,14 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from shared.private_files import private_dir, write_private
+
 
 class MailKeeper:
     """aiosmtpd handler: writes each message to `<dir>/<time>-<n>.eml` and keeps it in memory."""
 
     def __init__(self, folder: Path):
-        self.folder = folder
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = private_dir(folder)  # kept mail holds chiefs' link tokens: owner only
         self.messages: list[tuple[list[str], bytes]] = []
         self.lock = threading.Lock()
         self.refuse_next = 0  # tests: answer 451 (try again later) to the next N messages
@@ -36,7 +37,7 @@ class MailKeeper:
             self.messages.append((list(envelope.rcpt_tos), envelope.content))
             n = len(self.messages)
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{n:05d}.eml"
-        (self.folder / name).write_bytes(envelope.content)
+        write_private(self.folder / name, envelope.content)
         return "250 OK"
 
     def parsed(self) -> list[tuple[list[str], EmailMessage]]:

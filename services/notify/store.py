@@ -88,10 +88,12 @@ class NotifyStore:
                 book.add(day, key, CountedVote(int(score), float(received)))
         return book
 
-    def day_documents(self, district: str, days: list[date]) -> dict[date, dict]:
+    def day_documents(self, district: str, days: list[date], fields: tuple[str, ...] = ()) -> dict[date, dict]:
+        """The day documents; only `fields` of each when given (the trend needs no comments)."""
         out = {}
+        projection = {name: 1 for name in fields} or None
         for day in days:
-            doc = self.votes.find_one({"_id": f"{district}:{day.isoformat()}"})
+            doc = self.votes.find_one({"_id": f"{district}:{day.isoformat()}"}, projection)
             if doc:
                 out[day] = doc
         return out

@@ -26,7 +26,7 @@ class Comment:
 
 def recent_trend(store: NotifyStore, district: str, today: date, days: int = 14) -> list[TrendDay]:
     wanted = [today - timedelta(days=n) for n in range(days)]
-    docs = store.day_documents(district, wanted)
+    docs = store.day_documents(district, wanted, fields=("v",))
     out = []
     for day in reversed(wanted):
         scores = [v[0] for v in docs.get(day, {}).get("v", {}).values()]
@@ -41,7 +41,7 @@ def recent_comments(store: NotifyStore, district: str, today: date, days: int = 
     redaction work does not grow with the number of comments stored (a hostile run of long comments
     used to be redacted whole on every view, 3.2 s for 100 of them).
     """
-    docs = store.day_documents(district, [today - timedelta(days=n) for n in range(days)])
+    docs = store.day_documents(district, [today - timedelta(days=n) for n in range(days)], fields=("c",))
     stored = (c for doc in docs.values() for c in doc.get("c", {}).values())
     chosen = heapq.nsmallest(limit, stored, key=lambda c: (int(c["s"]), -float(c["at"])))
     return [Comment(int(c["s"]), redact(str(c["t"]))[0], datetime.fromtimestamp(float(c["at"]), UTC))

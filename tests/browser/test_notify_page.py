@@ -65,3 +65,29 @@ def test_open_from_the_email_acknowledge_and_resolve(settings):
             alert = notify.store.alert("3706-low_mean-1")
             assert (alert.status, alert.acknowledge_note, alert.resolved_by) == (
                 "resolved", "รับทราบ กำลังตรวจสอบคิวงานทะเบียน", "chief:3706")
+
+
+def test_the_centre_signs_in_and_out_in_a_phone_sized_browser_without_violations(settings):
+    """The centre's sign-out button (issue 22): reachable, accessible (axe), and it ends the session."""
+    from tests.integration.notify_env import CENTRAL_KEY
+    from tests.support.axe import ensure_axe
+
+    with MailServer() as mail:
+        env = notify_env(settings, line_url="http://127.0.0.1:9", smtp_port=mail.port)
+        with ServiceProcess("services.notify.wsgi:app", env, workers=1, threads=4) as web, chromium() as browser:
+            # JavaScript on for axe only: the pages themselves have none (the first test runs without it).
+            context = browser.new_context(viewport=PHONE, locale="th-TH", bypass_csp=True)
+            page = context.new_page()
+            page.goto(web.url + "/centre")
+            page.get_by_label("รหัสสำนักงานกลาง").fill(CENTRAL_KEY)
+            page.get_by_role("button", name="เข้าสู่ระบบ · Sign in").click()
+            assert page.locator("#alerts").count() == 1
+            page.add_script_tag(path=str(ensure_axe()))  # axe is injected by the test (the page's CSP allows none)
+            violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+                .violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)""")
+            assert violations == []
+            page.get_by_role("button", name="ออกจากระบบ · Sign out").click()
+            assert page.locator("#alerts").count() == 0 and page.get_by_label("รหัสสำนักงานกลาง").count() == 1
+            page.goto(web.url + "/centre")
+            assert page.locator("#alerts").count() == 0  # signed out for good
+            context.close()

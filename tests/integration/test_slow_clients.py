@@ -128,6 +128,21 @@ def test_the_proxy_answers_oversize_requests_in_json_and_passes_the_client_addre
         assert spoofed.status_code == 202
 
 
+def test_bodies_the_service_refuses_early_get_its_answer_through_the_proxy_never_a_503(ingest):
+    """A body the view never reads (over ingest's 64 KiB, or sent without a key) left the keep-alive connection
+    unsafe to reuse: some of these got nginx's 503 instead of ingest's 413 or 401."""
+    cases = [("/v1/votes", 65 * 1024, AUTH, 413), ("/v1/votes", 300 * 1024, AUTH, 413),
+             ("/v1/votes/batch", 900 * 1024, {}, 401), ("/v1/votes", 1000 * 1024, {}, 401)]
+    with ProxyProcess(ingest.port) as proxy:
+        seen = []
+        for path, size, headers, wanted in cases:
+            for _ in range(25):
+                r = requests.post(proxy.url + path, data=b"x" * size, timeout=30,
+                                  headers={**headers, "Content-Type": "application/json"})
+                seen.append((path, size // 1024, r.status_code, wanted))
+        assert [s for s in seen if s[2] != s[3]] == []
+
+
 @pytest.mark.parametrize(("raw", "status", "error"), [
     (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
     (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431, "header_fields_too_large"),

@@ -33,10 +33,10 @@ class Harness:
         return self.client.post(path, data=data, headers=hdrs, content_type=content_type or "application/json")
 
 
-def make_harness(limit_per_minute: int = 30) -> Harness:
+def make_harness(limit_per_minute: int = 30, **config) -> Harness:
     publisher, claims, clock, counters = MemoryPublisher(), MemoryClaims(), Clock(NOW), MemoryCounters()
     app = create_app(bootstrap(
-        IngestConfig(ip_limit_per_minute=limit_per_minute),
+        IngestConfig(ip_limit_per_minute=limit_per_minute, **config),
         keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
         voter_secret=b"unit-test-secret",
         claims=claims, limiter=MemoryLimiter(limit_per_minute), publisher=publisher,

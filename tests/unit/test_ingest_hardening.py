@@ -252,11 +252,47 @@ def test_address_daily_cap_spans_bursts_and_districts_are_apart():
     assert h.publisher.events[-1].flagged is False
 
 
-def test_kiosk_key_burst_in_a_batch_and_kiosk_counters_follow_submitted_at():
+def test_kiosk_key_burst_counts_by_received_time_however_the_batch_is_backdated():
     h = make_harness()
     results = batch(h, [dict(VOTE) for _ in range(70)])
     assert all(r["status"] == 202 for r in results)
     assert [e.flagged for e in h.publisher.events].count(True) == 10
-    offline = [{**VOTE, "submitted_at": (NOW - timedelta(hours=2, minutes=6 * i)).isoformat()} for i in range(20)]
-    batch(h, offline)  # an offline upload spread over two hours is no burst
-    assert not any(e.flagged for e in h.publisher.events[70:])
+    h.clock.advance(minutes=6)  # a new window
+    backdated = [{**VOTE, "submitted_at": (NOW - timedelta(hours=2, minutes=i)).isoformat()} for i in range(70)]
+    batch(h, backdated)  # spread over hours by the client, received in one minute: a burst all the same
+    assert [e.flag_reason for e in h.publisher.events[70:]] == [None] * 60 + ["key_burst"] * 10
+
+
+def test_a_qr_client_spreading_submitted_at_over_windows_is_still_one_burst():
+    h = make_harness(limit_per_minute=10**6)
+    h.clock.advance(seconds=150)  # the middle of a burst window
+    spread = [timedelta(seconds=-200), timedelta(0), timedelta(seconds=200)]  # three windows by submitted_at
+    for i in range(30):
+        body = {**VOTE, "voter_id": f"cookie-{i}", "submitted_at": (h.clock() + spread[i % 3]).isoformat()}
+        assert h.post(body, channel="qr").status_code == 202
+    assert [e.flag_reason for e in h.publisher.events] == [None] * 10 + ["address_burst"] * 20
+
+
+def test_import_keys_are_capped_per_batch_window_and_per_day():
+    h = make_harness(import_batch_cap=5, import_daily_cap=8)
+    batch(h, [{**VOTE, "submitted_at": (NOW - timedelta(days=2)).isoformat()} for _ in range(7)], channel="import")
+    assert [e.flag_reason for e in h.publisher.events] == [None] * 5 + ["key_burst"] * 2
+    h.clock.advance(minutes=6)
+    batch(h, [dict(VOTE) for _ in range(4)], channel="import")
+    assert [e.flag_reason for e in h.publisher.events[7:]] == [None] + ["key_daily_cap"] * 3
+
+
+def test_a_line_user_is_capped_across_districts_per_day_and_per_burst():
+    h = make_harness()
+    districts = ["3706", "4408", "1101", "1102", "1103"]
+    for code in districts[:3]:
+        assert h.post({"district_code": code, "score": 5, "voter_id": "U-same"}, channel="line").status_code == 202
+    assert [e.flag_reason for e in h.publisher.events] == [None, None, "voter_burst"]
+    for code in districts[3:]:
+        h.clock.advance(minutes=6)
+        assert h.post({"district_code": code, "score": 5, "voter_id": "U-same"}, channel="line").status_code == 202
+    assert [e.flag_reason for e in h.publisher.events[3:]] == ["voter_daily_cap", "voter_daily_cap"]
+    assert h.post({"district_code": "3706", "score": 5, "voter_id": "U-other"}, channel="line").status_code == 202
+    assert h.publisher.events[-1].flagged is False  # another user is counted apart
+
+

@@ -17,7 +17,7 @@ class DayDocuments:
             f"v{d}-{i}": {"s": 1 + (i % 5), "t": "โทร 081 234 5678 " * 50, "at": 1_764_900_000.0 - d * 86400 + i}
             for i in range(per_day)}} for d in range(7)}
 
-    def day_documents(self, district, days):
+    def day_documents(self, district, days, fields=()):
         return {day: self.docs[day] for day in days if day in self.docs}
 
 
