@@ -27,7 +27,7 @@ from shared.vote_rules import CHANNELS, MAX_SCORE, MIN_SCORE, SCHEMA_VOTES_V1, S
 SCHEMA_COMMENTS_V1 = "comments.v1"
 SCHEMA_BALLOTS_V1 = "ballots.v1"
 SCHEMA_SCORES_V1 = "scores.v1"
-FLAG_REASONS = ("address_daily_cap", "address_burst", "key_daily_cap", "key_burst")
+FLAG_REASONS = ("address_daily_cap", "address_burst", "key_daily_cap", "key_burst", "voter_daily_cap", "voter_burst")
 DISTRICT_CODE = r"^\d{4}$"
 _REQUIRED = object()
 
