@@ -58,15 +58,24 @@ def decide(*, repeat_of_day: bool, flagged: bool) -> str:
     return FLAGGED if flagged else COUNTED
 
 
+def ballot_fields(vote: Mapping, decision: str, offset: int, *, day: date | None = None,
+                  comment: str | None = None, comment_at: datetime | None = None) -> dict:
+    """A decided vote's ballot fields, from the vote's own (a VoteEvent's, or the fields scoring loaded);
+    `comment` is an earlier-arrived comment joined; `day`, when the caller has it (rule 5's) already."""
+    text = vote["comment"] or (comment or "")
+    at = (vote["received_at"] if vote["comment"] else comment_at) if text else None
+    return {"vote_id": vote["vote_id"], "district_code": vote["district_code"], "kind": BALLOT_VOTE,
+            "decision": decision, "day": (day or vote_day(vote["submitted_at"])).isoformat(), "score": vote["score"],
+            "comment": text, "submitted_at": vote["submitted_at"], "channel": vote["channel"],
+            "service": vote["service"], "staff": vote["staff"], "received_at": vote["received_at"],
+            "comment_at": at, "flag_reason": vote["flag_reason"] if decision == FLAGGED else None,
+            "votes_offset": offset}
+
+
 def ballot_of(vote: VoteEvent, decision: str, offset: int, *, comment: str | None = None,
               comment_at: datetime | None = None) -> BallotEvent:
-    """The decided vote as `ballots.v1` publishes it; `comment` is an earlier-arrived comment joined."""
-    text = vote.comment or (comment or "")
-    at = (vote.received_at if vote.comment else comment_at) if text else None
-    return BallotEvent(vote.vote_id, vote.district_code, BALLOT_VOTE, decision,
-                       vote_day(vote.submitted_at).isoformat(), vote.score, text, vote.submitted_at,
-                       vote.channel, vote.service, vote.staff, vote.received_at, at,
-                       vote.flag_reason if decision == FLAGGED else None, offset)
+    """The decided vote as `ballots.v1` publishes it."""
+    return BallotEvent(**ballot_fields(vote.__dict__, decision, offset, comment=comment, comment_at=comment_at))
 
 
 def comment_ballot(comment: CommentEvent, decision: str, score: int, submitted_at: datetime) -> BallotEvent:

@@ -179,6 +179,8 @@ class Supervisor:
     def _write_main(self) -> None:
         for folder in (self.home, self.logs):
             _private_folder(folder)
+        # supervisord opens its own log before it applies umask=077: created here, owner-only, it keeps that mode.
+        os.close(os.open(self.logs / "supervisord.log", os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
         for path in self.logs.iterdir():  # logs an earlier run left readable by every local user
             path.chmod(0o600)
         if len(str(self.socket)) > 100:

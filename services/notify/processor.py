@@ -20,7 +20,7 @@ from services.notify.policy import Policy
 from services.notify.rules import RULES, CountedVote, VoteBook, days_kept, evaluate
 from services.notify.store import NotifyStore
 from shared.districts import Registry
-from shared.events import BALLOT_VOTE, BallotEvent, EventError, decode
+from shared.events import BALLOT_VOTE, BallotEvent, EventError, decode_ballots
 from shared.timeutil import bangkok_day
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,7 @@ class NotifyProcessor:
         report = Report()
         incoming: dict[str, dict[date, dict[str, CountedVote]]] = defaultdict(lambda: defaultdict(dict))
         comments: dict[tuple[str, date], dict[str, dict]] = defaultdict(dict)
-        for record in records:
-            ballot = self._read(record.value, report)
-            if ballot is None:
-                continue
+        for ballot in (b for record in records for b in self._read(record.value, report)):
             day = date.fromisoformat(ballot.day)
             if ballot.kind == BALLOT_VOTE:
                 incoming[ballot.district_code][day][ballot.vote_id] = CountedVote(
@@ -115,23 +112,23 @@ class NotifyProcessor:
         return report
 
     # ------------------------------------------------------------------ steps
-    def _read(self, raw: bytes | None, report: Report) -> BallotEvent | None:
+    def _read(self, raw: bytes | None, report: Report) -> list[BallotEvent]:
+        """A record's counted ballots; the others are counted in the report and left out."""
         try:
-            ballot = decode(BallotEvent, raw)
+            ballots = decode_ballots(raw)
         except EventError:
-            ballot = None
-        if ballot is None or ballot.district_code not in self.registry:
             report.invalid += 1
-            return None
-        if not ballot.counted:
-            report.flagged += 1  # flagged, or a repeat of the voter's day: scoring left it out
-            return None
-        if ballot.kind == BALLOT_VOTE:
-            if ballot.received_at is None:
+            return []
+        out = []
+        for ballot in ballots:
+            if ballot.district_code not in self.registry or (ballot.kind == BALLOT_VOTE and ballot.received_at is None):
                 report.invalid += 1
-                return None
-            report.votes += 1
-        return ballot
+            elif not ballot.counted:
+                report.flagged += 1  # flagged, or a repeat of the voter's day: scoring left it out
+            else:
+                report.votes += ballot.kind == BALLOT_VOTE
+                out.append(ballot)
+        return out
 
     def latest(self) -> dict[tuple[str, str], Alert]:
         if self._latest is None:

@@ -21,6 +21,7 @@ from services.scoring.audit import rebuild
 from services.scoring.bootstrap import Scoring
 from services.scoring.store import ScoringStore
 from shared import kafka
+from shared.events import decode_ballots
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class BallotsOnly:
     def send(self, topic: str, key: bytes | None, value: bytes) -> None:
         if topic == self.topic:
             self.pending.append(self.producer.send(topic, key=key, value=value))
-            self.published += 1
+            self.published += len(decode_ballots(value))
 
     def dead_letter(self, record, reason: str) -> None:
         self.dead_letters += 1

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from shared import counting
 from shared.counting import WINDOW_NAMES, Tally, Window, windows_for, windows_of
-from shared.events import VoteEvent
 from shared.timeutil import iso_utc
 
 __all__ = ["WINDOW_NAMES", "Tally", "Window", "windows_for"]  # the counting rules' own, used here
@@ -33,10 +33,12 @@ class Vote:
     comment: str = ""
     voter_key: str | None = None
     flagged: bool = False
-    event: VoteEvent | None = None  # the whole event, for its ballot (channel, service, staff, flag reason)
+    # The vote's fields as loaded (shared.events.load_fields(VoteEvent, …)): its ballot's channel, service, staff.
+    wire: Mapping | None = field(default=None, compare=False, repr=False)
 
-    @property
+    @cached_property
     def day(self) -> date:
+        """Rule 5's day, computed once: the bucket, the standing and the ballot all ask for it."""
         return counting.vote_day(self.submitted_at)
 
     @property

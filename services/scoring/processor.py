@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Protocol
@@ -30,8 +30,10 @@ from shared.events import (
     EventError,
     ScoresEvent,
     VoteEvent,
-    ballot_bytes,
+    ballots_record,
     decode,
+    json_object,
+    load_fields,
 )
 from shared.stream.ports import Assignment, Record
 from shared.timeutil import bangkok_day
@@ -123,29 +125,33 @@ class ScoringProcessor:
             vote = self.store.attach_comment(event.vote_id, event.district_code, event.comment, event.received_at)
             if vote is not None:
                 ballot = _comment_ballot(event, vote)
-                ballots.append(ballot)
+                ballots.append(ballot.__dict__)
                 if ballot.decision == REPEAT:
                     continue  # a repeat of the voter's day is not counted, nor are its words shown as counted
                 self.partition_of.setdefault(vote["d"], vote["p"])
                 fresh_comments[vote["d"]].append(
                     domain.comment_entry(event.vote_id, vote["s"], event.comment, event.received_at))
         # Every decided vote (and late comment), before the standings: the checkpoint acknowledges both
-        # before it commits, so a crash replays the batch and its ballots, never skips them.
+        # before it commits, so a crash replays the batch and its ballots, never skips them. One record per
+        # district per batch (shared.events.ballots_record says why), in log order within it.
+        by_district: dict[str, list[Mapping]] = defaultdict(list)
         for ballot in ballots:
-            self.output.send(self.topics.ballots, ballot.key, ballot_bytes(ballot))
+            by_district[ballot["district_code"]].append(ballot)
+        for district, theirs in by_district.items():
+            self.output.send(self.topics.ballots, district.encode("ascii"), ballots_record(district, theirs))
         report.ballots = len(ballots)
 
         touched = {v.district for v in recorded.to_count} | set(fresh_comments)
         report.published = self._publish(touched, fresh_comments, only_changed=False)
         return report
 
-    def _vote_ballots(self, recorded) -> list[BallotEvent]:
+    def _vote_ballots(self, recorded) -> list[Mapping]:
         """Each vote recorded in this batch as decided (counted, flagged, or a repeat of the voter's day).
 
         A vote counted again on replay (our own earlier attempt) is decided again the same way, so its
         ballot is the same; a copy of a vote_id at another log position is no vote and has no ballot.
         """
-        out: list[BallotEvent] = []
+        out: list[Mapping] = []
         for vote in recorded.to_count:
             out.append(_vote_ballot(vote, counting.decide(repeat_of_day=False, flagged=vote.flagged),
                                     recorded.early_comments.get(vote.vote_id)))
@@ -176,12 +182,13 @@ class ScoringProcessor:
     # ------------------------------------------------------------------ steps
 
     def _parse_vote(self, message: Record) -> Vote:
-        event = decode(VoteEvent, message.value)
-        if event.district_code not in self.registry:
-            raise EventError(f"invalid: unknown district {event.district_code}")
-        return Vote(event.vote_id, event.district_code, event.score, event.submitted_at, event.received_at,
-                    message.partition, message.offset, event.comment, voter_key=event.voter_key,
-                    flagged=event.flagged, event=event)
+        # The fields, not a VoteEvent: building one per vote cost scoring 3 µs of its ~37 (bench-ballots).
+        fields = load_fields(VoteEvent, json_object(message.value))
+        if fields["district_code"] not in self.registry:
+            raise EventError(f"invalid: unknown district {fields['district_code']}")
+        return Vote(fields["vote_id"], fields["district_code"], fields["score"], fields["submitted_at"],
+                    fields["received_at"], message.partition, message.offset, fields["comment"],
+                    voter_key=fields["voter_key"], flagged=fields["flagged"], wire=fields)
 
     def _parse_comment(self, raw: bytes | None) -> CommentEvent:
         event = decode(CommentEvent, raw)
@@ -285,9 +292,9 @@ class ScoringProcessor:
         return len(out)
 
 
-def _vote_ballot(vote: Vote, decision: str, early: tuple[str, datetime] | None) -> BallotEvent:
+def _vote_ballot(vote: Vote, decision: str, early: tuple[str, datetime] | None) -> Mapping:
     text, at = early if early else (None, None)
-    return counting.ballot_of(vote.event, decision, vote.offset, comment=text, comment_at=at)
+    return counting.ballot_fields(vote.wire, decision, vote.offset, day=vote.day, comment=text, comment_at=at)
 
 
 def _comment_ballot(event: CommentEvent, vote: dict) -> BallotEvent:

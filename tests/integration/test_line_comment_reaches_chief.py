@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from services.notify.app import create_app
+from shared.events import decode_ballots
 from shared.timeutil import utcnow
 from tests.integration.ingest_env import ingest_env
 from tests.integration.notify_env import built, load_directory
@@ -57,7 +58,8 @@ def test_a_comment_sent_as_a_second_line_message_shows_on_the_chiefs_page(settin
                    "scoring to decide the votes and join the comment")
     ballots = [SimpleNamespace(value=json.dumps(b, ensure_ascii=False).encode())
                for _, b in read_topic(settings.kafka_bootstrap, settings.topics.ballots)]
-    assert sorted(json.loads(b.value)["kind"] for b in ballots) == ["comment", "vote", "vote", "vote", "vote"]
+    kinds = sorted(b.kind for r in ballots for b in decode_ballots(r.value))
+    assert kinds == ["comment", "vote", "vote", "vote", "vote"]
 
     clock = Clock(utcnow())
     notify = built(settings, clock, line_url="http://127.0.0.1:9", smtp_port=9)

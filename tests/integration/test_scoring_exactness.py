@@ -14,7 +14,7 @@ import requests
 from services.notify.bootstrap import bootstrap as notify_bootstrap
 from services.scoring.store import ScoringStore
 from shared import mongo
-from shared.events import COUNTED, BallotEvent, CommentEvent, decode
+from shared.events import COUNTED, CommentEvent, decode_ballots
 from tests.integration.notify_env import notify_config
 from tests.support.processes import ServiceProcess
 from tests.support.scoring import (
@@ -157,7 +157,8 @@ def test_sigkill_at_random_moments_leaves_exact_figures(settings, env):
     assert kills >= 6
     # The ballots (published before each commit) hold every vote at least once, and a reader that follows
     # them (notify, idempotent by vote_id) counts each vote exactly once despite the kills' replays.
-    ballots = [decode(BallotEvent, raw) for raw, _ in _read_raw(settings.kafka_bootstrap, settings.topics.ballots)]
+    records = _read_raw(settings.kafka_bootstrap, settings.topics.ballots)
+    ballots = [b for raw, _ in records for b in decode_ballots(raw)]
     assert {b.vote_id for b in ballots} == {v.vote_id for v in acked}
     assert all(b.decision == COUNTED for b in ballots)
     notify = notify_bootstrap(notify_config(settings, line_url="http://127.0.0.1:9", smtp_port=9), db=db)

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 from shared.counting import LogCounter
 from shared.districts import default_registry
-from shared.events import VoteEvent, ballot_bytes
+from shared.events import VoteEvent, ballots_record
 
 
 def vote(district: str, score: int, at: datetime, *, comment: str = "", channel: str = "kiosk",
@@ -30,5 +30,6 @@ def ballot_records(votes: list[VoteEvent]) -> list[SimpleNamespace]:
     for offset, event in enumerate(votes):
         ballot = counter.vote(event, offset)
         if ballot is not None:
-            out.append(SimpleNamespace(value=ballot_bytes(ballot), key=ballot.key, offset=offset, partition=0))
+            out.append(SimpleNamespace(value=ballots_record(ballot.district_code, [ballot]), key=ballot.key,
+                                       offset=offset, partition=0))
     return out

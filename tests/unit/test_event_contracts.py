@@ -20,8 +20,9 @@ from shared.events import (
     EventError,
     ScoresEvent,
     VoteEvent,
-    ballot_bytes,
+    ballots_record,
     decode,
+    decode_ballots,
     load_fast,
     schema_for,
     wire_fields,
@@ -56,8 +57,20 @@ def test_an_event_round_trips_through_its_bytes():
     vote = VoteEvent("v1", "3706", 5, "ดีมาก", "พี่นก งานบัตร", "id_card", "qr", "a" * 64, NOW, NOW)
     assert decode(VoteEvent, vote.to_bytes()) == vote
     ballot = LogCounter(frozenset({"3706"})).vote(vote, 7)
-    assert decode(BallotEvent, ballot_bytes(ballot)) == ballot
-    assert json.loads(ballot_bytes(ballot)) == ballot.to_json()  # the hand-built bytes are the contract's
+    assert decode_ballots(ballots_record("3706", [ballot])) == [ballot]
+    [wire] = json.loads(ballots_record("3706", [ballot]))["ballots"]
+    assert wire == ballot.to_json()  # the hand-built bytes are the contract's
+
+
+def test_a_record_holds_one_districts_ballots_and_refuses_anything_else():
+    counter = LogCounter(frozenset({"3706", "4408"}))
+    ours = [counter.vote(VoteEvent(f"v{i}", "3706", 3, "", None, None, "qr", None, NOW, NOW), i) for i in range(3)]
+    assert [b.vote_id for b in decode_ballots(ballots_record("3706", ours))] == ["v0", "v1", "v2"]
+    other = counter.vote(VoteEvent("w", "4408", 3, "", None, None, "qr", None, NOW, NOW), 9)
+    for bad in (ballots_record("3706", [*ours, other]), b'{"schema":"ballots.v1","ballots":{}}',
+                b'{"schema":"ballots.v1","district_code":"3706","ballots":[1]}', ours[0].to_bytes()):
+        with pytest.raises(EventError):
+            decode_ballots(bad)
 
 
 @pytest.mark.parametrize("raw", [None, b"\xff", b"[1]", b"{", b'{"schema":"ballots.v1"}', b"[" * 100000])
