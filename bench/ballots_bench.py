@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from kafka import KafkaConsumer, TopicPartition  # noqa: E402
 
-from bench.scoring_bench import fresh_settings, prefill, prefill_history, scoring_rate  # noqa: E402
+from bench.scoring_bench import fresh_settings, prefill, prefill_history, scoring_rate, write_result  # noqa: E402
 from services.notify.store import vote_key  # noqa: E402
 from shared import cli, kafka, mongo  # noqa: E402
 from shared.config import Settings  # noqa: E402
@@ -343,9 +343,7 @@ def main() -> int:
         print(f"notify 202 -> decided at {no[phase]['post_rate_per_s']} votes/s, {phase}: "
               f"p50 {no[phase]['p50_s']} s, p95 {no[phase]['p95_s']} s")
     print(f"load average {report['load_at_start']} -> {report['load_at_end']}, {report['total_s']} s in all")
-    out = ROOT / "var" / "bench"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "ballots.json").write_text(json.dumps(report, indent=1))
+    write_result("ballots.json", report)
     return 0
 
 

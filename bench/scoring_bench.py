@@ -322,6 +322,14 @@ def freshness(s: Settings, codes: list[str]) -> dict:
             "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3)}
 
 
+def write_result(name: str, report: dict) -> Path:
+    """Raw results land in var/bench/ (README, Benchmarks)."""
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / name).write_text(json.dumps(report, indent=1))
+    return out / name
+
+
 def main() -> int:
     servers = local_servers()
     profile = servers.profile("test")
@@ -376,9 +384,7 @@ def main() -> int:
     print(f"{'figure':28} {'fresh':>10} {'aged':>10} {'aged/fresh':>10}")
     for name, a, b in rows:
         print(f"{name:28} {a:10.3f} {b:10.3f} {b / a if a else float('nan'):10.2f}")
-    out = ROOT / "var" / "bench"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "scoring.json").write_text(json.dumps(report, indent=1))
+    write_result("scoring.json", report)
     return 0
 
 
