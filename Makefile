@@ -27,7 +27,7 @@ export SMTP_PORT ?= 8025
 export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
-.PHONY: run stop status restart test test-unit bench bench-ingest bench-scoring bench-ranking bench-site bench-pdpa lint servers \
+.PHONY: run stop status restart test test-unit bench bench-ingest bench-scoring bench-ballots bench-ranking bench-site bench-pdpa lint servers \
 	servers-stop init secrets venv clean browser postgresql nginx axe k8s-tools k8s-check k8s-rules k8s-schemas monitoring
 
 $(VENV)/.installed: pyproject.toml
@@ -127,7 +127,7 @@ k8s-schemas: venv  ## regenerate deploy/k8s/schemas from Kubernetes' OpenAPI spe
 lint: venv
 	$(VENV)/bin/ruff check .
 
-bench: bench-ingest bench-scoring bench-ranking bench-site bench-pdpa
+bench: bench-ingest bench-scoring bench-ballots bench-ranking bench-site bench-pdpa
 
 bench-ingest: venv postgresql secrets
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
@@ -135,6 +135,12 @@ bench-ingest: venv postgresql secrets
 
 bench-scoring: venv postgresql secrets
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/scoring_bench.py || status=$$?; \
+	  $(SERVERS) stop --profile test; exit $$status
+
+# What ballots.v1 costs (issue 18): scoring before/after (the commit before ballots, from a temporary worktree)
+# and notify's vote-accepted-to-decided latency, fresh and aged (docs/events.md, "What ballots cost").
+bench-ballots: venv postgresql secrets
+	@status=0; $(SERVERS) start --profile test && $(PY) bench/ballots_bench.py || status=$$?; \
 	  $(SERVERS) stop --profile test; exit $$status
 
 bench-ranking: venv postgresql secrets

@@ -87,11 +87,22 @@ def cpu_seconds(pid: int | None, children: bool = False) -> float:
     return total
 
 
-def prefill(s: Settings, codes: list[str]) -> None:
+def thread_cpu_seconds(pid: int, tid: int) -> float:
+    """CPU seconds of one thread of a process: the main thread against the clients' own threads (the
+    Kafka producer's sender, the consumer's heartbeat), which a profiler of the main thread never sees."""
+    try:
+        fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def prefill(s: Settings, codes: list[str], n: int | None = None) -> None:
+    """`n` votes (BENCH_VOTES) over the last 3 days across `codes`."""
     rng = random.Random(1)
     p = producer(s)
     now = now_utc()
-    for i in range(VOTES):
+    for i in range(VOTES if n is None else n):
         v = make_vote(rng, now, codes=codes)
         p.send(s.topics.votes, key=v.key, value=v.to_bytes())
         if i % 20000 == 0:
@@ -100,15 +111,17 @@ def prefill(s: Settings, codes: list[str]) -> None:
     p.close()
 
 
-def prefill_history(s: Settings, codes: list[str]) -> int:
-    """56 days before the measured votes (which span the last 3 days), every district every day."""
+def prefill_history(s: Settings, codes: list[str], *, days: int = HISTORY_DAYS, first_day: int = 4,
+                    per_day: int = HISTORY_PER_DISTRICT_DAY) -> int:
+    """`days` days of history ending `first_day` days ago, every district every day: by default the 56
+    days before the measured votes (which span the last 3 days)."""
     rng = random.Random(2)
     p = producer(s)
     today = now_utc().replace(hour=5, minute=0, second=0, microsecond=0)
     n = 0
-    for day in range(4, 4 + HISTORY_DAYS):
+    for day in range(first_day, first_day + days):
         for code in codes:
-            for _ in range(HISTORY_PER_DISTRICT_DAY):
+            for _ in range(per_day):
                 at = today - timedelta(days=day, seconds=rng.randint(0, 10 * 3600))
                 v = VoteEvent(uuid.uuid4().hex, code, rng.randint(1, 5), "", None, None, "kiosk", None, at, at)
                 p.send(s.topics.votes, key=v.key, value=v.to_bytes())
@@ -134,20 +147,27 @@ def plain_read_rate(s: Settings) -> float:
     return n / elapsed
 
 
-def consume_all(s: Settings, total: int, extra: dict | None = None, timeout_s: float = 900) -> tuple[float, dict]:
-    """Run the scoring consumer on s.topics.votes until it committed `total` votes; (seconds, cpu)."""
+def consume_all(s: Settings, total: int, extra: dict | None = None, timeout_s: float = 900,
+                cwd: Path = ROOT, first_commit: list | None = None) -> tuple[float, dict]:
+    """Run the scoring consumer on s.topics.votes until it committed `total` votes; (seconds, cpu).
+    `cwd`: the checkout whose scoring code runs (another commit's worktree, for a before/after).
+    `first_commit` receives (seconds, votes) of the first commit seen: the start-up before it is the
+    same whatever a vote costs, so a before/after compares the rate after it too."""
     state = tempfile.mkdtemp(prefix="bench-scoring-")
     env = scoring_env(s, state, SCORING_GROUP_ID=f"bench-{uuid.uuid4().hex[:8]}", **(extra or {}))
     group = env["SCORING_GROUP_ID"]
-    consumer = ConsumerProcess(env).start()
+    consumer = ConsumerProcess(env, cwd=cwd).start()
     try:
         started = time.perf_counter()
         while (done := committed_on(s.kafka_bootstrap, group, s.topics.votes)) < total:
+            if done and first_commit is not None and not first_commit:
+                first_commit.append((time.perf_counter() - started, done))
             if consumer.proc.poll() is not None or time.perf_counter() - started > timeout_s:
                 raise SystemExit(f"bench-scoring: the consumer stopped at {done}/{total} votes:\n{consumer.output()}")
             time.sleep(0.25)
         elapsed = time.perf_counter() - started
-        cpu = {"scoring_consumer": cpu_seconds(consumer.proc.pid)}
+        cpu = {"scoring_consumer": cpu_seconds(consumer.proc.pid),
+               "scoring_consumer_main_thread": thread_cpu_seconds(consumer.proc.pid, consumer.proc.pid)}
     finally:
         consumer.stop()  # SIGTERM: the consumer writes its profile
     return elapsed, cpu
@@ -159,16 +179,24 @@ def age_store(s: Settings, history: Settings, history_votes: int) -> float:
     return elapsed
 
 
-def scoring_rate(s: Settings, servers, profile) -> dict:
+def scoring_rate(s: Settings, servers, profile, total: int | None = None, cwd: Path = ROOT,
+                 profiled: bool = PROFILE) -> dict:
+    """The consumer (of checkout `cwd`) applies the `total` votes pre-filled in s.topics.votes: votes/s and
+    CPU seconds of the consumer and of the servers."""
+    total = VOTES if total is None else total
     state = tempfile.mkdtemp(prefix="bench-scoring-")
     # cProfile inflates Python time several-fold: figures are measured without it unless asked for.
-    extra = {"SCORING_PROFILE": str(Path(state) / "consumer.prof")} if PROFILE else {}
+    extra = {"SCORING_PROFILE": str(Path(state) / "consumer.prof")} if profiled else {}
     pids = {"ferretdb": servers.running_pid(profile, "ferretdb"), "kafka": servers.running_pid(profile, "kafka"),
             "postgresql": servers.running_pid(profile, "postgresql")}
     before = {k: cpu_seconds(pid, children=k == "postgresql") for k, pid in pids.items()}
-    elapsed, cpu = consume_all(s, VOTES, extra)
+    first: list = []
+    elapsed, cpu = consume_all(s, total, extra, cwd=cwd, first_commit=first)
     after = {k: cpu_seconds(pid, children=k == "postgresql") for k, pid in pids.items()}
-    return {"votes_per_s": VOTES / elapsed, "seconds": round(elapsed, 1),
+    steady = (total - first[0][1]) / (elapsed - first[0][0]) if first and elapsed > first[0][0] else None
+    return {"votes_per_s": total / elapsed, "seconds": round(elapsed, 1),
+            "after_first_commit_votes_per_s": round(steady) if steady else None,
+            "first_commit_s": round(first[0][0], 1) if first else None,
             "cpu_seconds": {**cpu, **{k: round(after[k] - before[k], 1) for k in after}},
             "profile": extra.get("SCORING_PROFILE")}
 
@@ -294,6 +322,14 @@ def freshness(s: Settings, codes: list[str]) -> dict:
             "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3)}
 
 
+def write_result(name: str, report: dict) -> Path:
+    """Raw results land in var/bench/ (README, Benchmarks)."""
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / name).write_text(json.dumps(report, indent=1))
+    return out / name
+
+
 def main() -> int:
     servers = local_servers()
     profile = servers.profile("test")
@@ -348,9 +384,7 @@ def main() -> int:
     print(f"{'figure':28} {'fresh':>10} {'aged':>10} {'aged/fresh':>10}")
     for name, a, b in rows:
         print(f"{name:28} {a:10.3f} {b:10.3f} {b / a if a else float('nan'):10.2f}")
-    out = ROOT / "var" / "bench"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "scoring.json").write_text(json.dumps(report, indent=1))
+    write_result("scoring.json", report)
     return 0
 
 

@@ -25,14 +25,17 @@ def free_port() -> int:
 class ManagedProcess:
     """A real OS process in its own session, with its output in a log file: stoppable, killable."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], *, log_prefix: str):
+    def __init__(self, argv: list[str], env: dict[str, str], *, log_prefix: str, cwd: Path = ROOT):
+        """`cwd` is where `python -m` finds its modules first: a benchmark points it at a worktree of an
+        older commit to run that commit's code."""
         self.argv = argv
+        self.cwd = cwd
         self.env = {**os.environ, **env}
         self.log = tempfile.NamedTemporaryFile(prefix=log_prefix, suffix=".log", delete=False)  # noqa: SIM115
         self.proc: subprocess.Popen | None = None
 
     def spawn(self) -> None:
-        self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
 
     def start(self):

@@ -9,13 +9,14 @@ import time
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from kafka import KafkaProducer
 
 from shared.config import Settings
 from shared.events import VoteEvent
 from shared.timeutil import bangkok_day
-from tests.support.processes import ManagedProcess
+from tests.support.processes import ROOT, ManagedProcess
 
 CODES = ("3706", "4408", "4712", "1101", "5001", "9601", "3401", "4001", "6501", "8301")
 
@@ -34,8 +35,9 @@ def scoring_env(settings: Settings, state_dir: str, **extra: str) -> dict[str, s
 class ConsumerProcess(ManagedProcess):
     """`python -m services.scoring.consumer` as a real OS process (so it can be SIGKILLed)."""
 
-    def __init__(self, env: dict[str, str]):
-        super().__init__([sys.executable, "-m", "services.scoring.consumer"], env, log_prefix="scoring-consumer-")
+    def __init__(self, env: dict[str, str], cwd: Path = ROOT):
+        super().__init__([sys.executable, "-m", "services.scoring.consumer"], env, log_prefix="scoring-consumer-",
+                         cwd=cwd)
 
 
 def make_vote(rng: random.Random, now: datetime, *, codes=CODES, vote_id: str | None = None,
