@@ -119,12 +119,12 @@ def rate_rounds(base: Settings, codes: list[str], servers, profile, old: Path) -
             r = scoring_rate(s_run, servers, profile, total=VOTES, cwd=cwd, profiled=False)
             r.pop("profile")
             r.update(round=n + 1, side=side, votes_per_s=round(r["votes_per_s"]), load_before=load_at,
-                     load_after=load(), ballots_published=topic_size(s, s.topics.ballots) - ballots_at)
+                     load_after=load(), ballot_records=topic_size(s, s.topics.ballots) - ballots_at)
             out["rounds"].append(r)
             print(f"round {n + 1} {side:6}: {r['votes_per_s']:6} votes/s ({r['after_first_commit_votes_per_s']} "
                   f"after the first commit at {r['first_commit_s']} s), consumer CPU "
                   f"{r['cpu_seconds']['scoring_consumer']:.1f} s (main thread "
-                  f"{r['cpu_seconds']['scoring_consumer_main_thread']:.1f} s), ballots {r['ballots_published']}, "
+                  f"{r['cpu_seconds']['scoring_consumer_main_thread']:.1f} s), ballot records {r['ballot_records']}, "
                   f"load {load_at[0]} -> {r['load_after'][0]}", flush=True)
             client.drop_database(s_run.mongo_db)
     for side in ("before", "after"):
@@ -262,7 +262,7 @@ def notify_latency(base: Settings, codes: list[str], aged: bool) -> dict:
         if aged:
             report["ageing_s"] = round(wait_for(
                 lambda: committed_on(s.kafka_bootstrap, sgroup, s.topics.votes) >= history
-                and committed_on(s.kafka_bootstrap, ngroup, s.topics.ballots) >= history,
+                and committed_on(s.kafka_bootstrap, ngroup, s.topics.ballots) >= topic_size(s, s.topics.ballots),
                 900, "the history through scoring and notify", scoring, notify, every=1.0), 1)
             report["notify_day_documents"] = votes_db.estimated_document_count()
         # One benchmark kiosk key stands for the many kiosks 100 votes/s come from: past ingest's per-key
