@@ -31,6 +31,7 @@ from shared.events import (
     ScoresEvent,
     VoteEvent,
     ballots_record,
+    canonical_time,
     decode,
     json_object,
     load_fields,
@@ -183,12 +184,17 @@ class ScoringProcessor:
 
     def _parse_vote(self, message: Record) -> Vote:
         # The fields, not a VoteEvent: building one per vote cost scoring 3 µs of its ~37 (bench-ballots).
-        fields = load_fields(VoteEvent, json_object(message.value))
+        data = json_object(message.value)
+        fields = load_fields(VoteEvent, data)
         if fields["district_code"] not in self.registry:
             raise EventError(f"invalid: unknown district {fields['district_code']}")
-        return Vote(fields["vote_id"], fields["district_code"], fields["score"], fields["submitted_at"],
+        vote = Vote(fields["vote_id"], fields["district_code"], fields["score"], fields["submitted_at"],
                     fields["received_at"], message.partition, message.offset, fields["comment"],
                     voter_key=fields["voter_key"], flagged=fields["flagged"], wire=fields)
+        # The ballot carries the vote's times as ingest wrote them (formatting them again cost ~3 µs a vote).
+        for name in ("submitted_at", "received_at"):
+            fields[name] = canonical_time(data[name]) or fields[name]
+        return vote
 
     def _parse_comment(self, raw: bytes | None) -> CommentEvent:
         event = decode(CommentEvent, raw)

@@ -21,12 +21,14 @@ from shared.events import (
     ScoresEvent,
     VoteEvent,
     ballots_record,
+    canonical_time,
     decode,
     decode_ballots,
     load_fast,
     schema_for,
     wire_fields,
 )
+from shared.timeutil import iso_utc
 
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text()
 NOW = datetime(2026, 11, 21, 2, 30, tzinfo=UTC)
@@ -103,3 +105,12 @@ def test_the_fast_check_agrees_with_the_schema(cls, drop, changes):
     except ValidationError:
         expected = None
     assert load_fast(cls, data) == expected
+
+
+@pytest.mark.parametrize("text,kept", [("2026-11-21T02:30:01.120Z", True), ("2026-11-21T09:30:01.120+07:00", False),
+                                       ("2026-11-21T02:30:01Z", False), ("2026-11-21T02:30:01.120Z\n", False),
+                                       ("๒๐๒๖-11-21T02:30:01.120Z", False), (None, False)])
+def test_only_a_time_in_the_events_own_form_passes_through_unformatted(text, kept):
+    assert (canonical_time(text) is not None) is kept and (not kept or canonical_time(text) == text)
+    if kept:
+        assert iso_utc(datetime.fromisoformat(text)) == text  # passing it through says what formatting would
