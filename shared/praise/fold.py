@@ -3,7 +3,7 @@
 
 Citizens type names and units on phones: zero-width characters from copy and paste, full-width letters,
 `ๆ` and repeated letters for emphasis, tone marks in the wrong order or missing, ศ/ษ/ส and ณ/น mixed up.
-Everything here is one pass over text already capped at `MAX_TEXT` characters, so cost is bounded.
+Everything here is one pass over text first capped at `MAX_TEXT` characters, so cost is bounded.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ def _fold_char(char: str) -> str:
 def fold(text: str) -> str:
     """The folded form: lower case, compatibility forms and sara am made one, punctuation and runs of
     spaces one space, zero-width characters gone, a letter repeated three times or more kept once."""
-    text = _REDACTION_MARK.sub(" ", text[:MAX_TEXT])
+    if len(text) > MAX_TEXT:  # the word cut in two at the limit is dropped: half a word is no name
+        text = text[:MAX_TEXT].rsplit(None, 1)[0] if " " in text[:MAX_TEXT] else text[:MAX_TEXT]
+    text = _REDACTION_MARK.sub(" ", text)
     folded = "".join(_fold_char(char) for char in text)
     # NFKC splits sara am (ำ) into nikhahit + sara aa; put it back, also when a tone mark came between.
     folded = re.sub("\u0e4d([" + _TONES + "]?)\u0e32", "\\1\u0e33", folded)

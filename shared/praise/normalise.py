@@ -101,6 +101,8 @@ def _after_title(words: list[str], index: int, rest: str) -> list[str]:
 def _can_follow_title(rest: str) -> bool:
     """Whether a name can start here: not one letter alone, not a vowel or mark that belongs to the
     title's last letter, not a silenced letter (อาร์ม is a name, not อา + "ร์ม")."""
+    if rest.startswith("ๆ"):
+        return True  # พี่ๆ: a title, said of several people
     if rest and (unicodedata.category(rest[0]) == "Mn" or rest[0] in "ะาำๅ" or rest[1:2] == "\u0e4c"):
         return False
     return len(skeleton(rest)) != 1
@@ -116,8 +118,10 @@ def _strip_title(word: str) -> str | None:
         word, stripped = word[len(title):], True
 
 
-def _candidates(text: str) -> tuple[list[str], bool]:
-    """Name candidates in order of preference, and whether a title introduced them."""
+def _candidates(text: str) -> tuple[list[str], str]:
+    """Name candidates in order of preference, and how they came: after a title ("titled"), as the whole
+    of a word ("bare": the citizen typed only a name, perhaps with a particle after it) or out of a
+    sentence ("loose": what was left of "การบริการรวดเร็วทันใจ" once its fillers were gone)."""
     words = text.split(" ")
     for index, word in enumerate(words):
         word = _strip_fillers(word)
@@ -125,10 +129,13 @@ def _candidates(text: str) -> tuple[list[str], bool]:
         if word in LATIN_WORD_TITLES and rest is None:
             rest = ""
         if rest is not None:
-            return _after_title(words, index, rest), True
-    bare = [_strip_fillers(word) for word in words if word != _SEPARATOR]
-    bare = [_cut_at_filler(word) for word in bare if word and not _starts(word, NO_NAME)]
-    return (bare[:1], False) if len(bare) == 1 else (bare, False)
+            return _after_title(words, index, rest), "titled"
+    words = [word for word in words if word != _SEPARATOR]
+    stripped = [_strip_fillers(word) for word in words]
+    names = [_cut_at_filler(word) for word in stripped if word and not _starts(word, NO_NAME)]
+    clean = len(names) == 1 and any(word == _strip_fillers(word) and word.startswith(names[0])
+                                    and not _strip_fillers(word[len(names[0]):]) for word in words)
+    return names, "bare" if clean else "loose"
 
 
 def _known(name: str, directory: PraiseDirectory) -> str | None:
@@ -155,14 +162,15 @@ def _known(name: str, directory: PraiseDirectory) -> str | None:
 
 def _plausible_bare_name(name: str) -> bool:
     """A word given without a title is taken as a new person only if it looks like one nickname or name."""
-    return 2 <= len(skeleton(name)) <= 12 and name.replace(".", "").isalpha() and not any(
+    letters = all(char.isalpha() or unicodedata.category(char) == "Mn" for char in name.replace(".", ""))
+    return 2 <= len(skeleton(name)) <= 12 and letters and not any(
         filler in name for filler in FILLERS if len(filler) > 2) and not any(word in name for word in NO_NAME)
 
 
 def _person(text: str, directory: PraiseDirectory, with_unit: bool) -> str | None:
     """The person key the text names; an unknown word without a title next to a unit is the unit's
     service described ("ขออนุญาตพกอาวุธปืน"), not a name."""
-    candidates, titled = _candidates(text)
+    candidates, how = _candidates(text)
     names = [name.strip(".'") for name in candidates]
     names = [name for name in names if name and len(name) <= MAX_NAME]
     for name in names:
@@ -170,7 +178,7 @@ def _person(text: str, directory: PraiseDirectory, with_unit: bool) -> str | Non
             return key
     if not names or len(skeleton(names[0])) < 2:
         return None
-    if titled or (len(names) == 1 and not with_unit and _plausible_bare_name(names[0])):
+    if how == "titled" or (how == "bare" and not with_unit and _plausible_bare_name(names[0])):
         return directory.canonical(names[0])
     return None
 
