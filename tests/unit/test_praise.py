@@ -1,8 +1,9 @@
 """The praise normaliser (shared/praise): its accuracy on the labelled texts written for the project, and
 the rules the chief's counts rely on (merges and renames followed, low votes not praise, no logging).
 
-The labelled sets are tests/data/praise_tuning.jsonl (the rules were tuned on it) and
-tests/data/praise_heldout.jsonl (committed before the normaliser existed, never tuned on); both use the
+The labelled sets are tests/data/praise_tuning.jsonl (the rules were tuned on it),
+tests/data/praise_heldout.jsonl (committed before the normaliser existed) and praise_heldout2.jsonl
+(committed after the rules, before they were run on it); neither held-out set was tuned on. All use the
 made-up district of tests/data/praise_directory.json. A text is right only if kind, unit and person all
 match (an expected person without a unit must come back without one).
 """
@@ -29,10 +30,11 @@ from shared.praise import (
 from shared.praise.fold import MAX_TEXT
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-# Held-out: 0.9 leaves room for five misses in 52 texts (a rule change that costs a whole category, such
-# as typos or English names, costs more than that and fails); measured 52/52 when it was first run.
-# Tuning: the rules were written against these texts, so less than 0.95 means a rule broke.
-THRESHOLDS = {"praise_heldout.jsonl": 0.9, "praise_tuning.jsonl": 0.95}
+# Held-out: 0.9 leaves room for about five misses in each set of ~50 (a rule change that costs a whole
+# category, such as typos or English names, costs more than that and fails); measured at their first runs
+# 52/52 and 47/48 (docs/praise.md). Tuning: the rules were written against these texts, so less than
+# 0.95 means a rule broke.
+THRESHOLDS = {"praise_heldout.jsonl": 0.9, "praise_heldout2.jsonl": 0.9, "praise_tuning.jsonl": 0.95}
 
 
 def evaluation_directory() -> PraiseDirectory:
@@ -54,7 +56,7 @@ def got(row: dict, directory: PraiseDirectory) -> tuple:
 
 
 def test_the_labelled_sets_are_large_and_varied():
-    rows = labelled("praise_tuning.jsonl") + labelled("praise_heldout.jsonl")
+    rows = [row for name in THRESHOLDS for row in labelled(name)]
     assert len(rows) >= 150
     assert len({row["text"] for row in rows}) == len(rows), "a text is labelled twice"
     kinds = Counter(row["kind"] for row in rows)
