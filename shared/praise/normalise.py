@@ -19,6 +19,9 @@ from shared.praise.words import FILLERS, LATIN_WORD_TITLES, NO_NAME, TITLES
 
 UNIT, PERSON, UNKNOWN = "unit", "person", "unknown"
 _SEPARATOR = "|"
+# Names looked up per text: a sentence's leftovers beyond these are not names, and each lookup may
+# compare with every spelling the district knows.
+_MAX_CANDIDATES = 4
 _DEFAULT = PraiseDirectory()
 
 
@@ -172,7 +175,7 @@ def _person(text: str, directory: PraiseDirectory, with_unit: bool) -> str | Non
     service described ("ขออนุญาตพกอาวุธปืน"), not a name."""
     candidates, how = _candidates(text)
     names = [name.strip(".'") for name in candidates]
-    names = [name for name in names if name and len(name) <= MAX_NAME]
+    names = [name for name in names if name and len(name) <= MAX_NAME][:_MAX_CANDIDATES]
     for name in names:
         if (key := _known(name, directory)) is not None:
             return key
