@@ -1,0 +1,232 @@
+"""The topic tagger: a lexicon over newmm tokens, with negation scope, intensifiers and contrast clauses.
+
+Why a lexicon and not a model: it runs on the platform's own hardware with nothing downloaded, gives the
+same answer for the same text on every machine, and an analyst can read why a comment got its tags.
+Rules, in order (docs/topics.md):
+1. Normalise (lower case, runs of one character cut to one, Thai repetition mark ๆ dropped) and segment with
+   newmm over PyThaiNLP's word list plus every lexicon phrase, so a phrase like "รอนาน" is one token.
+2. Match lexicon phrases greedily, longest first, on the tokens.
+3. Split into clauses at punctuation and contrast words ("แต่", "ส่วน"); a clause after a contrast weighs more.
+4. A negator (ไม่, ไม่ต้อง, ไม่ค่อย, บ่ …) up to three tokens before a cue, with no whitespace between, flips it;
+   after an absence word (ไม่มี …) an aspect noun takes its absence polarity (no parking: negative; no queue:
+   positive). Intensifiers next to a cue weigh it 1.5, softeners 0.5.
+5. A strict cue names its aspect; a generic one (ดี, แย่, ช้า …) attaches to the nearest aspect noun of the
+   clause it may describe, else to its default aspect, else to nothing. A weak cue (bare "รอ") counts only
+   when its aspect has no other cue.
+6. Each aspect's polarity is the sign of its weighted sum; a tie goes to the last cue.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+ASPECTS = ("waiting", "courtesy", "competence", "documents", "facilities", "access", "digital", "fees")
+POLARITIES = ("positive", "negative")
+LEXICON_PATH = Path(__file__).with_name("lexicon.json")
+TAGGER_VERSION = "lexicon-1"
+
+_PUNCT = re.compile(r"[,.!?;:()\[\]\"'“”…/|~\n\r\t]+")
+_RUN = re.compile(r"(.)\1{2,}")
+_WINDOW_NEG = 3
+_WINDOW_ATTACH = 6
+_MAX_PHRASE = 6  # tokens: no lexicon phrase is longer
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str  # strict | noun | generic | negator | absence | intensifier | softener | contrast
+    aspect: str | None = None
+    polarity: str | None = None  # strict, generic; for a noun its polarity when absent
+    allowed: frozenset[str] | None = None  # generic: the aspects it may attach to (None: any)
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("ๆ", "")
+    return _RUN.sub(r"\1", text)
+
+
+class Tagger:
+    """Tags one comment at a time; build once (the segmenter's dictionary takes ~1 s), then reuse."""
+
+    version = TAGGER_VERSION
+
+    def __init__(self, lexicon: dict) -> None:
+        from pythainlp.corpus.common import thai_words
+        from pythainlp.tokenize import Tokenizer
+
+        phrases: dict[str, _Entry] = {}
+        for kind in ("negators", "absence", "intensifiers", "softeners", "contrast"):
+            for word in lexicon[kind]:
+                phrases[_normalise(word)] = _Entry(kind.rstrip("s") if kind != "absence" else "absence")
+        for aspect, sides in lexicon["strict"].items():
+            for polarity, words in sides.items():
+                for word in words:
+                    phrases[_normalise(word)] = _Entry("strict", aspect, polarity)
+        for word, (aspect, absent) in lexicon["nouns"].items():
+            phrases[_normalise(word)] = _Entry("noun", aspect, absent)
+        for word, (polarity, allowed, default) in lexicon["generic"].items():
+            phrases[_normalise(word)] = _Entry("generic", default, polarity,
+                                               None if allowed == "*" else frozenset(allowed))
+        unknown = {e.aspect for e in phrases.values() if e.aspect} - set(ASPECTS)
+        if unknown:
+            raise ValueError(f"lexicon names unknown aspects: {sorted(unknown)}")
+        words = set(thai_words()) | {p for p in phrases if " " not in p}
+        self._tokenizer = Tokenizer(custom_dict=words, engine="newmm", keep_whitespace=True)
+        self._phrases: dict[tuple[str, ...], _Entry] = {}
+        for phrase, entry in phrases.items():
+            key = tuple(t for t in self._tokenizer.word_tokenize(phrase) if t.strip()) or (phrase,)
+            self._phrases[key] = entry
+
+    def _cues(self, text: str) -> list[tuple[int, str, _Entry]]:
+        """(position, surface, entry) for every matched phrase; whitespace and punctuation become 'space'
+        and 'break' markers so negation and clauses can see them."""
+        tokens: list[str] = []
+        for piece in self._tokenizer.word_tokenize(_PUNCT.sub(" | ", _normalise(text))):
+            if piece == "|":
+                tokens.append("|")
+            elif piece.isspace() or not piece:
+                tokens.append(" ")
+            else:
+                tokens.append(piece)
+        out: list[tuple[int, str, _Entry]] = []
+        i = 0
+        words = tokens
+        while i < len(words):
+            tok = words[i]
+            if tok == "|":
+                out.append((i, tok, _Entry("break")))
+                i += 1
+                continue
+            if tok == " ":
+                out.append((i, tok, _Entry("space")))
+                i += 1
+                continue
+            matched = None
+            for n in range(min(_MAX_PHRASE, len(words) - i), 0, -1):
+                key = tuple(words[i:i + n])
+                if " " in key or "|" in key:
+                    continue
+                entry = self._phrases.get(key)
+                if entry is not None:
+                    matched = (n, entry)
+                    break
+            if matched:
+                out.append((i, tok, matched[1]))
+                i += matched[0]
+            else:
+                out.append((i, tok, _Entry("other")))
+                i += 1
+        return out
+
+    def tag(self, text: str) -> dict[str, str]:
+        """{aspect: "positive"|"negative"} for each aspect the comment speaks of (possibly none)."""
+        items = self._cues(text)
+        scores: dict[str, float] = {}
+        last: dict[str, str] = {}
+        weak: dict[str, str] = {}
+        for clause, weight in _clauses(items):
+            nouns = [(k, e) for k, (_, _, e) in enumerate(clause) if e.kind == "noun"]
+            for k, (_, surface, entry) in enumerate(clause):
+                if entry.kind not in ("strict", "generic", "noun"):
+                    continue
+                negated, absent = _negation(clause, k)
+                if entry.kind == "noun":
+                    if absent and entry.polarity:
+                        _add(scores, last, entry.aspect, entry.polarity, weight * _intensity(clause, k))
+                    elif entry.aspect == "waiting" and surface == "รอ" and not absent:
+                        weak.setdefault("waiting", "positive" if negated else "negative")
+                    continue
+                polarity = entry.polarity
+                if negated:
+                    polarity = "negative" if polarity == "positive" else "positive"
+                aspect = entry.aspect if entry.kind == "strict" else _attach(entry, k, nouns)
+                if aspect is not None:
+                    _add(scores, last, aspect, polarity, weight * _intensity(clause, k))
+        for aspect, polarity in weak.items():
+            if aspect not in scores:
+                scores[aspect] = 1.0 if polarity == "positive" else -1.0
+                last[aspect] = polarity
+        result = {}
+        for aspect in ASPECTS:
+            if aspect in scores:
+                s = scores[aspect]
+                result[aspect] = last[aspect] if abs(s) < 1e-9 else ("positive" if s > 0 else "negative")
+        return result
+
+    def tag_many(self, texts: Iterable[str]) -> list[dict[str, str]]:
+        return [self.tag(t) for t in texts]
+
+
+def _clauses(items: list[tuple[int, str, _Entry]]):
+    """Yield (clause items, weight): breaks end a clause; a contrast word starts a heavier one."""
+    current: list[tuple[int, str, _Entry]] = []
+    weight = 1.0
+    for item in items:
+        kind = item[2].kind
+        if kind in ("break", "contrast"):
+            if current:
+                yield current, weight
+            current = []
+            if kind == "contrast":
+                weight = 1.25
+            continue
+        current.append(item)
+    if current:
+        yield current, weight
+
+
+def _negation(clause, k: int) -> tuple[bool, bool]:
+    """(negated, absent): a negator up to three tokens before position k, no whitespace or other cue between."""
+    steps = 0
+    for j in range(k - 1, -1, -1):
+        entry = clause[j][2]
+        if entry.kind == "space":
+            return False, False
+        if entry.kind in ("negator", "absence"):
+            return True, entry.kind == "absence" or clause[j][1] in ("ไม่มี", "บ่มี")
+        if entry.kind in ("strict", "generic"):
+            return False, False
+        steps += 1
+        if steps >= _WINDOW_NEG:
+            break
+    return False, False
+
+
+def _intensity(clause, k: int) -> float:
+    factor = 1.0
+    for j in (k - 2, k - 1, k + 1, k + 2):
+        if 0 <= j < len(clause):
+            kind = clause[j][2].kind
+            if kind == "intensifier":
+                factor = 1.5
+            elif kind == "softener":
+                factor = min(factor, 0.5)
+    return factor
+
+
+def _attach(entry: _Entry, k: int, nouns: list[tuple[int, _Entry]]) -> str | None:
+    """The aspect a generic cue describes: the nearest allowed noun (before it preferred), else its default."""
+    best: tuple[float, str] | None = None
+    for pos, noun in nouns:
+        if entry.allowed is not None and noun.aspect not in entry.allowed:
+            continue
+        distance = (k - pos) if pos < k else (pos - k) + 0.5
+        if distance <= _WINDOW_ATTACH and (best is None or distance < best[0]):
+            best = (distance, noun.aspect)
+    return best[1] if best else entry.aspect
+
+
+def _add(scores: dict[str, float], last: dict[str, str], aspect: str, polarity: str, weight: float) -> None:
+    scores[aspect] = scores.get(aspect, 0.0) + (weight if polarity == "positive" else -weight)
+    last[aspect] = polarity
+
+
+@cache
+def default_tagger() -> Tagger:
+    """The tagger built from the shipped lexicon, once per process."""
+    return Tagger(json.loads(LEXICON_PATH.read_text(encoding="utf-8")))
