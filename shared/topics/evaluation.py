@@ -94,7 +94,7 @@ def report(name: str, s: Scores) -> str:
              f"over (aspect, polarity) pairs (tp {s.tp}, fp {s.fp}, fn {s.fn})",
              f"  {'aspect':<11} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5}"]
     for aspect in ASPECTS:
-        tp, fp, fn = s.per_aspect[aspect]
+        tp, _fp, fn = s.per_aspect[aspect]
         ap, ar, af = s.aspect(aspect)
         lines.append(f"  {aspect:<11} {ap:6.3f} {ar:6.3f} {af:6.3f} {tp + fn:5d}")
     return "\n".join(lines)

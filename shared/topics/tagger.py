@@ -30,7 +30,7 @@ POLARITIES = ("positive", "negative")
 LEXICON_PATH = Path(__file__).with_name("lexicon.json")
 TAGGER_VERSION = "lexicon-1"
 
-_PUNCT = re.compile(r"[,.!?;:()\[\]\"'“”…/|~\n\r\t]+")
+_PUNCT = re.compile(r"[,!?;:()\[\]\"'“”…/|~\n\r\t]+")
 _RUN = re.compile(r"(.)\1{2,}")
 _WINDOW_NEG = 3
 _WINDOW_ATTACH = 6
@@ -42,11 +42,12 @@ class _Entry:
     kind: str  # strict | noun | generic | negator | absence | intensifier | softener | contrast
     aspect: str | None = None
     polarity: str | None = None  # strict, generic; for a noun its polarity when absent
-    allowed: frozenset[str] | None = None  # generic: the aspects it may attach to (None: any)
+    allowed: frozenset[str] | None = None  # generic: the aspects it may attach to (None: any; "staff": a person)
+    as_staff: str | None = None  # generic: the aspect it names when it describes a member of staff
 
 
 def _normalise(text: str) -> str:
-    text = text.lower().replace("ๆ", "")
+    text = text.lower().replace("ๆ", "").replace(".", " ")  # "จนท." is an abbreviation, not a sentence end
     return _RUN.sub(r"\1", text)
 
 
@@ -60,18 +61,21 @@ class Tagger:
         from pythainlp.tokenize import Tokenizer
 
         phrases: dict[str, _Entry] = {}
-        for kind in ("negators", "absence", "intensifiers", "softeners", "contrast"):
+        kinds = {"negators": "negator", "absence": "absence", "intensifiers": "intensifier",
+                 "softeners": "softener", "contrast": "contrast", "faults": "fault"}
+        for kind, name in kinds.items():
             for word in lexicon[kind]:
-                phrases[_normalise(word)] = _Entry(kind.rstrip("s") if kind != "absence" else "absence")
+                phrases[_normalise(word)] = _Entry(name)
         for aspect, sides in lexicon["strict"].items():
             for polarity, words in sides.items():
                 for word in words:
                     phrases[_normalise(word)] = _Entry("strict", aspect, polarity)
         for word, (aspect, absent) in lexicon["nouns"].items():
             phrases[_normalise(word)] = _Entry("noun", aspect, absent)
-        for word, (polarity, allowed, default) in lexicon["generic"].items():
+        for word, (polarity, allowed, default, *as_staff) in lexicon["generic"].items():
             phrases[_normalise(word)] = _Entry("generic", default, polarity,
-                                               None if allowed == "*" else frozenset(allowed))
+                                               None if allowed == "*" else frozenset(allowed),
+                                               as_staff[0] if as_staff else "courtesy")
         unknown = {e.aspect for e in phrases.values() if e.aspect} - set(ASPECTS)
         if unknown:
             raise ValueError(f"lexicon names unknown aspects: {sorted(unknown)}")
@@ -129,13 +133,19 @@ class Tagger:
         scores: dict[str, float] = {}
         last: dict[str, str] = {}
         weak: dict[str, str] = {}
-        for clause, weight in _clauses(items):
-            nouns = [(k, e) for k, (_, _, e) in enumerate(clause) if e.kind == "noun"]
+        for clause, weight, fault in _clauses(items):
+            # bare "รอ" is a weak cue, not a thing a generic cue can describe
+            nouns = [(k, e) for k, (_, w, e) in enumerate(clause) if e.kind == "noun" and w != "รอ"]
+            if fault and nouns and not any(e.kind in ("strict", "generic") for _, _, e in clause):
+                # "ยกเว้นที่จอดรถ": the thing named after a fault marker is what falls short
+                _add(scores, last, nouns[0][1].aspect, "negative", weight)
+                continue
             for k, (_, surface, entry) in enumerate(clause):
                 if entry.kind not in ("strict", "generic", "noun"):
                     continue
                 negated, absent = _negation(clause, k)
                 if entry.kind == "noun":
+                    absent = absent or _absent_after(clause, k)
                     if absent and entry.polarity:
                         _add(scores, last, entry.aspect, entry.polarity, weight * _intensity(clause, k))
                     elif entry.aspect == "waiting" and surface == "รอ" and not absent:
@@ -163,38 +173,49 @@ class Tagger:
 
 
 def _clauses(items: list[tuple[int, str, _Entry]]):
-    """Yield (clause items, weight): breaks end a clause; a contrast word starts a heavier one."""
+    """Yield (clause items, weight, fault): breaks end a clause; a contrast word starts a heavier one, a fault
+    marker ("ยกเว้น", "ติดที่") one whose bare noun is the complaint."""
     current: list[tuple[int, str, _Entry]] = []
-    weight = 1.0
+    weight, fault = 1.0, False
     for item in items:
         kind = item[2].kind
-        if kind in ("break", "contrast"):
+        if kind in ("break", "contrast", "fault"):
             if current:
-                yield current, weight
+                yield current, weight, fault
             current = []
-            if kind == "contrast":
+            fault = kind == "fault"
+            if kind in ("contrast", "fault"):
                 weight = 1.25
             continue
         current.append(item)
     if current:
-        yield current, weight
+        yield current, weight, fault
 
 
 def _negation(clause, k: int) -> tuple[bool, bool]:
-    """(negated, absent): a negator up to three tokens before position k, no whitespace or other cue between."""
-    steps = 0
-    for j in range(k - 1, -1, -1):
+    """(negated, absent): a negator up to three tokens before position k, with no whitespace or aspect noun
+    between; a cue right after a negated cue shares its negation ("ไม่ได้ขอเอกสารเพิ่มจุกจิก")."""
+    for steps, j in enumerate(range(k - 1, -1, -1)):
         entry = clause[j][2]
-        if entry.kind == "space":
+        if entry.kind == "space" or entry.kind == "noun" or steps >= _WINDOW_NEG:
             return False, False
         if entry.kind in ("negator", "absence"):
-            return True, entry.kind == "absence" or clause[j][1] in ("ไม่มี", "บ่มี")
+            return True, entry.kind == "absence"
         if entry.kind in ("strict", "generic"):
-            return False, False
-        steps += 1
-        if steps >= _WINDOW_NEG:
-            break
+            return (_negation(clause, j)[0], False) if j == k - 1 else (False, False)
     return False, False
+
+
+def _absent_after(clause, k: int) -> bool:
+    """"ป้ายก็ไม่มี": an absence word closing the clause up to three tokens after the noun."""
+    for j in range(k + 1, min(k + 4, len(clause))):
+        entry = clause[j][2]
+        if entry.kind == "absence":
+            rest = [e.kind for _, _, e in clause[j + 1:] if e.kind not in ("space", "other", "intensifier")]
+            return not rest
+        if entry.kind in ("strict", "generic", "noun", "space"):
+            return False
+    return False
 
 
 def _intensity(clause, k: int) -> float:
@@ -210,14 +231,22 @@ def _intensity(clause, k: int) -> float:
 
 
 def _attach(entry: _Entry, k: int, nouns: list[tuple[int, _Entry]]) -> str | None:
-    """The aspect a generic cue describes: the nearest allowed noun (before it preferred), else its default."""
+    """The aspect a generic cue describes: the nearest allowed noun (before it preferred), else its default.
+    A member of staff ("เจ้าหน้าที่") is a courtesy noun; a cue allowed on "staff" names its own aspect
+    there ("เจ้าหน้าที่ไม่รู้": competence)."""
     best: tuple[float, str] | None = None
     for pos, noun in nouns:
-        if entry.allowed is not None and noun.aspect not in entry.allowed:
+        if entry.allowed is None:
+            aspect = noun.aspect
+        elif noun.aspect == "courtesy" and "staff" in entry.allowed:
+            aspect = entry.as_staff
+        elif noun.aspect in entry.allowed:
+            aspect = noun.aspect
+        else:
             continue
         distance = (k - pos) if pos < k else (pos - k) + 0.5
         if distance <= _WINDOW_ATTACH and (best is None or distance < best[0]):
-            best = (distance, noun.aspect)
+            best = (distance, aspect)
     return best[1] if best else entry.aspect
 
 
