@@ -34,7 +34,7 @@ _PUNCT = re.compile(r"[,!?;:()\[\]\"'“”…/|~\n\r\t]+")
 _RUN = re.compile(r"(.)\1{2,}")
 _WINDOW_NEG = 3
 _WINDOW_ATTACH = 6
-_MAX_PHRASE = 6  # tokens: no lexicon phrase is longer
+_QUANTITY = frozenset({"เยอะ"})
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class Tagger:
 
         phrases: dict[str, _Entry] = {}
         kinds = {"negators": "negator", "absence": "absence", "intensifiers": "intensifier",
-                 "softeners": "softener", "contrast": "contrast", "faults": "fault"}
+                 "softeners": "softener", "contrast": "contrast", "faults": "fault", "wishes": "wish"}
         for kind, name in kinds.items():
             for word in lexicon[kind]:
                 phrases[_normalise(word)] = _Entry(name)
@@ -81,50 +81,53 @@ class Tagger:
             raise ValueError(f"lexicon names unknown aspects: {sorted(unknown)}")
         words = set(thai_words()) | {p for p in phrases if " " not in p}
         self._tokenizer = Tokenizer(custom_dict=words, engine="newmm", keep_whitespace=True)
-        self._phrases: dict[tuple[str, ...], _Entry] = {}
-        for phrase, entry in phrases.items():
-            key = tuple(t for t in self._tokenizer.word_tokenize(phrase) if t.strip()) or (phrase,)
-            self._phrases[key] = entry
+        self._phrases = phrases
+        self._lengths = sorted({len(p) for p in phrases}, reverse=True)
 
     def _cues(self, text: str) -> list[tuple[int, str, _Entry]]:
-        """(position, surface, entry) for every matched phrase; whitespace and punctuation become 'space'
-        and 'break' markers so negation and clauses can see them."""
-        tokens: list[str] = []
-        for piece in self._tokenizer.word_tokenize(_PUNCT.sub(" | ", _normalise(text))):
-            if piece == "|":
-                tokens.append("|")
-            elif piece.isspace() or not piece:
-                tokens.append(" ")
-            else:
-                tokens.append(piece)
+        """(position, surface, entry) for every matched phrase and every other token; whitespace and
+        punctuation become 'space' and 'break' items so negation and clauses can see them.
+
+        newmm's dictionary holds compounds that swallow a cue ("แพงไป", "เจ้าหน้า|ที่ทำงาน"), so phrases
+        are matched on the text itself, longest first, starting at a token boundary (or where the previous
+        match ended). A phrase may end inside a token only if it is 3+ characters long and does not cut a
+        Thai syllable (the next character is no vowel sign or tone mark) or a Latin word."""
+        norm = _PUNCT.sub(" | ", _normalise(text))
+        starts, at = set(), 0
+        for piece in self._tokenizer.word_tokenize(norm):
+            starts.add(at)
+            at += len(piece)
         out: list[tuple[int, str, _Entry]] = []
-        i = 0
-        words = tokens
-        while i < len(words):
-            tok = words[i]
-            if tok == "|":
-                out.append((i, tok, _Entry("break")))
+        i, n = 0, len(norm)
+        while i < n:
+            ch = norm[i]
+            if ch == "|":
+                out.append((i, ch, _Entry("break")))
                 i += 1
                 continue
-            if tok == " ":
-                out.append((i, tok, _Entry("space")))
-                i += 1
+            if ch.isspace():
+                out.append((i, " ", _Entry("space")))
+                while i < n and norm[i].isspace():
+                    i += 1
                 continue
             matched = None
-            for n in range(min(_MAX_PHRASE, len(words) - i), 0, -1):
-                key = tuple(words[i:i + n])
-                if " " in key or "|" in key:
+            for length in self._lengths:
+                if i + length > n:
                     continue
-                entry = self._phrases.get(key)
-                if entry is not None:
-                    matched = (n, entry)
+                entry = self._phrases.get(norm[i:i + length])
+                if entry is not None and _ends_well(norm, i + length, length, starts):
+                    matched = (length, entry)
                     break
             if matched:
-                out.append((i, tok, matched[1]))
+                out.append((i, norm[i:i + matched[0]], matched[1]))
                 i += matched[0]
-            else:
-                out.append((i, tok, _Entry("other")))
-                i += 1
+                starts.add(i)
+                continue
+            j = i + 1
+            while j < n and j not in starts and not norm[j].isspace() and norm[j] != "|":
+                j += 1
+            out.append((i, norm[i:j], _Entry("other")))
+            i = j
         return out
 
     def tag(self, text: str) -> dict[str, str]:
@@ -149,16 +152,20 @@ class Tagger:
                     if absent and entry.polarity:
                         _add(scores, last, entry.aspect, entry.polarity, weight * _intensity(clause, k))
                     elif entry.aspect == "waiting" and surface == "รอ" and not absent:
-                        weak.setdefault("waiting", "positive" if negated else "negative")
+                        weak.setdefault("waiting", "positive" if negated is True else "negative")
                     continue
+                if surface in _QUANTITY and k and clause[k - 1][2].kind in ("strict", "generic"):
+                    continue  # "ดีขึ้นเยอะ", "ลดลงเยอะ": an intensifier here, not "too many"
                 polarity = entry.polarity
-                if negated:
+                if negated == "wish":  # "อยากให้ปรับปรุงห้องน้ำ", "ควรมีที่จอดรถเพิ่ม": wanted, so lacking
+                    polarity = "negative"
+                elif negated:
                     polarity = "negative" if polarity == "positive" else "positive"
                 aspect = entry.aspect if entry.kind == "strict" else _attach(entry, k, nouns)
                 if aspect is not None:
                     _add(scores, last, aspect, polarity, weight * _intensity(clause, k))
         for aspect, polarity in weak.items():
-            if aspect not in scores:
+            if not scores:  # bare "รอ" only when nothing else names an aspect ("ตากฝนรอ": facilities)
                 scores[aspect] = 1.0 if polarity == "positive" else -1.0
                 last[aspect] = polarity
         result = {}
@@ -170,6 +177,20 @@ class Tagger:
 
     def tag_many(self, texts: Iterable[str]) -> list[dict[str, str]]:
         return [self.tag(t) for t in texts]
+
+
+_FOLLOWERS = frozenset("ะาำิีึืุูั็่้๊๋์ๅ")
+
+
+def _ends_well(norm: str, end: int, length: int, starts: set[int]) -> bool:
+    if end == len(norm) or end in starts:
+        return True
+    nxt, last = norm[end], norm[end - 1]
+    if nxt.isspace() or nxt == "|":
+        return True
+    if last.isascii() and last.isalnum() and nxt.isascii() and nxt.isalnum():
+        return False
+    return length >= 3 and nxt not in _FOLLOWERS
 
 
 def _clauses(items: list[tuple[int, str, _Entry]]):
@@ -192,13 +213,15 @@ def _clauses(items: list[tuple[int, str, _Entry]]):
         yield current, weight, fault
 
 
-def _negation(clause, k: int) -> tuple[bool, bool]:
+def _negation(clause, k: int) -> tuple[bool | str, bool]:
     """(negated, absent): a negator up to three tokens before position k, with no whitespace or aspect noun
     between; a cue right after a negated cue shares its negation ("ไม่ได้ขอเอกสารเพิ่มจุกจิก")."""
     for steps, j in enumerate(range(k - 1, -1, -1)):
         entry = clause[j][2]
         if entry.kind == "space" or entry.kind == "noun" or steps >= _WINDOW_NEG:
             return False, False
+        if entry.kind == "wish":
+            return "wish", False
         if entry.kind in ("negator", "absence"):
             return True, entry.kind == "absence"
         if entry.kind in ("strict", "generic"):
