@@ -11,8 +11,8 @@ Rules, in order (docs/topics.md):
    after an absence word (ไม่มี …) an aspect noun takes its absence polarity (no parking: negative; no queue:
    positive). Intensifiers next to a cue weigh it 1.5, softeners 0.5.
 5. A strict cue names its aspect; a generic one (ดี, แย่, ช้า …) attaches to the nearest aspect noun of the
-   clause it may describe, else to its default aspect, else to nothing. A weak cue (bare "รอ") counts only
-   when its aspect has no other cue.
+   clause it may describe, else to its default aspect, else to nothing. Weak cues (bare "รอ", "ยืนรอ",
+   "ชั่วโมง"; lexicon "weak") count only when nothing else in the comment names an aspect.
 6. Each aspect's polarity is the sign of its weighted sum; a tie goes to the last cue.
 """
 
@@ -82,6 +82,7 @@ class Tagger:
         words = set(thai_words()) | {p for p in phrases if " " not in p}
         self._tokenizer = Tokenizer(custom_dict=words, engine="newmm", keep_whitespace=True)
         self._phrases = phrases
+        self._weak = frozenset(_normalise(w) for w in lexicon.get("weak", []))
         self._lengths = sorted({len(p) for p in phrases}, reverse=True)
 
     def _cues(self, text: str) -> list[tuple[int, str, _Entry]]:
@@ -135,7 +136,8 @@ class Tagger:
         items = self._cues(text)
         scores: dict[str, float] = {}
         last: dict[str, str] = {}
-        weak: dict[str, str] = {}
+        weak: dict[str, float] = {}  # cues that count only when nothing else names an aspect
+        weak_last: dict[str, str] = {}
         for clause, weight, fault in _clauses(items):
             # bare "รอ" is a weak cue, not a thing a generic cue can describe
             nouns = [(k, e) for k, (_, w, e) in enumerate(clause) if e.kind == "noun" and w != "รอ"]
@@ -152,7 +154,7 @@ class Tagger:
                     if absent and entry.polarity:
                         _add(scores, last, entry.aspect, entry.polarity, weight * _intensity(clause, k))
                     elif entry.aspect == "waiting" and surface == "รอ" and not absent:
-                        weak.setdefault("waiting", "positive" if negated is True else "negative")
+                        _add(weak, weak_last, "waiting", "positive" if negated is True else "negative", weight)
                     continue
                 if surface in _QUANTITY and k and clause[k - 1][2].kind in ("strict", "generic"):
                     continue  # "ดีขึ้นเยอะ", "ลดลงเยอะ": an intensifier here, not "too many"
@@ -162,12 +164,12 @@ class Tagger:
                 elif negated:
                     polarity = "negative" if polarity == "positive" else "positive"
                 aspect = entry.aspect if entry.kind == "strict" else _attach(entry, k, nouns)
+                weakly = surface in self._weak  # "ยืนรอ", "ชั่วโมง": a wait, unless something else is the point
                 if aspect is not None:
-                    _add(scores, last, aspect, polarity, weight * _intensity(clause, k))
-        for aspect, polarity in weak.items():
-            if not scores:  # bare "รอ" only when nothing else names an aspect ("ตากฝนรอ": facilities)
-                scores[aspect] = 1.0 if polarity == "positive" else -1.0
-                last[aspect] = polarity
+                    _add(weak if weakly else scores, weak_last if weakly else last, aspect, polarity,
+                         weight * _intensity(clause, k))
+        if not scores:  # "ตากฝนรอ", "ยืนรอหน้าห้องร้อน": the facility is the point, not the wait
+            scores, last = weak, weak_last
         result = {}
         for aspect in ASPECTS:
             if aspect in scores:
