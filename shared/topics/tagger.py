@@ -33,7 +33,7 @@ TAGGER_VERSION = "lexicon-1"
 _PUNCT = re.compile(r"[,!?;:()\[\]\"'“”…/|~\n\r\t]+")
 _RUN = re.compile(r"(.)\1{2,}")
 _WINDOW_NEG = 3
-_WINDOW_ATTACH = 6
+_WINDOW_ATTACH = 8
 _QUANTITY = frozenset({"เยอะ"})
 
 
@@ -62,7 +62,8 @@ class Tagger:
 
         phrases: dict[str, _Entry] = {}
         kinds = {"negators": "negator", "absence": "absence", "intensifiers": "intensifier",
-                 "softeners": "softener", "contrast": "contrast", "faults": "fault", "wishes": "wish"}
+                 "softeners": "softener", "contrast": "contrast", "faults": "fault", "wishes": "wish",
+                 "hypothetical": "hypothetical"}
         for kind, name in kinds.items():
             for word in lexicon[kind]:
                 phrases[_normalise(word)] = _Entry(name)
@@ -116,7 +117,7 @@ class Tagger:
                 if i + length > n:
                     continue
                 entry = self._phrases.get(norm[i:i + length])
-                if entry is not None and _ends_well(norm, i + length, length, starts):
+                if entry is not None and _ends_well(norm, i, i + length, starts):
                     matched = (length, entry)
                     break
             if matched:
@@ -159,9 +160,11 @@ class Tagger:
                 if surface in _QUANTITY and k and clause[k - 1][2].kind in ("strict", "generic"):
                     continue  # "ดีขึ้นเยอะ", "ลดลงเยอะ": an intensifier here, not "too many"
                 polarity = entry.polarity
+                if negated == "hypothetical" and entry.kind == "generic":
+                    continue  # "ถ้าจะเอาเร็ว…": a condition, not an experience
                 if negated == "wish":  # "อยากให้ปรับปรุงห้องน้ำ", "ควรมีที่จอดรถเพิ่ม": wanted, so lacking
                     polarity = "negative"
-                elif negated:
+                elif negated is True:
                     polarity = "negative" if polarity == "positive" else "positive"
                 aspect = entry.aspect if entry.kind == "strict" else _attach(entry, k, nouns)
                 weakly = surface in self._weak  # "ยืนรอ", "ชั่วโมง": a wait, unless something else is the point
@@ -184,15 +187,19 @@ class Tagger:
 _FOLLOWERS = frozenset("ะาำิีึืุูั็่้๊๋์ๅ")
 
 
-def _ends_well(norm: str, end: int, length: int, starts: set[int]) -> bool:
-    if end == len(norm) or end in starts:
+def _ends_well(norm: str, start: int, end: int, starts: set[int]) -> bool:
+    """May a phrase run from start to end? At a boundary, yes; inside a token only if it began that token
+    ("แพง" in "แพงไป", not "ต้องยืน" in "ต้อง|ยืนยัน"), is 3+ characters, and cuts neither a Thai syllable nor a
+    Latin word ("wait" in "waited")."""
+    if end == len(norm):
         return True
     nxt, last = norm[end], norm[end - 1]
-    if nxt.isspace() or nxt == "|":
-        return True
     if last.isascii() and last.isalnum() and nxt.isascii() and nxt.isalnum():
         return False
-    return length >= 3 and nxt not in _FOLLOWERS
+    if end in starts or nxt.isspace() or nxt == "|":
+        return True
+    token_start = max(p for p in starts if p < end)
+    return token_start == start and end - start >= 3 and nxt not in _FOLLOWERS
 
 
 def _clauses(items: list[tuple[int, str, _Entry]]):
@@ -224,6 +231,8 @@ def _negation(clause, k: int) -> tuple[bool | str, bool]:
             return False, False
         if entry.kind == "wish":
             return "wish", False
+        if entry.kind == "hypothetical":
+            return "hypothetical", False
         if entry.kind in ("negator", "absence"):
             return True, entry.kind == "absence"
         if entry.kind in ("strict", "generic"):
