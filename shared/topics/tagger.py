@@ -63,7 +63,7 @@ class Tagger:
         phrases: dict[str, _Entry] = {}
         kinds = {"negators": "negator", "absence": "absence", "intensifiers": "intensifier",
                  "softeners": "softener", "contrast": "contrast", "faults": "fault", "wishes": "wish",
-                 "hypothetical": "hypothetical"}
+                 "hypothetical": "hypothetical", "presence": "presence"}
         for kind, name in kinds.items():
             for word in lexicon[kind]:
                 phrases[_normalise(word)] = _Entry(name)
@@ -154,6 +154,10 @@ class Tagger:
                     absent = absent or _absent_after(clause, k)
                     if absent and entry.polarity:
                         _add(scores, last, entry.aspect, entry.polarity, weight * _intensity(clause, k))
+                    elif entry.polarity and k and clause[k - 1][2].kind == "presence" and not negated:
+                        # "มีที่จอดรถ", "มีน้ำดื่ม": there is what one misses when absent
+                        present = "negative" if entry.polarity == "positive" else "positive"
+                        _add(scores, last, entry.aspect, present, weight)
                     elif entry.aspect == "waiting" and surface == "รอ" and not absent:
                         _add(weak, weak_last, "waiting", "positive" if negated is True else "negative", weight)
                     continue
