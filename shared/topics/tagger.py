@@ -18,6 +18,7 @@ Rules, in order (docs/topics.md):
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterable
@@ -95,10 +96,11 @@ class Tagger:
         match ended). A phrase may end inside a token only if it is 3+ characters long and does not cut a
         Thai syllable (the next character is no vowel sign or tone mark) or a Latin word."""
         norm = _PUNCT.sub(" | ", _normalise(text))
-        starts, at = set(), 0
+        bounds, at = [], 0
         for piece in self._tokenizer.word_tokenize(norm):
-            starts.add(at)
+            bounds.append(at)
             at += len(piece)
+        starts = _Starts(bounds)
         out: list[tuple[int, str, _Entry]] = []
         i, n = 0, len(norm)
         while i < n:
@@ -146,12 +148,15 @@ class Tagger:
                 # "ยกเว้นที่จอดรถ": the thing named after a fault marker is what falls short
                 _add(scores, last, nouns[0][1].aspect, "negative", weight)
                 continue
+            carried: dict[int, bool | str] = {}  # each cue's negation, for the cue right after it
+            last_cue = max((k for k, (_, _, e) in enumerate(clause) if e.kind in _CUES), default=-1)
             for k, (_, surface, entry) in enumerate(clause):
                 if entry.kind not in ("strict", "generic", "noun"):
                     continue
-                negated, absent = _negation(clause, k)
+                negated, absent = _negation(clause, k, carried)
+                carried[k] = negated
                 if entry.kind == "noun":
-                    absent = absent or _absent_after(clause, k)
+                    absent = absent or _absent_after(clause, k, last_cue)
                     if absent and entry.polarity:
                         _add(scores, last, entry.aspect, entry.polarity, weight * _intensity(clause, k))
                     elif entry.polarity and k and clause[k - 1][2].kind == "presence" and not negated:
@@ -191,7 +196,30 @@ class Tagger:
 _FOLLOWERS = frozenset("ะาำิีึืุูั็่้๊๋์ๅ")
 
 
-def _ends_well(norm: str, start: int, end: int, starts: set[int]) -> bool:
+class _Starts:
+    """Token start offsets: membership, the token holding a position (by bisection, so a long comment costs
+    n log n, not n²), and the ends of matched phrases added as they are found."""
+
+    def __init__(self, bounds: list[int]) -> None:
+        self._sorted = bounds
+        self._set = set(bounds)
+        self._last_added = 0
+
+    def __contains__(self, pos: object) -> bool:
+        return pos in self._set
+
+    def add(self, pos: int) -> None:
+        """The end of a match: a boundary for what follows (matches are found left to right)."""
+        self._set.add(pos)
+        self._last_added = pos
+
+    def token_start(self, pos: int) -> int:
+        """Where the token (or the rest of a token after a match) holding pos begins."""
+        found = self._sorted[bisect.bisect_right(self._sorted, pos) - 1]
+        return max(found, self._last_added) if self._last_added <= pos else found
+
+
+def _ends_well(norm: str, start: int, end: int, starts: _Starts) -> bool:
     """May a phrase run from start to end? At a boundary, yes; inside a token only if it began that token
     ("แพง" in "แพงไป", not "ต้องยืน" in "ต้อง|ยืนยัน"), is 3+ characters, and cuts neither a Thai syllable nor a
     Latin word ("wait" in "waited")."""
@@ -202,8 +230,7 @@ def _ends_well(norm: str, start: int, end: int, starts: set[int]) -> bool:
         return False
     if end in starts or nxt.isspace() or nxt == "|":
         return True
-    token_start = max(p for p in starts if p < end)
-    return token_start == start and end - start >= 3 and nxt not in _FOLLOWERS
+    return starts.token_start(end - 1) == start and end - start >= 3 and nxt not in _FOLLOWERS
 
 
 def _clauses(items: list[tuple[int, str, _Entry]]):
@@ -226,7 +253,7 @@ def _clauses(items: list[tuple[int, str, _Entry]]):
         yield current, weight, fault
 
 
-def _negation(clause, k: int) -> tuple[bool | str, bool]:
+def _negation(clause, k: int, carried: dict[int, bool | str]) -> tuple[bool | str, bool]:
     """(negated, absent): a negator up to three tokens before position k, with no whitespace or aspect noun
     between; a cue right after a negated cue shares its negation ("ไม่ได้ขอเอกสารเพิ่มจุกจิก")."""
     for steps, j in enumerate(range(k - 1, -1, -1)):
@@ -240,17 +267,20 @@ def _negation(clause, k: int) -> tuple[bool | str, bool]:
         if entry.kind in ("negator", "absence"):
             return True, entry.kind == "absence"
         if entry.kind in ("strict", "generic"):
-            return (_negation(clause, j)[0], False) if j == k - 1 else (False, False)
+            return (carried.get(j, False), False) if j == k - 1 else (False, False)
     return False, False
 
 
-def _absent_after(clause, k: int) -> bool:
-    """"ป้ายก็ไม่มี": an absence word closing the clause up to three tokens after the noun."""
+_CUES = frozenset({"strict", "generic", "noun", "negator", "absence", "wish", "hypothetical", "presence",
+                   "softener"})
+
+
+def _absent_after(clause, k: int, last_cue: int) -> bool:
+    """"ป้ายก็ไม่มี": an absence word closing the clause (no cue after it) up to three tokens after the noun."""
     for j in range(k + 1, min(k + 4, len(clause))):
         entry = clause[j][2]
         if entry.kind == "absence":
-            rest = [e.kind for _, _, e in clause[j + 1:] if e.kind not in ("space", "other", "intensifier")]
-            return not rest
+            return last_cue == j
         if entry.kind in ("strict", "generic", "noun", "space"):
             return False
     return False
@@ -273,7 +303,8 @@ def _attach(entry: _Entry, k: int, nouns: list[tuple[int, _Entry]]) -> str | Non
     A member of staff ("เจ้าหน้าที่") is a courtesy noun; a cue allowed on "staff" names its own aspect
     there ("เจ้าหน้าที่ไม่รู้": competence)."""
     best: tuple[float, str] | None = None
-    for pos, noun in nouns:
+    lo = bisect.bisect_left(nouns, k - _WINDOW_ATTACH, key=lambda n: n[0])
+    for pos, noun in nouns[lo:bisect.bisect_right(nouns, k + _WINDOW_ATTACH, key=lambda n: n[0])]:
         if entry.allowed is None:
             aspect = noun.aspect
         elif noun.aspect == "courtesy" and "staff" in entry.allowed:

@@ -172,3 +172,9 @@ def test_cli_tags_with_no_network_and_an_empty_data_directory(tmp_path: Path) ->
 def test_ranking_offers_the_topics_command() -> None:
     offered = {name: m.name for m in manifests() for name in m.commands}
     assert offered["topics"] == "ranking"
+
+
+@pytest.mark.parametrize("text", ["ไม่" + "แย่" * 30_000, "เจ้าหน้าที่ดี" * 5_000, "ห้องน้ำไม่มี" * 6_000])
+def test_a_long_hostile_comment_is_tagged_without_deep_recursion(text: str) -> None:
+    """A run of adjacent cues shares a negation from cue to cue: carried, not recursed (no RecursionError)."""
+    assert set(default_tagger().tag(text)) <= set(ASPECTS)
