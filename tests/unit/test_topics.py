@@ -19,7 +19,7 @@ from shared.topics.evaluation import load, report, score, split_of
 
 ROOT = Path(__file__).resolve().parents[2]
 AIM = 0.85  # issue 20: micro-F1 over (aspect, polarity) pairs on the held-out comments
-FLOOR = 0.78  # what tagger lexicon-1 reached held out (docs/topics.md), less a little: a change must not lose it
+FLOOR = 0.76  # tagger lexicon-1 reached 0.782 held out (docs/topics.md): a change must not lose more than a little
 
 
 def _held_out():
@@ -29,7 +29,7 @@ def _held_out():
     return scores
 
 
-@pytest.mark.xfail(reason="lexicon-1 reaches held-out micro-F1 0.798, below the issue's 0.85 (docs/topics.md)",
+@pytest.mark.xfail(reason="lexicon-1 reaches held-out micro-F1 0.782, below the issue's 0.85 (docs/topics.md)",
                    strict=False)
 def test_held_out_micro_f1_meets_the_aim() -> None:
     scores = _held_out()
