@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -55,6 +56,7 @@ def tag_stream(stdin: TextIO, stdout: TextIO) -> None:
             continue
         comment_id, text = _parse(line, number)
         stdout.write(json.dumps({"id": comment_id, "topics": tagger.tag(text)}, ensure_ascii=False) + "\n")
+        stdout.flush()
 
 
 def _lines(stdin: TextIO):
@@ -85,12 +87,18 @@ def evaluate(path: Path, split: str, out: TextIO) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         if args.topics_action == "tag":
+            # JSON lines are UTF-8 whatever the locale says
+            sys.stdin.reconfigure(encoding="utf-8")
+            sys.stdout.reconfigure(encoding="utf-8")
             tag_stream(sys.stdin, sys.stdout)
         else:
             evaluate(args.file, args.split, sys.stdout)
     except BadLine as exc:
         print(f"sangsuk topics: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the interpreter's final flush does not fail
+        return 1
     except (OSError, UnicodeDecodeError) as exc:
         print(f"sangsuk topics: {exc}", file=sys.stderr)
         return 2

@@ -3,13 +3,16 @@
 Why a lexicon and not a model: it runs on the platform's own hardware with nothing downloaded, gives the
 same answer for the same text on every machine, and an analyst can read why a comment got its tags.
 Rules, in order (docs/topics.md):
-1. Normalise (lower case, runs of one character cut to one, Thai repetition mark ๆ dropped) and segment with
-   newmm over PyThaiNLP's word list plus every lexicon phrase, so a phrase like "รอนาน" is one token.
-2. Match lexicon phrases greedily, longest first, on the tokens.
-3. Split into clauses at punctuation and contrast words ("แต่", "ส่วน"); a clause after a contrast weighs more.
-4. A negator (ไม่, ไม่ต้อง, ไม่ค่อย, บ่ …) up to three tokens before a cue, with no whitespace between, flips it;
-   after an absence word (ไม่มี …) an aspect noun takes its absence polarity (no parking: negative; no queue:
-   positive). Intensifiers next to a cue weigh it 1.5, softeners 0.5.
+1. Normalise (lower case, runs of one character cut to one, ๆ dropped, "." a space) and segment with newmm over
+   PyThaiNLP's word list plus every lexicon phrase.
+2. Match lexicon phrases longest first on the text, from token boundaries (newmm's compounds such as "แพงไป"
+   would hide a cue if matching were on whole tokens); see _ends_well.
+3. Split into clauses at punctuation and contrast words ("แต่", "ส่วน", "เพราะ"); a clause after a contrast
+   weighs more; after a fault marker ("ยกเว้น") a bare noun is the complaint.
+4. A negator (ไม่, ไม่ต้อง, ไม่ค่อย, บ่ …) up to three tokens before a cue, with no whitespace or noun between,
+   flips it, and the cue right after shares it; after an absence word (ไม่มี …) an aspect noun takes its
+   absence polarity (no parking: negative; no queue: positive), after "มี" the opposite; a wish (อยากให้)
+   makes a cue negative; a hypothetical (ถ้า) drops a generic one. Intensifiers weigh 1.5, softeners 0.5.
 5. A strict cue names its aspect; a generic one (ดี, แย่, ช้า …) attaches to the nearest aspect noun of the
    clause it may describe, else to its default aspect, else to nothing. Weak cues (bare "รอ", "ยืนรอ",
    "ชั่วโมง"; lexicon "weak") count only when nothing else in the comment names an aspect.
