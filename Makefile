@@ -28,6 +28,7 @@ export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
 .PHONY: run stop status restart test test-unit bench bench-ingest bench-scoring bench-ballots bench-ranking bench-site bench-pdpa lint servers \
+	bench-topics eval-topics \
 	servers-stop init secrets venv clean browser postgresql nginx axe k8s-tools k8s-check k8s-rules k8s-schemas monitoring
 
 $(VENV)/.installed: pyproject.toml
@@ -127,7 +128,7 @@ k8s-schemas: venv  ## regenerate deploy/k8s/schemas from Kubernetes' OpenAPI spe
 lint: venv
 	$(VENV)/bin/ruff check .
 
-bench: bench-ingest bench-scoring bench-ballots bench-ranking bench-site bench-pdpa
+bench: bench-ingest bench-scoring bench-ballots bench-ranking bench-site bench-pdpa bench-topics
 
 bench-ingest: venv postgresql secrets
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
@@ -149,6 +150,12 @@ bench-ranking: venv postgresql secrets
 
 bench-pdpa: venv
 	$(PY) bench/pdpa_bench.py
+
+bench-topics: venv  ## comments per second of the Thai topic tagger over 10,000 comments (docs/topics.md)
+	nice $(PY) bench/topics_bench.py
+
+eval-topics: venv  ## the topic tagger's micro-F1 and per-aspect precision/recall, development and held-out (docs/topics.md)
+	$(PY) -m shared.cli topics eval
 
 bench-site: venv postgresql secrets
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/site_bench.py || status=$$?; \
