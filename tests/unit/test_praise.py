@@ -156,10 +156,14 @@ def test_counts_as_praise_uses_the_districts_units():
 
 def test_nothing_is_logged_and_no_module_can_log(caplog):
     caplog.set_level(logging.DEBUG)
-    for row in labelled("praise_tuning.jsonl"):
-        normalise(row["text"], evaluation_directory())
-        counts_as_praise(5, row["text"])
-    assert caplog.records == []
+    texts = [row["text"] for row in labelled("praise_tuning.jsonl")]
+    for text in texts:
+        normalise(text, evaluation_directory())
+        counts_as_praise(5, text)
+    # Other threads of the suite (a store client's monitor) may log meanwhile: nothing from here, nor any name.
+    ours = [r for r in caplog.records
+            if r.name.startswith("shared.praise") or any(text in r.getMessage() for text in texts)]
+    assert ours == []
     package = Path(__file__).resolve().parents[2] / "shared" / "praise"
     for source in package.glob("*.py"):
         text = source.read_text(encoding="utf-8")
