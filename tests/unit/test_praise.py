@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -160,9 +161,14 @@ def test_nothing_is_logged_and_no_module_can_log(caplog):
     for text in texts:
         normalise(text, evaluation_directory())
         counts_as_praise(5, text)
-    # Other threads of the suite (a store client's monitor) may log meanwhile: nothing from here, nor any name.
+    # Other threads of the suite (a store client's monitor) may log meanwhile: this thread logs nothing, and no
+    # record from anywhere carries a name from the set (short texts such as "4" are left out of that search: they
+    # occur in any driver's message by chance).
+    here = threading.get_ident()
+    names = [text for text in texts if text and len(text.strip()) >= 4]
     ours = [r for r in caplog.records
-            if r.name.startswith("shared.praise") or any(text in r.getMessage() for text in texts)]
+            if r.thread == here or r.name.startswith("shared.praise")
+            or any(text in r.getMessage() for text in names)]
     assert ours == []
     package = Path(__file__).resolve().parents[2] / "shared" / "praise"
     for source in package.glob("*.py"):
