@@ -106,6 +106,9 @@ class VoteEvent(DistrictEvent):
     schema: str = _f(wire("str", doc="schema name"), SCHEMA_VOTES_V1)
     flagged: bool = _f(wire("bool", default=False, doc="past one of ingest's cap or burst rules"), False)
     flag_reason: str | None = _f(wire("str", default=None, length=(0, 64), doc="which rule flagged it"), None)
+    source_key: str | None = _f(wire("str", default=None, pattern=r"^[0-9a-f]{64}$",
+                                     doc="the hashed client: the voter_key on qr/web/line/facebook, an HMAC "
+                                     "of the API key on kiosk/import; what eligibility counts distinct"), None)
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,8 @@ class ScoreWindow:
     mean: float = _f(wire("float", doc="sum / votes, 4 places; 0.0 with no votes"))
     histogram: dict = _f(wire("dict", doc="scores 1-5 counted"))
     last_vote_at: str | None = _f(wire("str", nullable=True, doc="latest submitted_at in the window"))
+    sources: int | None = _f(wire("int", default=None, low=0, doc="distinct sources of counted votes, counted "
+                                  "up to MIN_SOURCES; null from a scoring older than the field"), None)
 
 
 _WINDOW_KEYS = {"first": "from", "last": "to"}
