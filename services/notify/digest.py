@@ -99,6 +99,10 @@ class WeeklyDigest:
             if move.get("status") in MOVES_TH:
                 rank_th += f" ({MOVES_TH[move['status']].format(places=move.get('places', 0))})"
             rank_en = f"rank {rank} of {ranked} among {group_en.lower()} ({window_en.lower()})"
+        elif not window.get("votes_needed") and window.get("sources_needed"):
+            needed = window["sources_needed"]  # enough votes, from too few senders (docs/ranking.md)
+            rank_th = f"ยังไม่มีอันดับ{window_th} (ต้องมีโหวตจากผู้ส่งต่างกันอีก {needed} ราย)"
+            rank_en = f"no rank yet ({window_en.lower()}: votes from {needed} more distinct senders needed)"
         else:
             needed = window.get("votes_needed") or 0
             rank_th = f"ยังไม่มีอันดับ{window_th} (ต้องการอีก {needed} เสียง)"

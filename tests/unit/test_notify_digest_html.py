@@ -1,4 +1,5 @@
-"""The weekly digest's HTML marks its languages (Thai first, English parts `lang="en"`)."""
+"""The weekly digest's HTML marks its languages (Thai first, English parts `lang="en"`), and says why a district
+has no rank when its votes come from too few distinct senders (issue 22)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,10 @@ def test_english_parts_are_marked_english_and_thai_parts_thai():
     thai = [(lang, text) for lang, text in parser.texts if THAI.search(text)]
     assert thai and all(lang == "th" for lang, _ in thai), thai
     assert parser.texts[0][0] == "th"  # Thai first
+
+
+def test_a_district_short_of_senders_is_told_so_not_zero_votes():
+    message = render({"rank": None, "ranked": 40, "votes": 30, "mean": 4.9, "votes_needed": 0, "sources_needed": 3})
+    assert "ต้องมีโหวตจากผู้ส่งต่างกันอีก 3 ราย" in message.text
+    assert "votes from 3 more distinct senders needed" in message.text
+    assert "ต้องการอีก 0 เสียง" not in message.text
