@@ -10,6 +10,9 @@ import pytest
 from shared.config import Settings, Topics
 from tests.support.infra import Infra, delete_topics_tagged, real_servers
 
+# Fixtures every LINE test shares: `line_api` (the recording stand-in) and `line_ingest` (ingest talking to it).
+pytest_plugins = ["tests.support.line_api"]
+
 # `make run`'s development secrets (Makefile exports, a developer's shell) are not the suite's: every
 # test that needs a secret gives its own, and a service started by a test must not read a file under
 # var/secrets that a fresh clone does not have.
