@@ -188,3 +188,39 @@ def test_min_sources_refuses_what_is_not_a_whole_number_of_at_least_one(text):
 
 def test_min_sources_defaults_to_five():
     assert Settings.from_env({}).min_sources == 5 and Settings.from_env({"MIN_SOURCES": "3"}).min_sources == 3
+
+
+# ------------------------------------------------------------------ the public site says the rule and the reason
+
+def test_the_site_states_the_rule_and_why_a_district_waits():
+    import json
+
+    from services.ranking.app import create_app
+    from services.ranking.bootstrap import bootstrap
+    from services.ranking.config import RankingConfig
+    from services.ranking.processor import RankingProcessor
+    from tests.support.ranking_fakes import MemoryRankingStore
+
+    class Rec:
+        topic, partition, offset = "scores.v1", 0, 0
+
+        def __init__(self, value: bytes):
+            self.value = value
+
+    window = {"from": None, "to": None, "votes": 40, "sum": 190, "mean": 4.75, "sources": 2,
+              "histogram": {"1": 0, "2": 0, "3": 0, "4": 10, "5": 30}, "last_vote_at": None}
+    event = {"schema": "scores.v1", "district_code": "3706", "day": "2026-11-21", "as_of": "2026-11-21T04:59:00.000Z",
+             "votes_offset": 9, "windows": {"campaign": window, "last_7_days": window, "last_30_days": window}}
+    store = MemoryRankingStore()
+    config = RankingConfig(formula=Formula("mean", {"min_votes": 2}, min_sources=5))
+    ranking = bootstrap(config, store=store, clock=lambda: NOW)
+    RankingProcessor(store, ranking.registry, config.formula, clock=lambda: NOW).handle(
+        [Rec(json.dumps(event).encode())])
+    client = create_app(ranking).test_client()
+    how_th = client.get("/ranking/how").get_data(as_text=True)
+    assert 'id="min-sources">5<' in how_th and "เครื่องรับคะแนนเครื่องเดียว" in how_th
+    assert "from at least\n5 distinct senders" in client.get("/ranking/how?lang=en").get_data(as_text=True)
+    district = client.get("/ranking/district/3706").get_data(as_text=True)
+    assert TEXT["th"]["needs_sources"].format(n=3) in district
+    rank = client.get("/v1/districts/3706/rank").get_json()["windows"]["7d"]
+    assert (rank["eligible"], rank["votes_needed"], rank["sources_needed"]) == (False, 0, 3)
