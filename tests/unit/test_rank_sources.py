@@ -224,3 +224,8 @@ def test_the_site_states_the_rule_and_why_a_district_waits():
     assert TEXT["th"]["needs_sources"].format(n=3) in district
     rank = client.get("/v1/districts/3706/rank").get_json()["windows"]["7d"]
     assert (rank["eligible"], rank["votes_needed"], rank["sources_needed"]) == (False, 0, 3)
+    group = ranking.registry.get("3706").size_group
+    data = client.get(f"/ranking/data/{group}.json").get_json()
+    [mine] = [e for e in data["entries"] if e["district_code"] == "3706"]
+    assert (mine["eligible"], mine["sources_needed"]) == (False, 3) and data["formula"]["min_sources"] == 5
+    assert "sources_needed" in client.get(f"/ranking/data/{group}.csv").get_data(as_text=True).splitlines()[0]
