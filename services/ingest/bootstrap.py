@@ -25,6 +25,9 @@ from services.ingest.intake import VoteIntake
 from services.ingest.line.state import ConversationStore, MongoConversationStore
 from services.ingest.pages.device import DeviceSigner
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
+from services.ingest.stories.desk import StoryDesk
+from services.ingest.stories.register import MongoStoryRegister, StoryRegister
+from services.ingest.stories.tickets import VoteTickets
 from shared import kafka, mongo
 from shared.claims import ClaimStore, MongoClaimStore, MongoRateLimiter, RateLimiter
 from shared.config import require
@@ -51,6 +54,8 @@ class Ingest:
     readiness: dict[str, ReadinessCheck]
     line_handler: object | None = None  # services.ingest.line.handler.LineHandler when LINE is configured
     line_secret: str | None = None
+    stories: StoryDesk | None = None  # stories of service with consent (issue 21)
+    vote_tickets: VoteTickets | None = None  # the QR thank-you page's signed link to its vote
     expiring: list = field(default_factory=list)  # stores with expire(now): FerretDB has no TTL indexes
     clock: Callable[[], datetime] = utcnow
 
@@ -77,6 +82,8 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
               claims: ClaimStore | None = None, limiter: RateLimiter | None = None,
               publisher: EventPublisher | None = None, comment_publisher: EventPublisher | None = None,
               conversations: ConversationStore | None = None, counters: VoteCounters | None = None,
+              story_publisher: EventPublisher | None = None, story_register: StoryRegister | None = None,
+              story_limiter: RateLimiter | None = None,
               readiness: dict[str, ReadinessCheck] | None = None, clock: Callable[[], datetime] = utcnow) -> Ingest:
     """A setting missing or unreadable stops it with `shared.config.MissingSetting`, as every service's bootstrap."""
     config = config or IngestConfig.from_env()
@@ -88,12 +95,14 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
     registry = load_registry(settings.size_groups_csv)
     keys = keys or ChannelKeys.from_json(read_secret("CHANNEL_KEYS"))
     voter_secret = voter_secret or read_secret("VOTER_HMAC_SECRET").encode()
-    stores = (claims, limiter, conversations, counters)
+    stores = (claims, limiter, conversations, counters, story_register, story_limiter)
     db = mongo.database(settings) if any(store is None for store in stores) else None
     claims = claims or MongoClaimStore(db.ingest_claims)
     limiter = limiter or MongoRateLimiter(db.ingest_rate, config.ip_limit_per_minute)
     conversations = conversations or MongoConversationStore(db.line_conversations)
     counters = counters or MongoVoteCounters(db.ingest_counters)
+    story_register = story_register or MongoStoryRegister(db.ingest_stories)
+    story_limiter = story_limiter or MongoRateLimiter(db.ingest_rate, config.story_withdrawals_per_minute)
     if publisher is None:
         publisher = KafkaEventPublisher(
             lambda: kafka.make_producer(settings, client_id="ingest", publish_timeout_s=config.publish_timeout_s),
@@ -104,6 +113,12 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
                                         publish_timeout_s=config.publish_timeout_s))
         comment_publisher = KafkaEventPublisher(producer, settings.topics.comments, config.publish_timeout_s,
                                                 event="comment")
+    if story_publisher is None:  # stories.v1 shares the votes' producer when there is one
+        producer = (lambda: publisher.producer) if isinstance(publisher, KafkaEventPublisher) else (
+            lambda: kafka.make_producer(settings, client_id="ingest-stories",
+                                        publish_timeout_s=config.publish_timeout_s))
+        story_publisher = KafkaEventPublisher(producer, settings.topics.stories, config.publish_timeout_s,
+                                              event="story")
     if readiness is None:
         readiness = {"kafka": lambda: kafka.kafka_reachable(settings),
                      "store": lambda: mongo.store_reachable(settings)}
@@ -112,6 +127,9 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
     signer = DeviceSigner(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie"))
     ingest = Ingest(config, channels, keys, registry, intake, signer, readiness,
                     expiring=[claims, limiter, conversations, counters], clock=clock)
+    ingest.stories = StoryDesk(story_publisher, story_register, story_limiter,
+                               secret=_derived_secret("STORY_CODE_SECRET", voter_secret, "story-code"), clock=clock)
+    ingest.vote_tickets = VoteTickets(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie"))
     _with_line(ingest, conversations, comment_publisher, voter_secret)
     return ingest
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from shared.config import Settings
 from shared.manifest import CAMPAIGN_YEAR_MS, ServiceManifest, TopicSpec, acknowledged_config, web
 
+STORY_PARTITIONS = 6  # keyed by story id: a few stories a minute at most
+
 
 def _topics(settings: Settings) -> list[TopicSpec]:
     t, keep = settings.topics, {"retention.ms": CAMPAIGN_YEAR_MS, **acknowledged_config(settings)}
-    return [TopicSpec(t.votes, settings.votes_partitions, keep), TopicSpec(t.comments, settings.votes_partitions, keep)]
+    return [TopicSpec(t.votes, settings.votes_partitions, keep), TopicSpec(t.comments, settings.votes_partitions, keep),
+            TopicSpec(t.stories, STORY_PARTITIONS, keep)]
 
 
 def _indexes(db) -> None:
@@ -19,7 +22,7 @@ def _indexes(db) -> None:
     MongoClaimStore(db.ingest_claims).ensure_indexes()
     MongoConversationStore(db.line_conversations).ensure_indexes()
     MongoRateLimiter(db.ingest_rate, limit_per_minute=0).ensure_indexes()
-    MongoVoteCounters(db.ingest_counters).ensure_indexes()
+    MongoVoteCounters(db.ingest_counters).ensure_indexes()  # ingest_stories: `_id` only
 
 
 MANIFEST = ServiceManifest(
