@@ -5,13 +5,11 @@ from __future__ import annotations
 from shared.config import Settings
 from shared.manifest import CAMPAIGN_YEAR_MS, ServiceManifest, TopicSpec, acknowledged_config, web
 
-STORY_PARTITIONS = 6  # keyed by story id: a few stories a minute at most
-
 
 def _topics(settings: Settings) -> list[TopicSpec]:
     t, keep = settings.topics, {"retention.ms": CAMPAIGN_YEAR_MS, **acknowledged_config(settings)}
     return [TopicSpec(t.votes, settings.votes_partitions, keep), TopicSpec(t.comments, settings.votes_partitions, keep),
-            TopicSpec(t.stories, STORY_PARTITIONS, keep)]
+            TopicSpec(t.stories, settings.votes_partitions, keep)]  # as many: notify's members read both
 
 
 def _indexes(db) -> None:
