@@ -11,7 +11,7 @@ from shared.manifest import Command, ServiceManifest, TopicSpec, acknowledged_co
 
 def _topics(settings: Settings) -> list[TopicSpec]:
     """stories.published.v1: compacted, keyed by story id; the last record of a story is what the public sees."""
-    return [TopicSpec(settings.topics.stories_published, 3, {"cleanup.policy": "compact",
+    return [TopicSpec(settings.topics.stories_published, 6, {"cleanup.policy": "compact",
                                                                     **acknowledged_config(settings)})]
 
 

@@ -36,6 +36,7 @@ class RankingStore:
         self.awards = db[f"{prefix}_awards"]
         self.state = db[f"{prefix}_state"]
         self.changes = db[f"{prefix}_changes"]
+        self.stories = db[f"{prefix}_stories"]  # the published stories of service (stories.published.v1)
 
     def ensure_indexes(self) -> None:
         """Only `_id` lookups are used; nothing to add (kept for `sangsuk init`'s symmetry)."""
@@ -156,8 +157,26 @@ class RankingStore:
         """Every closed award (a few a year; read by the web process only when `note_award` moved the state)."""
         return list(self.awards.find({}))
 
+    # ------------------------------------------------------------------ published stories
+
+    def apply_story(self, story_id: str, doc: dict | None) -> bool:
+        """A published story stored under its id, or (None) deleted: the last record of the key wins, as the
+        compacted topic keeps it. True if anything changed."""
+        if doc is None:
+            return self.stories.delete_one({"_id": story_id}).deleted_count == 1
+        self.stories.replace_one({"_id": story_id}, doc, upsert=True)
+        return True
+
+    def note_stories(self) -> int:
+        """Stories were published or withdrawn: web processes read them again (only when this counter moves)."""
+        return self._log({"$inc": {"stories": 1, "version": 1}}, {"stories": True})
+
+    def all_stories(self) -> list[dict]:
+        """Every published story (a few hundred at most; read by the web process only when `note_stories` moved)."""
+        return list(self.stories.find({}))
+
     def drop(self) -> None:
-        for collection in (self.figures, self.snapshots, self.awards, self.state, self.changes):
+        for collection in (self.figures, self.snapshots, self.awards, self.state, self.changes, self.stories):
             collection.drop()
 
 
