@@ -162,3 +162,22 @@ class MemoryStoryRegister:
     def district_of(self, story_id: str) -> str | None:
         doc = self.docs.get(story_id)
         return doc["district_code"] if doc else None
+
+
+class MemoryStorySteps:
+    """services.ingest.line.story_steps' rules in a dict (no expiry needed in unit tests)."""
+
+    def __init__(self) -> None:
+        self.docs: dict = {}
+
+    def get(self, key: str):
+        return self.docs.get(key)
+
+    def save(self, key: str, step, now: datetime) -> None:
+        self.docs[key] = step
+
+    def clear(self, key: str) -> None:
+        self.docs.pop(key, None)
+
+    def expire(self, now: datetime) -> int:
+        return 0
