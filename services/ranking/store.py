@@ -94,11 +94,14 @@ class RankingStore:
         return self._log({"$max": {"snapshot_day": day}, "$inc": {"version": 1}}, {"reload": True})
 
     def change(self, version: int) -> dict | None:
-        """What a version changed: `{"figures": {code: doc}}` or `{"reload": True}`; None if not (yet) logged."""
+        """What a version changed: `{"figures": {code: doc}}`, `{"stories": True}` (read the published stories
+        again) or `{"reload": True}`; None if not (yet) logged."""
         doc = self.changes.find_one({"_id": version})
         if doc is None:
             return None
-        return {"reload": True} if doc.get("reload") else {"figures": json.loads(doc["figures"])}
+        if doc.get("reload"):
+            return {"reload": True}
+        return {"stories": True} if doc.get("stories") else {"figures": json.loads(doc["figures"])}
 
     def read_state(self) -> dict:
         return self.state.find_one({"_id": STATE_ID}) or {"version": 0, "updated_at": None}
