@@ -79,13 +79,15 @@ class Notify:
 
     def moderation(self):
         """The centre's story decisions, publishing to stories.published.v1 (services/notify/stories/)."""
+        from services.notify.stories.chief import tell_chief
         from services.notify.stories.decisions import Moderation
         from services.notify.stories.publisher import PublishedStories
 
         settings = self.config.platform
         publisher = PublishedStories(lambda: kafka.make_producer(settings, client_id="notify-stories"),
                                      settings.topics.stories_published)
-        return Moderation(self.story_store, publisher, self.clock)
+        return Moderation(self.story_store, publisher, self.clock,
+                          on_published=lambda story, now: tell_chief(self.notifier, story, now))
 
     def processor(self, digest=None, sink=None) -> NotifyProcessor:
         if digest is None:

@@ -17,7 +17,7 @@ from kafka import KafkaProducer
 from services.notify.app import create_app
 from shared.events import StoryEvent
 from shared.timeutil import utcnow
-from tests.integration.notify_env import CENTRAL_KEY, built
+from tests.integration.notify_env import CENTRAL_KEY, built, load_directory
 from tests.support.fakes import Clock
 from tests.support.kafka_read import read_topic
 
@@ -94,6 +94,21 @@ def test_the_centre_edits_and_approves_and_only_the_approved_text_goes_out(setti
                       if r.name.startswith(("services.", "shared.")))
     assert SECRET_WORDS not in logged
     assert SECRET_WORDS not in client.get("/metrics").get_data(as_text=True)
+
+
+def test_the_chief_is_told_once_when_a_story_about_the_district_is_published(settings, notify, feed):
+    load_directory(notify, "https://hooks.example.org/x")  # the chief of 3706: LINE, e-mail and a webhook
+    feed(told(WITH, True))
+    client = create_app(notify).test_client()
+    client.post(f"/v1/stories/{WITH}/edit", json={"text": EDITED, "by": "ผู้ตรวจ ก"}, headers=CENTRE)
+    assert client.post(f"/v1/stories/{WITH}/approve", json={"by": "ผู้ตรวจ ก"}, headers=CENTRE).status_code == 200
+    messages = list(notify.store.outbox.find({"keys": {"$regex": f"^story-{WITH}"}}))
+    assert {m["receiver"] for m in messages} == {"chief:3706/line", "chief:3706/email", "chief:3706/webhook"}
+    content = messages[0]["content"]
+    assert "เรื่องเล่าความประทับใจได้เผยแพร่" in content["subject"] and EDITED in content["text"]
+    assert SECRET_WORDS not in str(content) and content["payload"]["type"] == "story_published"
+    assert client.post(f"/v1/stories/{WITH}/approve", json={"by": "ผู้ตรวจ ก"}, headers=CENTRE).status_code == 200
+    assert notify.store.outbox.count_documents({"keys": {"$regex": f"^story-{WITH}"}}) == 3  # once per receiver
 
 
 def test_a_story_without_consent_is_never_approved_by_the_api_or_the_page(settings, notify, feed):

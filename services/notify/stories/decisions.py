@@ -17,10 +17,12 @@ class StoryNotFound(Exception):
 
 
 class Moderation:
-    def __init__(self, store: StoryStore, publisher: PublishedStories, clock: Callable[[], datetime]):
+    def __init__(self, store: StoryStore, publisher: PublishedStories, clock: Callable[[], datetime],
+                 on_published: Callable[[Story, datetime], object] | None = None):
         self.store = store
         self.publisher = publisher
         self.clock = clock
+        self.on_published = on_published  # the chief is told (services/notify/stories/chief.py)
 
     def _story(self, story_id: str, action: str) -> Story:
         story = self.store.get(story_id)
@@ -55,6 +57,8 @@ class Moderation:
         if again is None or again.status == GONE:  # withdrawn while we published: out again, after ours
             self.publisher.publish(withdrawn(story_id, story.district_code, self.clock()))
             raise Refused("withdrawn", "the citizen withdrew this story meanwhile")
+        if self.on_published is not None:
+            self.on_published(again, now)
         return again
 
     def reject(self, story_id: str, reason: str, by: str) -> Story:
