@@ -109,18 +109,8 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
         publisher = KafkaEventPublisher(
             lambda: kafka.make_producer(settings, client_id="ingest", publish_timeout_s=config.publish_timeout_s),
             settings.topics.votes, config.publish_timeout_s)
-    if comment_publisher is None:  # comments.v1 shares the votes' producer when there is one
-        producer = (lambda: publisher.producer) if isinstance(publisher, KafkaEventPublisher) else (
-            lambda: kafka.make_producer(settings, client_id="ingest-comments",
-                                        publish_timeout_s=config.publish_timeout_s))
-        comment_publisher = KafkaEventPublisher(producer, settings.topics.comments, config.publish_timeout_s,
-                                                event="comment")
-    if story_publisher is None:  # stories.v1 shares the votes' producer when there is one
-        producer = (lambda: publisher.producer) if isinstance(publisher, KafkaEventPublisher) else (
-            lambda: kafka.make_producer(settings, client_id="ingest-stories",
-                                        publish_timeout_s=config.publish_timeout_s))
-        story_publisher = KafkaEventPublisher(producer, settings.topics.stories, config.publish_timeout_s,
-                                              event="story")
+    comment_publisher = comment_publisher or _beside(publisher, config, settings.topics.comments, "comment")
+    story_publisher = story_publisher or _beside(publisher, config, settings.topics.stories, "story")
     if readiness is None:
         readiness = {"kafka": lambda: kafka.kafka_reachable(settings),
                      "store": lambda: mongo.store_reachable(settings)}
@@ -134,6 +124,14 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
     ingest.vote_tickets = VoteTickets(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie"))
     _with_line(ingest, conversations, comment_publisher, voter_secret, story_steps)
     return ingest
+
+
+def _beside(votes: EventPublisher, config: IngestConfig, topic: str, event: str) -> KafkaEventPublisher:
+    """A publisher of another topic sharing the votes' producer when there is one (comments.v1, stories.v1)."""
+    producer = (lambda: votes.producer) if isinstance(votes, KafkaEventPublisher) else (
+        lambda: kafka.make_producer(config.platform, client_id=f"ingest-{event}s",
+                                    publish_timeout_s=config.publish_timeout_s))
+    return KafkaEventPublisher(producer, topic, config.publish_timeout_s, event=event)
 
 
 def _with_line(ingest: Ingest, conversations: ConversationStore, comment_publisher: EventPublisher,

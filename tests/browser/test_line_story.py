@@ -9,31 +9,13 @@ import re
 
 import pytest
 
-from services.channels.linedev.server import StandInServer
-from services.channels.linedev.standin import LineStandIn
-from tests.integration.ingest_env import ingest_env
-from tests.support import line_api as line
+from tests.browser import test_line_standin as chat
 from tests.support.browser import chromium
 from tests.support.kafka_read import read_topic
-from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.integration
+standin, ingest = chat.standin, chat.ingest  # the same stand-in and ingest as the chat page's test
 STORY = "เจ้าหน้าที่ช่วยกรอกเอกสารจนเสร็จ ประทับใจเกินคาด โทร 0812345678"
-
-
-@pytest.fixture
-def standin():
-    with StandInServer(LineStandIn(access_token=line.TEST_ACCESS_TOKEN, channel_secret=line.TEST_CHANNEL_SECRET)) as s:
-        yield s
-
-
-@pytest.fixture
-def ingest(settings, standin):
-    env = ingest_env(settings, TOPIC_COMMENTS=settings.topics.comments, LINE_CHANNEL_SECRET=line.TEST_CHANNEL_SECRET,
-                     LINE_CHANNEL_ACCESS_TOKEN=line.TEST_ACCESS_TOKEN, LINE_API_HOST=standin.url)
-    with ServiceProcess("services.ingest.wsgi:app", env, workers=1, threads=4) as svc:
-        standin.standin.webhook_url = svc.url + "/v1/channels/line/webhook"
-        yield svc
 
 
 def _bot_says(page, text: str):

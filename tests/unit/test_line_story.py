@@ -5,28 +5,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.support import line_api as line
+from tests.unit import test_line_webhook as webhook
 from tests.unit.ingest_app import NOW
-from tests.unit.test_line_webhook import Bot
 
+api, bot, _texts = webhook.api, webhook.bot, webhook._texts  # the webhook's harness and fixtures
 STORY = "เจ้าหน้าที่ช่วยกรอกเอกสารจนเสร็จ โทร 0812345678 ประทับใจมาก"
-
-
-@pytest.fixture
-def api():
-    with line.FakeLineApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def bot(monkeypatch, api):
-    return Bot(monkeypatch, api)
-
-
-def _texts(replies: list[dict]) -> list[str]:
-    return [m["text"] for r in replies for m in r["messages"]]
 
 
 def _voted(bot, user: str) -> None:
