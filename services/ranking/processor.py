@@ -75,8 +75,8 @@ class RankingProcessor:
         if self.stories_topic is not None:
             records = list(records)
             report.stories, report.invalid = apply_stories(
-                self.store, [r for r in records if r.topic == self.stories_topic])
-            records = [r for r in records if r.topic != self.stories_topic]
+                self.store, [r for r in records if getattr(r, "topic", None) == self.stories_topic])
+            records = [r for r in records if getattr(r, "topic", None) != self.stories_topic]
         newest: dict[str, FiguresUpdate] = {}
         for record in records:
             standing = self._parse(record)
