@@ -18,6 +18,7 @@ import requests
 
 from tests.integration.ingest_env import ingest_env
 from tests.integration.notify_env import CENTRAL_KEY, notify_env
+from tests.support.axe import ensure_axe
 from tests.support.browser import chromium
 from tests.support.processes import ManagedProcess, ServiceProcess
 from tests.support.ranking import RankingConsumer, ranking_env
@@ -57,13 +58,23 @@ def stack(settings):
         yield ingest, centre, site
 
 
-def _vote_and_tell(page, ingest_url: str, *, publish: str, credit: str, name: str, text: str) -> str:
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical WCAG findings on the page as shown (injected: the context bypasses CSP)."""
+    page.add_script_tag(path=str(ensure_axe()))
+    return page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+        .violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)""")
+
+
+def _vote_and_tell(page, ingest_url: str, *, publish: str, credit: str, name: str, text: str,
+                   audit: bool = False) -> str:
     """Vote 5 on 3706's QR page, tell the story on the thank-you page; returns the withdrawal code shown."""
     page.goto(ingest_url + "/d/3706")
     page.locator("label[for=score-5]").click()
     page.get_by_role("button", name="ส่งคะแนน").click()
     page.wait_for_url("**/d/3706/thanks?s=*")
     assert page.locator("h1").inner_text() == "ขอบคุณที่ร่วมให้คะแนน"
+    if audit:
+        assert serious_violations(page) == [], "the thank-you page's story form"
     page.get_by_label("เรื่องเล่าของคุณ").fill(text)
     page.locator(f"#publish-{publish}").check()
     page.locator(f"#credit-{credit}").check()
@@ -71,6 +82,8 @@ def _vote_and_tell(page, ingest_url: str, *, publish: str, credit: str, name: st
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # fits the phone
     page.get_by_role("button", name="ส่งเรื่องเล่า").click()
     page.locator("h1", has_text="ขอบคุณสำหรับเรื่องเล่า").wait_for()
+    if audit:
+        assert serious_violations(page) == [], "the page with the withdrawal code"
     return re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", page.locator("main").inner_text()).group(0)
 
 
@@ -81,13 +94,14 @@ def _public(site_url: str) -> dict[str, str]:
 def test_told_moderated_published_and_withdrawn_everywhere(stack):
     ingest, centre, site = stack
     with chromium() as browser:
-        phone = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True)
+        phone = browser.new_context(viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True,
+                                    bypass_csp=True)  # axe is injected by the test, not served by the pages
         code = _vote_and_tell(phone.new_page(), ingest.url, publish="yes", credit="initials", name="สมศรี ใจดี",
-                              text=ORIGINAL)
+                              text=ORIGINAL, audit=True)
         no_js = browser.new_context(viewport={"width": 360, "height": 780}, java_script_enabled=False)
         _vote_and_tell(no_js.new_page(), ingest.url, publish="no", credit="anonymous", name="", text=PRIVATE)
 
-        desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        desk = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True).new_page()
         desk.goto(centre.url + "/centre")
         desk.get_by_label("รหัสสำนักงานกลาง", exact=False).fill(CENTRAL_KEY)
         desk.locator("form button[type=submit]").first.click()
@@ -96,6 +110,7 @@ def test_told_moderated_published_and_withdrawn_everywhere(stack):
         told = desk.locator("article.story", has_text=ORIGINAL)
         private = desk.locator("article.story", has_text=PRIVATE)
         assert "ไม่ใช่ (เผยแพร่ไม่ได้)" in private.inner_text()
+        assert serious_violations(desk) == [], "the centre's moderation queue"
         assert private.get_by_role("button", name=re.compile("Approve")).is_disabled()
         told.locator("textarea[name=text]").fill(EDITED)
         told.locator("form", has=desk.locator("textarea")).get_by_label("ผู้ตรวจ", exact=False).fill("ผู้ตรวจ ก")
@@ -119,10 +134,14 @@ def test_told_moderated_published_and_withdrawn_everywhere(stack):
         page.goto(site.url + "/ranking/district/3706")
         story = page.locator("blockquote.story")
         assert EDITED in story.inner_text() and "เล่าโดย ส.จ." in story.inner_text()
+        assert serious_violations(page) == [], "the district page with its story"
+        page.goto(site.url + "/ranking/stories")
+        assert EDITED in page.locator("main").inner_text() and serious_violations(page) == []
         for path, body in _public(site.url).items():
             assert ORIGINAL not in body and PRIVATE not in body and "สมศรี" not in body, path
 
         page.goto(ingest.url + "/d/withdraw")
+        assert serious_violations(page) == [], "the withdrawal page"
         page.get_by_label("รหัสถอนความยินยอม", exact=False).fill(code)
         page.get_by_role("button", name="ถอนเรื่องเล่า").click()
         page.locator("h1", has_text="ถอนเรื่องเล่าแล้ว").wait_for()
