@@ -159,3 +159,23 @@ def test_the_queue_is_the_centres_only(settings, notify, feed):
     assert client.post(f"/v1/stories/{WITH}/publish", json={"by": "x"}, headers=CENTRE).status_code == 404
     assert client.post(f"/v1/stories/{WITH}/reject", json={"by": "x"}, headers=CENTRE).status_code == 400
     assert client.post(f"/v1/stories/{WITH}/reject", data="[", headers=CENTRE).status_code in (400, 415)
+
+
+def test_shortlisted_then_rejected_with_a_reason_leaves_the_public(settings, notify, feed):
+    feed(told(WITH, True), told(WITHOUT, False))
+    client = create_app(notify).test_client()
+    listed = client.post(f"/v1/stories/{WITHOUT}/shortlist", json={"list": "film", "by": "ผู้ตรวจ ข"}, headers=CENTRE)
+    assert listed.status_code == 200 and listed.get_json()["shortlist"] == ["film"]
+    films = client.get("/v1/stories?shortlist=film", headers=CENTRE).get_json()["stories"]
+    assert [s["story_id"] for s in films] == [WITHOUT]  # a story kept for a film needs no consent to publish
+    assert client.post(f"/v1/stories/{WITH}/shortlist", json={"list": "tv", "by": "x"}, headers=CENTRE).status_code \
+        == 400
+    assert client.post(f"/v1/stories/{WITH}/approve", json={"by": "ผู้ตรวจ ก"}, headers=CENTRE).status_code == 200
+    rejected = client.post(f"/v1/stories/{WITH}/reject", json={"reason": "มีชื่อบุคคลที่สาม", "by": "ผู้ตรวจ ข"},
+                           headers=CENTRE)
+    assert rejected.status_code == 200 and rejected.get_json()["status"] == "rejected"
+    assert rejected.get_json()["reason"] == "มีชื่อบุคคลที่สาม" and rejected.get_json()["public"] is False
+    [(_, first), (_, last)] = published(settings)
+    assert (first["status"], last["status"]) == ("published", "withdrawn")
+    audit = client.get("/v1/stories-audit", headers=CENTRE).get_data(as_text=True)
+    assert "มีชื่อบุคคลที่สาม" in audit and "ผู้ตรวจ ข" in audit and "film" in audit
