@@ -77,8 +77,7 @@ class StoryStore:
         return [s for s in self.list(districts=[district_code]) if s.status != GONE]
 
     def edit(self, story_id: str, text: str, by: str, now: datetime) -> bool:
-        done = self._decide(story_id, {"edited": text}, by, now, "edit")
-        return done
+        return self._decide(story_id, {"edited": text}, by, now, "edit")
 
     def approve(self, story_id: str, by: str, now: datetime) -> bool:
         """Approved only while consent holds and the story is not withdrawn (checked in the write itself)."""
