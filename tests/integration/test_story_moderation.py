@@ -179,3 +179,19 @@ def test_shortlisted_then_rejected_with_a_reason_leaves_the_public(settings, not
     assert (first["status"], last["status"]) == ("published", "withdrawn")
     audit = client.get("/v1/stories-audit", headers=CENTRE).get_data(as_text=True)
     assert "มีชื่อบุคคลที่สาม" in audit and "ผู้ตรวจ ข" in audit and "film" in audit
+
+
+def test_an_approval_kafka_does_not_acknowledge_is_a_503_and_nothing_is_public(settings, feed):
+    from dataclasses import replace
+
+    from tests.support.processes import free_port
+
+    away = replace(settings, kafka_bootstrap=f"127.0.0.1:{free_port()}")  # no broker there
+    notify = built(away, Clock(utcnow()), line_url="http://127.0.0.1:9", smtp_port=9)
+    feed(told(WITH, True))
+    client = create_app(notify).test_client()
+    refused = client.post(f"/v1/stories/{WITH}/approve", json={"by": "ผู้ตรวจ ก"}, headers=CENTRE)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+    story = client.get(f"/v1/stories/{WITH}", headers=CENTRE).get_json()
+    assert (story["status"], story["public"]) == ("new", False)
+    assert published(settings) == []
