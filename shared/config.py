@@ -34,6 +34,8 @@ class Topics:
     scores: str = "scores.v1"
     comments: str = "comments.v1"
     ballots: str = "ballots.v1"  # scoring's decided votes: what every other reader follows
+    stories: str = "stories.v1"  # stories of service with consent (ingest), issue 21
+    stories_published: str = "stories.published.v1"  # what the public may see of them (notify), compacted
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Settings:
             scores=env.get("TOPIC_SCORES", Topics.scores),
             comments=env.get("TOPIC_COMMENTS", Topics.comments),
             ballots=env.get("TOPIC_BALLOTS", Topics.ballots),
+            stories=env.get("TOPIC_STORIES", Topics.stories),
+            stories_published=env.get("TOPIC_STORIES_PUBLISHED", Topics.stories_published),
         )
         return cls(
             kafka_bootstrap=env.get("KAFKA_BOOTSTRAP", cls.kafka_bootstrap),

@@ -18,6 +18,8 @@ from tests.support.fakes import (
     MemoryCounters,
     MemoryLimiter,
     MemoryPublisher,
+    MemoryStoryRegister,
+    MemoryStorySteps,
 )
 from tests.unit.ingest_app import KEYS, NOW
 
@@ -33,10 +35,13 @@ class Bot:
         self.api = line_api
         self.votes, self.comments, self.clock = MemoryPublisher(), MemoryPublisher(), Clock(NOW)
         self.conversations = MemoryConversationStore()
+        self.stories, self.steps = MemoryPublisher(), MemoryStorySteps()
         app = create_app(bootstrap(IngestConfig(), keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
                          voter_secret=b"unit-test-secret", claims=MemoryClaims(), limiter=MemoryLimiter(30),
                          publisher=self.votes, comment_publisher=self.comments, conversations=self.conversations,
-                         clock=self.clock, readiness={}, counters=MemoryCounters()))
+                         clock=self.clock, readiness={}, counters=MemoryCounters(), story_publisher=self.stories,
+                         story_register=MemoryStoryRegister(), story_limiter=MemoryLimiter(5),
+                         story_steps=self.steps))
         self.client = app.test_client()
 
     def send(self, *events, signature: str | None = "sign"):

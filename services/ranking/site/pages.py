@@ -398,7 +398,24 @@ def data(lang: str, fresh: Freshness) -> dict:
     files = [{"group": GROUP_TITLES[lang][g], "window": WINDOW_NAMES[lang][w],
               "csv": links.data_file(g, w, "csv"), "json": links.data_file(g, w, "json")}
              for g in GROUPS for w in WINDOWS]
-    return {**common(lang, links, SitePaths("th").page("data"), fresh), "page": "data", "files": files}
+    return {**common(lang, links, SitePaths("th").page("data"), fresh), "page": "data", "files": files,
+            "stories_files": {"csv": f"{PREFIX}/data/stories.csv", "json": f"{PREFIX}/data/stories.json"}}
+
+
+def stories(view: View, registry: Registry, provinces: dict, lang: str, province: str | None, group: str | None,
+            fresh: Freshness) -> dict:
+    """The stories page: the published stories, filtered by province and size group (GET form, no script)."""
+    from services.ranking.site.stories import WORDS, cards
+
+    links = SitePaths(lang)
+    names = sorted(provinces.items(), key=lambda p: p[1].name_th if lang == "th" else p[1].name_en)
+    return {**common(lang, links, SitePaths("th").to(f"{PREFIX}/stories", province=province, group=group), fresh),
+            "page": "stories", "sw": WORDS[lang],
+            "cards": cards(view, registry, lang, province=province, group=group),
+            "provinces": [(code, p.name_th if lang == "th" else p.name_en) for code, p in names],
+            "groups": [(g, GROUP_TITLES[lang][g]) for g in GROUPS], "chosen": {"province": province, "group": group},
+            "action": f"{PREFIX}/stories", "files": {"csv": f"{PREFIX}/data/stories.csv",
+                                                      "json": f"{PREFIX}/data/stories.json"}}
 
 
 def error(lang: str, status: int, error_code: str, message: str, fresh: Freshness) -> dict:
