@@ -32,7 +32,7 @@ from pathlib import Path
 ASPECTS = ("waiting", "courtesy", "competence", "documents", "facilities", "access", "digital", "fees")
 POLARITIES = ("positive", "negative")
 LEXICON_PATH = Path(__file__).with_name("lexicon.json")
-TAGGER_VERSION = "lexicon-1"
+TAGGER_VERSION = "lexicon-2"
 
 _PUNCT = re.compile(r"[,!?;:()\[\]\"'“”…/|~\n\r\t]+")
 _RUN = re.compile(r"(.)\1{2,}")

@@ -19,7 +19,7 @@ from shared.topics.evaluation import load, report, score, split_of
 
 ROOT = Path(__file__).resolve().parents[2]
 AIM = 0.85  # issue 20: micro-F1 over (aspect, polarity) pairs on the held-out comments
-FLOOR = 0.76  # tagger lexicon-1 reached 0.782 held out (docs/topics.md): a change must not lose more than a little
+FLOOR = 0.775  # tagger lexicon-2 reaches 0.787 held out (docs/topics.md): a change must not lose more than a little
 
 
 def _held_out():
@@ -30,7 +30,7 @@ def _held_out():
 
 
 def test_held_out_micro_f1_does_not_regress() -> None:
-    """Not the issue's aim (0.85, not reached: docs/topics.md); a floor under what lexicon-1 reaches (0.782)."""
+    """Not the issue's aim (0.85, not reached: docs/topics.md); a floor under what lexicon-2 reaches (0.787)."""
     scores = _held_out()
     assert scores.micro[2] >= FLOOR, report("heldout", scores)
 
