@@ -23,6 +23,7 @@ def ranking_env(settings: Settings, **extra: str) -> dict[str, str]:
         "KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "MONGO_URI": settings.mongo_uri, "MONGO_DB": settings.mongo_db,
         "TOPIC_VOTES": settings.topics.votes, "TOPIC_VOTES_DLQ": settings.topics.votes_dlq,
         "TOPIC_SCORES": settings.topics.scores, "TOPIC_COMMENTS": settings.topics.comments,
+        "TOPIC_BALLOTS": settings.topics.ballots,
         "VOTES_PARTITIONS": str(settings.votes_partitions), "RANKING_GROUP_ID": f"ranking-{settings.mongo_db}",
         **extra,
     }
