@@ -14,6 +14,7 @@ from pymongo.errors import PyMongoError
 from services.notify.actions import AlertActions
 from services.notify.config import NotifyConfig
 from services.notify.dispatcher import Dispatcher, RetryPolicy
+from services.notify.feedback_store import FeedbackStore
 from services.notify.links import AlertLinks
 from services.notify.notifier import Notifier
 from services.notify.policy import Policy, load_policy
@@ -68,6 +69,11 @@ class Notify:
     clock: Callable[[], datetime]
 
     @property
+    def feedback(self) -> FeedbackStore:
+        """The feedback view (one document per counted vote with a comment or praise): feedback.py."""
+        return FeedbackStore(self.store.db.notify_feedback)
+
+    @property
     def notifier(self) -> Notifier:
         return Notifier(self.store, self.registry, self.links, frozenset(self.transports))
 
@@ -78,7 +84,8 @@ class Notify:
 
             digest = WeeklyDigest(self.store, self.registry, self.policy, self.notifier.outbox,
                                   frozenset(self.transports), RankingClient(self.config.ranking_url))
-        processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest)
+        processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest,
+                                    feedback=self.feedback)
         processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
         return processor
 

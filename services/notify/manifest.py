@@ -10,10 +10,12 @@ from shared.manifest import Command, ServiceManifest, web
 
 
 def _indexes(db) -> None:
+    from services.notify.feedback_store import FeedbackStore
     from services.notify.sessions import CentreSessions
     from services.notify.store import NotifyStore
 
     NotifyStore(db).ensure_indexes()
+    FeedbackStore(db.notify_feedback).ensure_indexes()
     CentreSessions("", db.notify_centre_signouts).ensure_indexes()
 
 
