@@ -84,8 +84,10 @@ class Notify:
 
             digest = WeeklyDigest(self.store, self.registry, self.policy, self.notifier.outbox,
                                   frozenset(self.transports), RankingClient(self.config.ranking_url))
+        from shared.topics import default_tagger
+
         processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest,
-                                    feedback=self.feedback)
+                                    feedback=self.feedback, tagger=default_tagger())
         processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
         return processor
 

@@ -29,6 +29,31 @@ def _directory(args: Namespace, settings: Settings) -> int:
     return main(args.rest, settings)
 
 
+def _topics_arguments(parser: ArgumentParser) -> None:
+    from shared.topics import cli
+
+    actions = cli.add_arguments(parser)
+    retag = actions.add_parser("retag", help="re-tag every counted comment of the feedback view from ballots.v1 "
+                                             "with this tagger's version (counts untouched)")
+    retag.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _topics_run(args: Namespace, settings: Settings) -> int:
+    from shared.topics import cli
+
+    if args.topics_action != "retag":
+        return cli.run(args)
+    import json
+
+    from services.notify.retag import retag
+    from shared import mongo
+    from shared.topics import default_tagger
+
+    summary = retag(settings, mongo.database(settings).notify_feedback, default_tagger(), progress=not args.quiet)
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
 MANIFEST = ServiceManifest(
     name="notify",
     processes={"web": web("services.notify.wsgi:app"), "consumer": ("-m", "services.notify.consumer"),
@@ -38,5 +63,9 @@ MANIFEST = ServiceManifest(
     prepare_store=_indexes,
     metrics_prefix="notify_",
     commands={"directory": Command("notify's directory of chiefs and governors: load FILE, export, dev",
-                                   _directory_arguments, _directory)},
+                                   _directory_arguments, _directory),
+              # The comment topic tagger (shared/topics, docs/topics.md): the feedback view keeps its tags.
+              "topics": Command("tag Thai comments with service aspects and polarity (JSON lines), evaluate the "
+                                "tagger, or re-tag the feedback view from the ballots log", _topics_arguments,
+                                _topics_run)},
 )

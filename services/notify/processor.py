@@ -21,6 +21,7 @@ from services.notify.notifier import Notifier
 from services.notify.policy import Policy
 from services.notify.rules import RULES, CountedVote, VoteBook, days_kept, evaluate
 from services.notify.store import NotifyStore
+from services.notify.topic_tags import CommentTagger, with_topics
 from shared.districts import Registry
 from shared.events import BALLOT_VOTE, BallotEvent, EventError, decode_ballots
 from shared.praise import PraiseDirectory
@@ -43,9 +44,11 @@ class Report:
 class NotifyProcessor:
     def __init__(self, store: NotifyStore, registry: Registry, policy: Policy, notifier: Notifier,
                  clock: Callable[[], datetime], digest=None, feedback: FeedbackStore | None = None,
-                 praise_directory: Callable[[str], PraiseDirectory] = lambda _district: PraiseDirectory()):
+                 praise_directory: Callable[[str], PraiseDirectory] = lambda _district: PraiseDirectory(),
+                 tagger: CommentTagger | None = None):
         self.store = store
         self.feedback = feedback
+        self.tagger = tagger  # tags each counted comment as its feedback document is written (topic_tags.py)
         self.praise_directory = praise_directory
         self.registry = registry
         self.policy = policy
@@ -90,7 +93,8 @@ class NotifyProcessor:
                 for vote_id, vote in votes.items():
                     book.add(day, vote_id, vote)
         if self.feedback is not None:
-            self.feedback.apply(feedback_writes(ballots, self.praise_directory, self._vote_facts))
+            writes = feedback_writes(ballots, self.praise_directory, self._vote_facts)
+            self.feedback.apply(with_topics(writes, self.tagger) if self.tagger is not None else writes)
         now = self.clock()
         for district in incoming:
             report.alerts_changed += self._evaluate(district, now)

@@ -163,9 +163,9 @@ def test_cli_tags_with_no_network_and_an_empty_data_directory(tmp_path: Path) ->
     assert not any(tmp_path.iterdir())
 
 
-def test_ranking_offers_the_topics_command() -> None:
+def test_notify_offers_the_topics_command() -> None:
     offered = {name: m.name for m in manifests() for name in m.commands}
-    assert offered["topics"] == "ranking"
+    assert offered["topics"] == "notify"
 
 
 @pytest.mark.parametrize("text", ["ไม่" + "แย่" * 30_000, "เจ้าหน้าที่ดี" * 5_000, "ห้องน้ำไม่มี" * 6_000])
