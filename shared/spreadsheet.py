@@ -23,3 +23,42 @@ def restore_cell(text: str) -> str:
     if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
         return text[1:]
     return text
+
+
+def csv_file(header: list[str], rows: list[list]) -> bytes:
+    """UTF-8 with a byte-order mark (Excel then reads Thai), CRLF lines, every cell through `safe_cell`."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_file(title: str, header: list[str], rows: list[list]) -> bytes:
+    """One sheet: text cells typed as text (never a formula), the header row frozen, columns as wide as their text."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append([safe_cell(h) for h in header])
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even if it looks like a formula
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
+        width = max((len(str(v)) for v in column if v is not None), default=8)
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

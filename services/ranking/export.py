@@ -12,8 +12,6 @@ cell (`eligible`) is written in Thai, "ใช่" / "ไม่ใช่", as the
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -21,7 +19,7 @@ from services.ranking.boards import build_boards
 from services.ranking.domain import GROUPS, WINDOWS, window_tally
 from services.ranking.formulas import Formula
 from shared.districts import Registry
-from shared.spreadsheet import safe_cell
+from shared.spreadsheet import csv_file, safe_cell, xlsx_file
 from shared.vote_rules import SERVICES
 
 if TYPE_CHECKING:
@@ -114,38 +112,8 @@ def _with_ballots(table: list[list]) -> bool:
 
 
 def to_csv(table: list[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers(_with_ballots(table)))
-    for row in table:
-        writer.writerow(["" if v is None else written(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_file(headers(_with_ballots(table)), [[written(v) for v in row] for row in table])
 
 
 def to_xlsx(table: list[list]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = "districts"
-    sheet.append(headers(_with_ballots(table)))
-    for row in table:
-        sheet.append([written(v) for v in row])
-    for line in sheet.iter_rows(min_row=2):
-        for cell in line:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, even if it looks like a formula
-    readable(sheet)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def readable(sheet) -> None:
-    """A header row that stays in view (frozen) and columns wide enough for their header and cells."""
-    from openpyxl.utils import get_column_letter
-
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
-        width = max((len(str(v)) for v in column if v is not None), default=8)
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+    return xlsx_file("districts", headers(_with_ballots(table)), [[written(v) for v in row] for row in table])
