@@ -21,6 +21,7 @@ from services.notify.policy import Policy, load_policy
 from services.notify.processor import NotifyProcessor
 from services.notify.sessions import CentreSessions
 from services.notify.store import NotifyStore
+from services.notify.tally_store import TallyStore
 from services.notify.transports import Transport
 from shared import kafka, mongo
 from shared.config import Settings, require
@@ -74,6 +75,11 @@ class Notify:
         return FeedbackStore(self.store.db.notify_feedback)
 
     @property
+    def tally(self) -> TallyStore:
+        """Every decided vote per district day, kept for the centre's reports: tally_store.py."""
+        return TallyStore(self.store.db.notify_tally)
+
+    @property
     def notifier(self) -> Notifier:
         return Notifier(self.store, self.registry, self.links, frozenset(self.transports))
 
@@ -87,7 +93,7 @@ class Notify:
         from shared.topics import default_tagger
 
         processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest,
-                                    feedback=self.feedback, tagger=default_tagger())
+                                    feedback=self.feedback, tagger=default_tagger(), tally=self.tally)
         processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
         return processor
 

@@ -13,9 +13,11 @@ def _indexes(db) -> None:
     from services.notify.feedback_store import FeedbackStore
     from services.notify.sessions import CentreSessions
     from services.notify.store import NotifyStore
+    from services.notify.tally_store import TallyStore
 
     NotifyStore(db).ensure_indexes()
     FeedbackStore(db.notify_feedback).ensure_indexes()
+    TallyStore(db.notify_tally).ensure_indexes()
     CentreSessions("", db.notify_centre_signouts).ensure_indexes()
 
 
