@@ -21,6 +21,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from pymongo import DeleteOne, UpdateOne
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -97,11 +99,14 @@ def main() -> int:
             store.docs.insert_many(docs[k:k + 2000], ordered=False)
         report["fill_s"] = round(time.perf_counter() - started, 1)
         say(f"filled in {report['fill_s']} s; ageing")
-        for doc in rng.sample(docs, len(docs) // 3):  # a later comment, retagged
-            store.docs.update_one({"_id": doc["_id"]}, {"$set": {"comment": doc["comment"] + " ขอบคุณค่ะ",
-                                                                 "tagger_version": "bench-2"}})
+        changed = [UpdateOne({"_id": d["_id"]}, {"$set": {"comment": d["comment"] + " ขอบคุณค่ะ",
+                                                          "tagger_version": "bench-2"}})
+                   for d in rng.sample(docs, len(docs) // 3)]  # a later comment, retagged
         gone = rng.sample(docs, len(docs) // 10)
-        store.docs.delete_many({"_id": {"$in": [d["_id"] for d in gone]}})
+        for k in range(0, len(changed), 1000):  # keyed writes, as notify's (an $in would not be pushed down)
+            store.docs.bulk_write(changed[k:k + 1000], ordered=False)
+        for k in range(0, len(gone), 1000):
+            store.docs.bulk_write([DeleteOne({"_id": d["_id"]}) for d in gone[k:k + 1000]], ordered=False)
         store.docs.insert_many(gone, ordered=False)
         report["store_documents"] = store.docs.count_documents({})
 
