@@ -20,9 +20,11 @@ def create_app(notify: Notify) -> Flask:
     app.extensions["notify"] = notify.web_context()
     from services.notify.centre import bp as centre_bp
     from services.notify.centre_pages import bp as centre_pages_bp
+    from services.notify.inbox_pages import bp as inbox_pages_bp
     from services.notify.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(centre_bp)
     app.register_blueprint(centre_pages_bp)
+    app.register_blueprint(inbox_pages_bp)
     return app

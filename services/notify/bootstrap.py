@@ -15,9 +15,11 @@ from services.notify.actions import AlertActions
 from services.notify.config import NotifyConfig
 from services.notify.dispatcher import Dispatcher, RetryPolicy
 from services.notify.feedback_store import FeedbackStore
+from services.notify.inbox_access import InboxAccess
 from services.notify.links import AlertLinks
 from services.notify.notifier import Notifier
 from services.notify.policy import Policy, load_policy
+from services.notify.praise_store import PraiseDirectories
 from services.notify.processor import NotifyProcessor
 from services.notify.sessions import CentreSessions
 from services.notify.store import NotifyStore
@@ -74,6 +76,16 @@ class Notify:
         return FeedbackStore(self.store.db.notify_feedback)
 
     @property
+    def praise(self) -> PraiseDirectories:
+        """Each district's praise directory as its chief merged and renamed it (praise_store.py)."""
+        return PraiseDirectories(self.store.db.notify_praise)
+
+    def inbox_access(self) -> InboxAccess:
+        """The inbox's links and sessions (inbox_access.py), beside notify's other collections."""
+        return InboxAccess(self.config.link_secret, self.config.public_url, self.store.db.notify_inbox_used,
+                           self.store.db.notify_inbox_signouts, entry_max_age_s=self.config.link_max_age_s)
+
+    @property
     def notifier(self) -> Notifier:
         return Notifier(self.store, self.registry, self.links, frozenset(self.transports))
 
@@ -85,7 +97,7 @@ class Notify:
             digest = WeeklyDigest(self.store, self.registry, self.policy, self.notifier.outbox,
                                   frozenset(self.transports), RankingClient(self.config.ranking_url))
         processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest,
-                                    feedback=self.feedback)
+                                    feedback=self.feedback, praise_directory=self.praise.cached)
         processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
         return processor
 
@@ -111,7 +123,8 @@ class Notify:
                 | {name: f"off: {why}" for name, why in self.transports_off.items()}}
 
     def web_context(self) -> WebContext:
-        return WebContext(self, AlertActions(self.store, self.registry, self.clock), self.centre_sessions())
+        return WebContext(self, AlertActions(self.store, self.registry, self.clock), self.centre_sessions(),
+                          self.inbox_access(), self.feedback, self.praise)
 
     def centre_sessions(self) -> CentreSessions:
         """The centre's browser sessions, with their sign-outs beside notify's other collections."""
@@ -130,6 +143,9 @@ class WebContext:
     notify: Notify
     actions: AlertActions
     sessions: CentreSessions
+    inbox_access: InboxAccess
+    feedback: FeedbackStore
+    praise: PraiseDirectories
 
     @property
     def links(self) -> AlertLinks:

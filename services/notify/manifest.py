@@ -11,11 +11,13 @@ from shared.manifest import Command, ServiceManifest, web
 
 def _indexes(db) -> None:
     from services.notify.feedback_store import FeedbackStore
+    from services.notify.inbox_access import InboxAccess
     from services.notify.sessions import CentreSessions
     from services.notify.store import NotifyStore
 
     NotifyStore(db).ensure_indexes()
     FeedbackStore(db.notify_feedback).ensure_indexes()
+    InboxAccess("", "", db.notify_inbox_used, db.notify_inbox_signouts).ensure_indexes()
     CentreSessions("", db.notify_centre_signouts).ensure_indexes()
 
 
