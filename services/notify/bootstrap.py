@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
@@ -31,6 +32,9 @@ from shared.stream.heartbeat import Heartbeat, consumer_ready
 from shared.stream.loop import ConsumerLoop
 from shared.timeutil import utcnow
 from shared.web import ReadinessCheck
+
+if TYPE_CHECKING:
+    from services.notify.digest import WeeklyDigest
 
 log = logging.getLogger(__name__)
 
@@ -87,19 +91,23 @@ class Notify:
 
     @property
     def notifier(self) -> Notifier:
-        return Notifier(self.store, self.registry, self.links, frozenset(self.transports))
+        return Notifier(self.store, self.registry, self.links, frozenset(self.transports), self.inbox_access())
 
     def processor(self, digest=None) -> NotifyProcessor:
         if digest is None:
-            from services.notify.digest import WeeklyDigest
-            from services.notify.ranks import RankingClient
-
-            digest = WeeklyDigest(self.store, self.registry, self.policy, self.notifier.outbox,
-                                  frozenset(self.transports), RankingClient(self.config.ranking_url))
+            digest = self.digest()
         processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest,
                                     feedback=self.feedback, praise_directory=self.praise.cached)
         processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
         return processor
+
+    def digest(self) -> WeeklyDigest:
+        """The weekly digest with the week's praise, comments and inbox link; rank from the public board."""
+        from services.notify.digest import WeeklyDigest
+        from services.notify.ranks import RankingClient
+
+        return WeeklyDigest(self.store, self.registry, self.policy, self.notifier.outbox, frozenset(self.transports),
+                            RankingClient(self.config.ranking_url), self.feedback, self.praise, self.inbox_access())
 
     def consumer_loop(self) -> ConsumerLoop:
         """One member of the notify group: ballots.v1 (scoring's decisions) in; no events out (the outbox)."""

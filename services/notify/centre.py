@@ -116,6 +116,18 @@ def add_silence():
                     "until": iso_utc(silence.until), "note": silence.note}), 201
 
 
+@bp.post("/v1/digest/<code>/send")
+def digest_send_now(code: str):
+    """The centre sends a district's digest now (the last seven days); at most once a minute per district."""
+    ctx = _ctx()
+    if code not in ctx.notify.registry:
+        raise ApiError(404, "not_found", "no such district in the programme")
+    if ctx.notify.store.contact(f"chief:{code}") is None:
+        raise ApiError(409, "no_receiver", "the directory names no chief for this district")
+    queued = ctx.notify.digest().send_now(code, ctx.notify.clock())
+    return jsonify({"district": code, "queued": queued}), 202
+
+
 @bp.get("/v1/silences")
 def list_silences():
     ctx = _ctx()

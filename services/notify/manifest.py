@@ -31,6 +31,16 @@ def _directory(args: Namespace, settings: Settings) -> int:
     return main(args.rest, settings)
 
 
+def _digest_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("rest", nargs=REMAINDER, help="preview --district CODE [--out DIR]")
+
+
+def _digest(args: Namespace, settings: Settings) -> int:
+    from services.notify.digest_preview import main
+
+    return main(args.rest)
+
+
 MANIFEST = ServiceManifest(
     name="notify",
     processes={"web": web("services.notify.wsgi:app"), "consumer": ("-m", "services.notify.consumer"),
@@ -40,5 +50,7 @@ MANIFEST = ServiceManifest(
     prepare_store=_indexes,
     metrics_prefix="notify_",
     commands={"directory": Command("notify's directory of chiefs and governors: load FILE, export, dev",
-                                   _directory_arguments, _directory)},
+                                   _directory_arguments, _directory),
+              "digest": Command("the chief's weekly digest: preview --district CODE (written, not sent)",
+                                _digest_arguments, _digest)},
 )

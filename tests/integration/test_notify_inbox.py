@@ -124,3 +124,24 @@ def test_sessions_end_on_sign_out_and_unknown_districts_learn_nothing(world):
     assert client.post("/inbox/sign-in", data={"district": "37x6", "csrf": csrf}).status_code == 400
     assert client.get("/inbox/enter/" + "x" * 600).status_code == 403
     assert client.get("/inbox/enter/not-a-token").status_code == 403
+
+
+def test_the_alert_message_and_page_lead_to_the_inbox(world):
+    notify, client, _mail, clock = world
+    processor = notify.processor()
+    processor.handle(_records([_vote(1, clock() + timedelta(seconds=10 + i)) for i in range(12)]))
+    clock.advance(seconds=31)
+    processor.tick(clock())
+    chief = [d for d in notify.store.outbox.find({"contact": "chief:3706"}) if d["content"]["payload"]["type"] ==
+             "alerts"]
+    assert chief, "the low-mean alert was sent to the chief"
+    link = chief[0]["content"]["payload"]["inbox_url"]
+    assert link in chief[0]["content"]["text"] and link in chief[0]["content"]["html"]
+    assert {"label": "กล่องความคิดเห็น", "url": link} in chief[0]["content"]["buttons"]
+    path = link.removeprefix("http://127.0.0.1:8084")
+    assert client.get(path).status_code == 303 and client.get(path).status_code == 303  # reusable, unlike sign-in
+    assert "ตอบทางไลน์" in client.get("/inbox").get_data(as_text=True)
+    governor = [d for d in notify.store.outbox.find({"contact": "governor:37"})]
+    assert all(not d["content"]["payload"].get("inbox_url") for d in governor)
+    alert_page = client.get("/a/" + notify.links.token("3706-low_mean-1", "chief:3706")).get_data(as_text=True)
+    assert "/inbox/enter/" in alert_page
