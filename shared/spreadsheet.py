@@ -8,6 +8,10 @@ also reads back (notify's directory) undoes the quote with `restore_cell`, so ex
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
@@ -23,3 +27,40 @@ def restore_cell(text: str) -> str:
     if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
         return text[1:]
     return text
+
+
+YES_NO = {True: "ใช่", False: "ไม่ใช่"}
+
+
+def written(value):
+    """A value as written: yes/no in Thai (never True/False), text guarded against formulas (safe_cell)."""
+    return YES_NO[value] if isinstance(value, bool) else safe_cell(value)
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """UTF-8 with a byte-order mark (Excel then shows Thai), CRLF lines, every cell `written`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else written(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], title: str) -> bytes:
+    """One sheet; text cells typed as text, so none is ever read as a formula."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = title
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append([written(v) for v in row])
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even if it looks like a formula
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -8,15 +8,13 @@ cell (`eligible`) is written in Thai, "ใช่" / "ไม่ใช่", as the
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 
 from services.ranking.boards import build_boards
 from services.ranking.domain import GROUPS, WINDOWS, window_tally
 from services.ranking.formulas import Formula
 from shared.districts import Registry
-from shared.spreadsheet import safe_cell
+from shared.spreadsheet import csv_bytes, xlsx_bytes
 
 BASE_COLUMNS = ["district_code", "name_th", "name_en", "province_code", "province_th", "province_en", "size_group"]
 PER_WINDOW = ["votes", "sum", "mean", "h1", "h2", "h3", "h4", "h5", "score", "eligible", "rank_in_group"]
@@ -41,36 +39,9 @@ def rows(figures: Mapping[str, Mapping], registry: Registry, formula: Formula) -
     return out
 
 
-YES_NO = {True: "ใช่", False: "ไม่ใช่"}
-
-
-def written(value):
-    """A value as written: yes/no in Thai (never True/False), text guarded against formulas (safe_cell)."""
-    return YES_NO[value] if isinstance(value, bool) else safe_cell(value)
-
-
 def to_csv(table: list[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns())
-    for row in table:
-        writer.writerow(["" if v is None else written(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(columns(), table)
 
 
 def to_xlsx(table: list[list]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = "districts"
-    sheet.append(columns())
-    for row in table:
-        sheet.append([written(v) for v in row])
-    for line in sheet.iter_rows(min_row=2):
-        for cell in line:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, even if it looks like a formula
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(columns(), table, "districts")

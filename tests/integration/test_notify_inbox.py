@@ -145,3 +145,29 @@ def test_the_alert_message_and_page_lead_to_the_inbox(world):
     assert all(not d["content"]["payload"].get("inbox_url") for d in governor)
     alert_page = client.get("/a/" + notify.links.token("3706-low_mean-1", "chief:3706")).get_data(as_text=True)
     assert "/inbox/enter/" in alert_page
+
+
+def test_the_centre_exports_praise_across_districts(world):
+    notify, client, _mail, _clock = world
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from tests.integration.notify_env import CENTRAL_KEY
+
+    auth = {"Authorization": f"Bearer {CENTRAL_KEY}"}
+    assert client.get("/v1/praise").status_code == 401
+    rows = client.get("/v1/praise", headers=auth).get_json()["rows"]
+    assert [(r["kind"], r["district_code"], r["key"], r["votes"]) for r in rows] == [
+        ("unit", "3706", "id_card", 1), ("person", "3706", "นก", 1), ("person", "3706", "นกน้อย", 1)]
+    assert rows[0]["size_group"] == notify.registry.get("3706").size_group
+    csv_body = client.get("/v1/praise?format=csv", headers=auth)
+    assert csv_body.data.startswith("\ufeff".encode()) and "attachment" in csv_body.headers["Content-Disposition"]
+    book = load_workbook(BytesIO(client.get("/v1/praise?format=xlsx", headers=auth).data))
+    assert book.active["A2"].value == "unit" and book.active["I2"].value == 1
+    group = notify.registry.get("3706").size_group
+    assert client.get(f"/v1/praise?group={group}&province=37", headers=auth).get_json()["rows"]
+    elsewhere = next(d.province_code for d in notify.registry if d.province_code != "37")
+    assert client.get(f"/v1/praise?province={elsewhere}", headers=auth).get_json()["rows"] == []
+    for bad in ("group=huge", "province=xx", "format=pdf", "from=2020-01-01", "to=tomorrow"):
+        assert client.get(f"/v1/praise?{bad}", headers=auth).status_code == 400, bad
