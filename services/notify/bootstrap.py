@@ -77,7 +77,7 @@ class Notify:
     @property
     def feedback(self) -> FeedbackStore:
         """The feedback view (one document per counted vote with a comment or praise): feedback.py."""
-        return FeedbackStore(self.store.db.notify_feedback)
+        return FeedbackStore(self.store.db.notify_feedback, self.store.db.notify_feedback_latest)
 
     @property
     def praise(self) -> PraiseDirectories:

@@ -83,7 +83,7 @@ def alert_page(token: str):
         acknowledged_th=be_datetime(alert.acknowledged_at) if alert.acknowledged_at else None,
         resolved_th=be_datetime(alert.resolved_at) if alert.resolved_at else None,
         trend=recent_trend(ctx.notify.store, alert.district, today),
-        comments=recent_comments(ctx.notify.store, alert.district, today),
+        comments=recent_comments(ctx.feedback, alert.district, today),
         be_date=be_date, be_datetime=be_datetime, silence_days=SILENCE_DAYS,
         inbox_url=ctx.inbox_access.entry_url(Reader(alert.district, holder.contact_key))
         if holder.contact_key == f"{CHIEF}:{alert.district}" else None,
