@@ -22,6 +22,7 @@ def create_app(notify: Notify) -> Flask:
     from services.notify.centre_feedback_api import bp as centre_feedback_bp
     from services.notify.centre_feedback_pages import bp as centre_feedback_pages_bp
     from services.notify.centre_pages import bp as centre_pages_bp
+    from services.notify.inbox_pages import bp as inbox_pages_bp
     from services.notify.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
@@ -29,4 +30,5 @@ def create_app(notify: Notify) -> Flask:
     app.register_blueprint(centre_feedback_bp)
     app.register_blueprint(centre_pages_bp)
     app.register_blueprint(centre_feedback_pages_bp)
+    app.register_blueprint(inbox_pages_bp)
     return app

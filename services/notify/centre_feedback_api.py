@@ -11,7 +11,7 @@ from services.notify.feedback_search import MAX_PAGE, search, terms
 from services.notify.improvement_report import as_table, header, report_rows, totals
 from services.notify.topic_stats import summarise, summary_json
 from shared.errors import ApiError
-from shared.spreadsheet import csv_file, xlsx_file
+from shared.spreadsheet import csv_bytes, xlsx_bytes
 from shared.timeutil import bangkok_day
 
 bp = Blueprint("centre_feedback", __name__)
@@ -79,7 +79,7 @@ def report(query: FeedbackQuery) -> list[dict]:
 def report_file(query: FeedbackQuery, kind: str) -> Response:
     rows = report(query)
     title = f"{query.first.isoformat()}_{query.last.isoformat()}"
-    body = csv_file(header(), as_table(rows)) if kind == "csv" else xlsx_file("report", header(), as_table(rows))
+    body = csv_bytes(header(), as_table(rows)) if kind == "csv" else xlsx_bytes(header(), as_table(rows), "report")
     response = Response(body, content_type=TYPES[kind])
     response.headers["Content-Disposition"] = f'attachment; filename="sangsuk-service-improvement-{title}.{kind}"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -16,13 +16,16 @@ from pymongo import DESCENDING, UpdateOne
 from pymongo.collection import Collection
 
 from services.notify.feedback import FeedbackWrite, complete, district_day
+from services.notify.feedback_latest import comment_entries, folded
 
 
 class FeedbackStore:
-    """Keyed writes and per-day reads of the feedback view."""
+    """Keyed writes and per-day reads of the feedback view; with `latest`, also each district's newest
+    comments in one document (`{_id: district, items: [...]}`, feedback_latest.py) for the alert page."""
 
-    def __init__(self, collection: Collection):
+    def __init__(self, collection: Collection, latest: Collection | None = None):
         self.docs = collection
+        self.latest = latest
 
     def ensure_indexes(self) -> None:
         """Equality indexes (each gets its GIN twin on FerretDB) and, for MongoDB, a district's newest first."""
@@ -34,6 +37,7 @@ class FeedbackStore:
     # ------------------------------------------------------------------ writes (the ballots processor)
     def apply(self, writes: Iterable[FeedbackWrite]) -> int:
         """One round trip for a batch's upserts; a replay writes the same values again."""
+        writes = list(writes)
         ops = []
         for write in writes:
             update: dict = {"$set": write.sets}
@@ -42,7 +46,21 @@ class FeedbackStore:
             ops.append(UpdateOne({"_id": write.vote_id}, update, upsert=True))
         if ops:
             self.docs.bulk_write(ops, ordered=True)
+            if self.latest is not None:
+                self._fold_latest(writes)
         return len(ops)
+
+    def _fold_latest(self, writes: list[FeedbackWrite]) -> None:
+        """One keyed read and one keyed write per district with new comments in the batch."""
+        for district, entries in comment_entries(writes).items():
+            kept = (self.latest.find_one({"_id": district}) or {}).get("items") or []
+            self.latest.update_one({"_id": district}, {"$set": {"items": folded(kept, entries)}}, upsert=True)
+
+    def newest_comments(self, district: str) -> list[dict]:
+        """The district's newest comments (at most feedback_latest.LATEST): `{v, s, t, at}`, newest first."""
+        if self.latest is None:
+            return []
+        return (self.latest.find_one({"_id": district}) or {}).get("items") or []
 
     def set_topics(self, vote_id: str, topics: dict[str, str], tagger_version: str) -> bool:
         """The topic tagger's two fields on one document (the ballots processor never writes them)."""

@@ -11,6 +11,7 @@ from shared.manifest import Command, ServiceManifest, web
 
 def _indexes(db) -> None:
     from services.notify.feedback_store import FeedbackStore
+    from services.notify.inbox_access import InboxAccess
     from services.notify.sessions import CentreSessions
     from services.notify.store import NotifyStore
     from services.notify.tally_store import TallyStore
@@ -18,6 +19,7 @@ def _indexes(db) -> None:
     NotifyStore(db).ensure_indexes()
     FeedbackStore(db.notify_feedback).ensure_indexes()
     TallyStore(db.notify_tally).ensure_indexes()
+    InboxAccess("", "", db.notify_inbox_used, db.notify_inbox_signouts).ensure_indexes()
     CentreSessions("", db.notify_centre_signouts).ensure_indexes()
 
 
@@ -56,6 +58,16 @@ def _topics_run(args: Namespace, settings: Settings) -> int:
     return 0
 
 
+def _digest_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("rest", nargs=REMAINDER, help="preview --district CODE [--out DIR]")
+
+
+def _digest(args: Namespace, settings: Settings) -> int:
+    from services.notify.digest_preview import main
+
+    return main(args.rest)
+
+
 MANIFEST = ServiceManifest(
     name="notify",
     processes={"web": web("services.notify.wsgi:app"), "consumer": ("-m", "services.notify.consumer"),
@@ -69,5 +81,7 @@ MANIFEST = ServiceManifest(
               # The comment topic tagger (shared/topics, docs/topics.md): the feedback view keeps its tags.
               "topics": Command("tag Thai comments with service aspects and polarity (JSON lines), evaluate the "
                                 "tagger, or re-tag the feedback view from the ballots log", _topics_arguments,
-                                _topics_run)},
+                                _topics_run),
+              "digest": Command("the chief's weekly digest: preview --district CODE (written, not sent)",
+                                _digest_arguments, _digest)},
 )

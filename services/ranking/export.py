@@ -19,7 +19,7 @@ from services.ranking.boards import build_boards
 from services.ranking.domain import GROUPS, WINDOWS, window_tally
 from services.ranking.formulas import Formula
 from shared.districts import Registry
-from shared.spreadsheet import csv_file, safe_cell, xlsx_file
+from shared.spreadsheet import csv_bytes, xlsx_bytes
 from shared.vote_rules import SERVICES
 
 if TYPE_CHECKING:
@@ -99,21 +99,13 @@ def _ballot_cells(ballots: BallotTally, code: str) -> list:
     return cells
 
 
-YES_NO = {True: "ใช่", False: "ไม่ใช่"}
-
-
-def written(value):
-    """A value as written: yes/no in Thai (never True/False), text guarded against formulas (safe_cell)."""
-    return YES_NO[value] if isinstance(value, bool) else safe_cell(value)
-
-
 def _with_ballots(table: list[list]) -> bool:
     return bool(table) and len(table[0]) > len(columns())
 
 
 def to_csv(table: list[list]) -> bytes:
-    return csv_file(headers(_with_ballots(table)), [[written(v) for v in row] for row in table])
+    return csv_bytes(headers(_with_ballots(table)), table)
 
 
 def to_xlsx(table: list[list]) -> bytes:
-    return xlsx_file("districts", headers(_with_ballots(table)), [[written(v) for v in row] for row in table])
+    return xlsx_bytes(headers(_with_ballots(table)), table, "districts")

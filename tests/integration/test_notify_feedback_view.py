@@ -73,6 +73,8 @@ def test_the_processor_writes_the_view_and_a_replay_changes_nothing(settings):
     notify.processor().handle(first + second)  # a replay, by a fresh processor as after a restart
     assert {d["_id"]: feedback.get(d["_id"]) for d in feedback.docs.find({})} == docs
 
+    latest = feedback.newest_comments("3706")  # the alert page's one keyed read
+    assert [e["v"] for e in latest] == [line.vote_id, qr.vote_id] and latest[0]["t"] == "ขอบคุณที่ช่วยค่ะ"
     today = bangkok_day(now)
     newest = feedback.newest("3706", today, limit=10)
     assert [d["_id"] for d in newest] == [line.vote_id, praise.vote_id, qr.vote_id]
