@@ -4,8 +4,8 @@ campaign's comments (issue 20; docs/notify.md, "The centre's view of what citize
 
 A fresh database on the test profile's FerretDB gets COMMENTS feedback documents (texts from the labelled
 set, one or two joined) spread over DAYS Bangkok days and 878 districts, tagged as notify tags them; then
-it is aged: a third of the documents rewritten (a later comment, retagged), a tenth deleted and written
-again, so the tables hold dead rows and their indexes have churned as a running campaign's would. Each
+it is aged: every third day's documents deleted by the indexed `day` (as notify's expiry deletes) and written
+again under new ids, so the table holds dead rows and its indexes have churned as a running campaign's would. Each
 measure is the median of ROUNDS. Results go to var/bench/centre.json.
 """
 
@@ -21,7 +21,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pymongo import DeleteOne, UpdateOne
+from pymongo import MongoClient
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,7 +30,6 @@ from services.notify.feedback_query import parse_query  # noqa: E402
 from services.notify.feedback_search import documents, matcher, search  # noqa: E402
 from services.notify.feedback_store import FeedbackStore  # noqa: E402
 from services.notify.topic_stats import summarise  # noqa: E402
-from shared import mongo  # noqa: E402
 from shared.config import Settings  # noqa: E402
 from shared.districts import load_registry  # noqa: E402
 from shared.topics import default_tagger  # noqa: E402
@@ -88,7 +87,8 @@ def main() -> int:
     report["tagging"] = {"seconds": round(elapsed, 2), "comments_per_s": round(COMMENTS / elapsed)}
     say(f"tagged {COMMENTS} comments in {elapsed:.1f} s")
 
-    db = mongo.database(settings)
+    # a longer socket timeout than the services' (10 s): ageing writes thousands of documents per request
+    db = MongoClient(settings.mongo_uri, socketTimeoutMS=120_000)[settings.mongo_db]
     store = FeedbackStore(db.notify_feedback)
     store.ensure_indexes()
     try:
@@ -99,15 +99,14 @@ def main() -> int:
             store.docs.insert_many(docs[k:k + 2000], ordered=False)
         report["fill_s"] = round(time.perf_counter() - started, 1)
         say(f"filled in {report['fill_s']} s; ageing")
-        changed = [UpdateOne({"_id": d["_id"]}, {"$set": {"comment": d["comment"] + " ขอบคุณค่ะ",
-                                                          "tagger_version": "bench-2"}})
-                   for d in rng.sample(docs, len(docs) // 3)]  # a later comment, retagged
-        gone = rng.sample(docs, len(docs) // 10)
-        for k in range(0, len(changed), 1000):  # keyed writes, as notify's (an $in would not be pushed down)
-            store.docs.bulk_write(changed[k:k + 1000], ordered=False)
-        for k in range(0, len(gone), 1000):
-            store.docs.bulk_write([DeleteOne({"_id": d["_id"]}) for d in gone[k:k + 1000]], ordered=False)
-        store.docs.insert_many(gone, ordered=False)
+        # Aged as notify's store ages: days of documents deleted by the indexed `day` (as notify's expiry does)
+        # and written again under new ids, leaving dead rows and churned indexes behind.
+        churn_days = {(LAST - timedelta(days=k)).isoformat() for k in range(0, DAYS, 3)}
+        again = [dict(d, _id=d["_id"] + "-again") for d in docs if d["day"] in churn_days]
+        for day in sorted(churn_days):
+            store.docs.delete_many({"day": day})
+        for k in range(0, len(again), 2000):
+            store.docs.insert_many(again[k:k + 2000], ordered=False)
         report["store_documents"] = store.docs.count_documents({})
 
         def query(**args):
@@ -129,7 +128,7 @@ def main() -> int:
             report["cases_s"][name] = seconds
             say(f"{name}: {seconds} s")
     finally:
-        mongo.client(settings.mongo_uri).drop_database(settings.mongo_db)
+        db.client.drop_database(settings.mongo_db)
     report["load_average_at_end"] = os.getloadavg()
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
