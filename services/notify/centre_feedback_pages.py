@@ -5,6 +5,7 @@ Behind the same signed session as /centre (centre_pages.py); the same checks and
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, make_response, render_template, request
@@ -57,11 +58,33 @@ def comments():
         "centre_comments.html", query=query, found=found, more=more, offset=offset, page=PAGE, problems=problems,
         summary=summary, chosen=request.args, period_th=(be_date(query.first), be_date(query.last)),
         aspect_th=ASPECT_TH, polarity_th=POLARITY_TH, service_th=SERVICE_TH, channel_th=CHANNEL_TH,
-        size_th=SIZE_TH, report_query=_report_query(query),
+        size_th=SIZE_TH, report_query=_report_query(query), breakdowns=_breakdowns(summary),
         next_query=urlencode({**request.args.to_dict(), "offset": offset + PAGE}), **_choices()),
         400 if problems else 200)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _lines(groups: dict, label) -> list[dict]:
+    """Each group as one line for a phone: its comments and the aspect most blamed (the JSON API has all)."""
+    out = []
+    for key, group in groups.items():
+        blamed = max(ASPECTS, key=lambda a: (group["topics"][a]["negative"], -ASPECTS.index(a)))
+        count = group["topics"][blamed]["negative"]
+        out.append({"label": label(key, group), "comments": group["comments"],
+                    "blamed": ASPECT_TH[blamed] if count else None, "blamed_count": count})
+    return out
+
+
+def _breakdowns(summary: dict | None) -> list[tuple[str, list[dict]]]:
+    if summary is None:
+        return []
+    provinces = sorted(summary["by_province"].items(), key=lambda kv: -kv[1]["comments"])[:10]
+    return [("ตามกลุ่มขนาดอำเภอ", _lines(summary["by_size_group"], lambda k, g: SIZE_TH.get(k, k))),
+            ("ตามบริการ", _lines(summary["by_service"], lambda k, g: SERVICE_TH.get(k, "ไม่ระบุบริการ"))),
+            ("จังหวัดที่มีความคิดเห็นมากที่สุด 10 จังหวัด", _lines(dict(provinces), lambda k, g: g["province_th"])),
+            ("แนวโน้มรายสัปดาห์", _lines({w["week_start"]: w for w in summary["trend"]},
+                                          lambda k, g: "สัปดาห์เริ่ม " + be_date(date.fromisoformat(k))))]
 
 
 def _report_query(query: FeedbackQuery) -> str:

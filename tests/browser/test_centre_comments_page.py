@@ -46,6 +46,7 @@ def test_the_centre_searches_comments_at_desktop_and_phone_sizes_without_violati
         assert page.locator("#comments .comment").count() == 1
         assert "รอนานมาก ห้องน้ำสกปรก" in page.locator("#comments").inner_text()
         assert page.locator("#topics").count() == 1
+        assert "ถูกติมากที่สุด: การรอคอย" in page.locator(".breakdown").first.inner_text()  # by size group
         with page.expect_download() as download:
             page.get_by_role("link", name="ดาวน์โหลด Excel (XLSX)").click()
         assert download.value.suggested_filename.endswith(".xlsx")
