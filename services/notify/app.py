@@ -19,12 +19,18 @@ def create_app(notify: Notify) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.extensions["notify"] = notify.web_context()
     from services.notify.centre import bp as centre_bp
+    from services.notify.centre_feedback_api import bp as centre_feedback_bp
+    from services.notify.centre_feedback_pages import bp as centre_feedback_pages_bp
     from services.notify.centre_pages import bp as centre_pages_bp
+    from services.notify.inbox_pages import bp as inbox_pages_bp
     from services.notify.pages import bp as pages_bp
     from services.notify.stories import api as _stories_api  # noqa: F401 (its routes join the centre's blueprint)
     from services.notify.stories import pages as _stories_pages  # noqa: F401 (and the centre's pages)
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(centre_bp)
+    app.register_blueprint(centre_feedback_bp)
     app.register_blueprint(centre_pages_bp)
+    app.register_blueprint(centre_feedback_pages_bp)
+    app.register_blueprint(inbox_pages_bp)
     return app

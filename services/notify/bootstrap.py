@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
@@ -14,12 +15,16 @@ from pymongo.errors import PyMongoError
 from services.notify.actions import AlertActions
 from services.notify.config import NotifyConfig
 from services.notify.dispatcher import Dispatcher, RetryPolicy
+from services.notify.feedback_store import FeedbackStore
+from services.notify.inbox_access import InboxAccess
 from services.notify.links import AlertLinks
 from services.notify.notifier import Notifier
 from services.notify.policy import Policy, load_policy
+from services.notify.praise_store import PraiseDirectories
 from services.notify.processor import NotifyProcessor
 from services.notify.sessions import CentreSessions
 from services.notify.store import NotifyStore
+from services.notify.tally_store import TallyStore
 from services.notify.transports import Transport
 from shared import kafka, mongo
 from shared.config import Settings, require
@@ -28,6 +33,9 @@ from shared.stream.heartbeat import Heartbeat, consumer_ready
 from shared.stream.loop import ConsumerLoop
 from shared.timeutil import utcnow
 from shared.web import ReadinessCheck
+
+if TYPE_CHECKING:
+    from services.notify.digest import WeeklyDigest
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +76,28 @@ class Notify:
     clock: Callable[[], datetime]
 
     @property
+    def feedback(self) -> FeedbackStore:
+        """The feedback view (one document per counted vote with a comment or praise): feedback.py."""
+        return FeedbackStore(self.store.db.notify_feedback, self.store.db.notify_feedback_latest)
+
+    @property
+    def praise(self) -> PraiseDirectories:
+        """Each district's praise directory as its chief merged and renamed it (praise_store.py)."""
+        return PraiseDirectories(self.store.db.notify_praise)
+
+    def inbox_access(self) -> InboxAccess:
+        """The inbox's links and sessions (inbox_access.py), beside notify's other collections."""
+        return InboxAccess(self.config.link_secret, self.config.public_url, self.store.db.notify_inbox_used,
+                           self.store.db.notify_inbox_signouts, entry_max_age_s=self.config.link_max_age_s)
+
+    @property
+    def tally(self) -> TallyStore:
+        """Every decided vote per district day, kept for the centre's reports: tally_store.py."""
+        return TallyStore(self.store.db.notify_tally)
+
+    @property
     def notifier(self) -> Notifier:
-        return Notifier(self.store, self.registry, self.links, frozenset(self.transports))
+        return Notifier(self.store, self.registry, self.links, frozenset(self.transports), self.inbox_access())
 
     @property
     def story_store(self):
@@ -91,12 +119,12 @@ class Notify:
 
     def processor(self, digest=None, sink=None) -> NotifyProcessor:
         if digest is None:
-            from services.notify.digest import WeeklyDigest
-            from services.notify.ranks import RankingClient
+            digest = self.digest()
+        from shared.topics import default_tagger
 
-            digest = WeeklyDigest(self.store, self.registry, self.policy, self.notifier.outbox,
-                                  frozenset(self.transports), RankingClient(self.config.ranking_url))
-        processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest)
+        processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest,
+                                    feedback=self.feedback, praise_directory=self.praise.cached,
+                                    tagger=default_tagger(), tally=self.tally)
         processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
         if sink is not None:
             from services.notify.stories.processor import StoriesProcessor
@@ -105,6 +133,14 @@ class Notify:
             processor.stories = StoriesProcessor(self.story_store, sink.send, topics.stories_published, self.clock)
             processor.stories_topic = topics.stories
         return processor
+
+    def digest(self) -> WeeklyDigest:
+        """The weekly digest with the week's praise, comments and inbox link; rank from the public board."""
+        from services.notify.digest import WeeklyDigest
+        from services.notify.ranks import RankingClient
+
+        return WeeklyDigest(self.store, self.registry, self.policy, self.notifier.outbox, frozenset(self.transports),
+                            RankingClient(self.config.ranking_url), self.feedback, self.praise, self.inbox_access())
 
     def consumer_loop(self) -> ConsumerLoop:
         """One member of the notify group: ballots.v1 (scoring's decisions) and stories.v1 in; withdrawals out to
@@ -131,7 +167,7 @@ class Notify:
 
     def web_context(self) -> WebContext:
         return WebContext(self, AlertActions(self.store, self.registry, self.clock), self.centre_sessions(),
-                          self.moderation())
+                          self.inbox_access(), self.feedback, self.praise, self.moderation())
 
     def centre_sessions(self) -> CentreSessions:
         """The centre's browser sessions, with their sign-outs beside notify's other collections."""
@@ -150,6 +186,9 @@ class WebContext:
     notify: Notify
     actions: AlertActions
     sessions: CentreSessions
+    inbox_access: InboxAccess
+    feedback: FeedbackStore
+    praise: PraiseDirectories
     stories: object = None  # services.notify.stories.decisions.Moderation
 
     @property

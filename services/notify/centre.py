@@ -11,16 +11,20 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from services.notify.actions import AlertNotFound
 from services.notify.directory import DirectoryFileError, parse_directory, to_csv
+from services.notify.inbox import parse_filter
 from services.notify.lifecycle import STATUSES, Alert, TransitionError
 from services.notify.outbox import DEAD
+from services.notify.praise_centre import COLUMNS, centre_rows
 from services.notify.rules import RULES
 from services.notify.schemas import NoteSchema, SilenceSchema, load_body
 from shared.errors import ApiError
-from shared.timeutil import iso_utc
+from shared.spreadsheet import csv_bytes, xlsx_bytes
+from shared.timeutil import bangkok_day, iso_utc
 from shared.web import parse_json_body, read_body
 
 bp = Blueprint("centre", __name__)
 MAX_CSV_BYTES = 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _ctx():
@@ -114,6 +118,54 @@ def add_silence():
         raise ApiError(400, "invalid_silence", str(exc)) from exc
     return jsonify({"id": silence.id, "district_code": silence.district, "rule": silence.rule,
                     "until": iso_utc(silence.until), "note": silence.note}), 201
+
+
+@bp.post("/v1/digest/<code>/send")
+def digest_send_now(code: str):
+    """The centre sends a district's digest now (the last seven days); at most once a minute per district."""
+    ctx = _ctx()
+    if code not in ctx.notify.registry:
+        raise ApiError(404, "not_found", "no such district in the programme")
+    if ctx.notify.store.contact(f"chief:{code}") is None:
+        raise ApiError(409, "no_receiver", "the directory names no chief for this district")
+    queued = ctx.notify.digest().send_now(code, ctx.notify.clock())
+    return jsonify({"district": code, "queued": queued}), 202
+
+
+@bp.get("/v1/praise")
+def praise_across_districts():
+    """The most praised units and people (`?from=&to=` Bangkok days, at most 92; `group`, `province`;
+    `format=json|csv|xlsx`): staff names, so for the central office only."""
+    ctx = _ctx()
+    registry = ctx.notify.registry
+    chosen, problems = parse_filter({k: request.args.get(k, "") for k in ("from", "to")},
+                                    bangkok_day(ctx.notify.clock()))
+    group, province = request.args.get("group") or None, request.args.get("province") or None
+    fmt = request.args.get("format", "json")
+    if group and group not in {d.size_group for d in registry}:
+        problems.append("group")
+    if province and province not in {d.province_code for d in registry}:
+        problems.append("province")
+    if fmt not in ("json", "csv", "xlsx"):
+        problems.append("format")
+    if problems:
+        raise ApiError(400, "bad_request", "not valid: " + ", ".join(problems))
+    rows = centre_rows(ctx.feedback.across_districts(chosen.first, chosen.last), registry, ctx.praise.directory,
+                       size_group=group, province=province)
+    name = f"praise-{chosen.first.isoformat()}-{chosen.last.isoformat()}"
+    if fmt == "csv":
+        return _download(csv_bytes(COLUMNS, rows), "text/csv; charset=utf-8", f"{name}.csv")
+    if fmt == "xlsx":
+        return _download(xlsx_bytes(COLUMNS, rows, "praise"), XLSX, f"{name}.xlsx")
+    return jsonify({"from": chosen.first.isoformat(), "to": chosen.last.isoformat(),
+                    "rows": [dict(zip(COLUMNS, r, strict=True)) for r in rows]})
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/v1/silences")

@@ -79,7 +79,8 @@ def _district_en(d: District) -> str:
     return f"{d.name_en} District, {d.province_en}"
 
 
-def render(items: list[Item], district: District, now: datetime) -> Message:
+def render(items: list[Item], district: District, now: datetime, inbox_link: str | None = None) -> Message:
+    """The message for these items; `inbox_link` (the chief's only) leads to the district's feedback inbox."""
     kinds = sorted({event_kind(i.event) for i in items}, key=list(EVENT_NAMES).index)
     head_th = " / ".join(EVENT_NAMES[k][0] for k in kinds)
     head_en = " / ".join(EVENT_NAMES[k][1] for k in kinds)
@@ -99,15 +100,22 @@ def render(items: list[Item], district: District, now: datetime) -> Message:
             f"<span lang=en>{html.escape(rule_en)}: {html.escape(figures_en(item.alert))}</span><br>"
             f"เริ่มเมื่อ {html.escape(be_datetime(item.alert.opened_at))}<br>"
             f'<a href="{html.escape(item.link)}">เปิดหน้าเรื่องนี้ เพื่อรับทราบและบันทึกการแก้ไข / Open this alert</a></li>')
+    inbox_html = ""
+    if inbox_link:
+        lines_th += ["", f"ความคิดเห็นทั้งหมดของอำเภอ (กล่องความคิดเห็น): {inbox_link}"]
+        lines_en += ["", f"All the district's comments (feedback inbox): {inbox_link}"]
+        inbox_html = f'<p><a href="{html.escape(inbox_link)}">กล่องความคิดเห็นของอำเภอ / Feedback inbox</a></p>'
     text = "\n".join([*lines_th, "", *lines_en])
     body_html = (
         '<!doctype html><html lang="th"><meta charset="utf-8">'
         f"<body><h1>{html.escape(head_th)}</h1><p>{html.escape(_district_th(district))}<br>"
-        f"{html.escape(be_datetime(now))}</p><ol>{''.join(blocks)}</ol>"
+        f"{html.escape(be_datetime(now))}</p><ol>{''.join(blocks)}</ol>{inbox_html}"
         f'<p lang="en">{html.escape(head_en)}: {html.escape(_district_en(district))}</p></body></html>')
     buttons = [{"label": f"เปิดเรื่องที่ {n}"[:20], "url": i.link} for n, i in enumerate(items[:4], 1)]
+    if inbox_link and len(buttons) < 4:
+        buttons.append({"label": "กล่องความคิดเห็น", "url": inbox_link})
     payload = {
-        "type": "alerts", "district_code": district.code, "sent_at": iso_utc(now),
+        "type": "alerts", "district_code": district.code, "sent_at": iso_utc(now), "inbox_url": inbox_link,
         "items": [{"alert_id": i.alert.id, "event": i.event, "rule": i.alert.rule, "status": i.alert.status,
                    "firing": i.alert.firing, "opened_at": iso_utc(i.alert.opened_at), "figures": i.alert.figures,
                    "url": i.link} for i in items],

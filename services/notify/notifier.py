@@ -10,6 +10,7 @@ from datetime import datetime
 
 from services.notify import metrics
 from services.notify.directory import CHIEF, GOVERNOR
+from services.notify.inbox_access import InboxAccess, Reader
 from services.notify.lifecycle import Due
 from services.notify.links import AlertLinks
 from services.notify.messages import Item, render
@@ -21,8 +22,10 @@ log = logging.getLogger(__name__)
 
 
 class Notifier:
-    def __init__(self, store: NotifyStore, registry: Registry, links: AlertLinks, enabled: frozenset[str]):
+    def __init__(self, store: NotifyStore, registry: Registry, links: AlertLinks, enabled: frozenset[str],
+                 inbox: InboxAccess | None = None):
         self.store = store
+        self.inbox = inbox
         self.registry = registry
         self.links = links
         self.enabled = enabled
@@ -35,7 +38,10 @@ class Notifier:
                 alert = self.store.alert(alert_id)
                 if alert is not None:
                     rendered.append(Item(alert, event, self.links.url(alert_id, contact_key)))
-            return asdict(render(rendered, self.registry.get(district_code), now))
+            inbox_link = None
+            if self.inbox is not None and contact_key == f"{CHIEF}:{district_code}":
+                inbox_link = self.inbox.entry_url(Reader(district_code, contact_key))
+            return asdict(render(rendered, self.registry.get(district_code), now, inbox_link))
 
         return render_items
 

@@ -11,16 +11,21 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from services.notify import metrics
+from services.notify.feedback import VoteFacts, feedback_writes
+from services.notify.feedback_store import FeedbackStore
 from services.notify.lifecycle import RESOLVED, Alert, due_events, observe
 from services.notify.notifier import Notifier
 from services.notify.policy import Policy
 from services.notify.rules import RULES, CountedVote, VoteBook, days_kept, evaluate
 from services.notify.store import NotifyStore
+from services.notify.tally_store import TallyStore
+from services.notify.topic_tags import CommentTagger, with_topics
 from shared.districts import Registry
 from shared.events import BALLOT_VOTE, BallotEvent, EventError, decode_ballots
+from shared.praise import PraiseDirectory
 from shared.timeutil import bangkok_day
 
 log = logging.getLogger(__name__)
@@ -36,12 +41,19 @@ class Report:
     digests: int = 0
     stories: int = 0
     districts: set[str] = field(default_factory=set)
+    left_out: list[BallotEvent] = field(default_factory=list)  # flagged and repeats: the centre's tally keeps them
 
 
 class NotifyProcessor:
     def __init__(self, store: NotifyStore, registry: Registry, policy: Policy, notifier: Notifier,
-                 clock: Callable[[], datetime], digest=None):
+                 clock: Callable[[], datetime], digest=None, feedback: FeedbackStore | None = None,
+                 praise_directory: Callable[[str], PraiseDirectory] = lambda _district: PraiseDirectory(),
+                 tagger: CommentTagger | None = None, tally: TallyStore | None = None):
         self.store = store
+        self.feedback = feedback
+        self.tagger = tagger  # tags each counted comment as its feedback document is written (topic_tags.py)
+        self.tally = tally  # every decided vote per district day, for the centre's reports (tally_store.py)
+        self.praise_directory = praise_directory
         self.registry = registry
         self.policy = policy
         self.notifier = notifier
@@ -72,11 +84,14 @@ class NotifyProcessor:
             records = [r for r in records if getattr(r, "topic", None) != self.stories_topic]
         incoming: dict[str, dict[date, dict[str, CountedVote]]] = defaultdict(lambda: defaultdict(dict))
         comments: dict[tuple[str, date], dict[str, dict]] = defaultdict(dict)
-        for ballot in (b for record in records for b in self._read(record.value, report)):
+        facts: dict[tuple[str, date], dict[str, tuple[str | None, str | None]]] = defaultdict(dict)
+        ballots = [b for record in records for b in self._read(record.value, report)]
+        for ballot in ballots:
             day = date.fromisoformat(ballot.day)
             if ballot.kind == BALLOT_VOTE:
                 incoming[ballot.district_code][day][ballot.vote_id] = CountedVote(
                     ballot.score, ballot.received_at.timestamp())
+                facts[(ballot.district_code, day)][ballot.vote_id] = (ballot.service, ballot.channel)
             if ballot.comment:
                 at = (ballot.comment_at or ballot.received_at or ballot.submitted_at).timestamp()
                 comments[(ballot.district_code, day)][ballot.vote_id] = {"s": ballot.score, "t": ballot.comment,
@@ -86,9 +101,14 @@ class NotifyProcessor:
         for district, days in incoming.items():
             book = self._book(district)
             for day, votes in days.items():
-                self.store.add_votes(district, day, votes, comments.get((district, day)))
+                self.store.add_votes(district, day, votes, comments.get((district, day)), facts.get((district, day)))
                 for vote_id, vote in votes.items():
                     book.add(day, vote_id, vote)
+        if self.feedback is not None:
+            writes = feedback_writes(ballots, self.praise_directory, self._vote_facts)
+            self.feedback.apply(with_topics(writes, self.tagger) if self.tagger is not None else writes)
+        if self.tally is not None:
+            self.tally.add([*ballots, *report.left_out])
         now = self.clock()
         for district in incoming:
             report.alerts_changed += self._evaluate(district, now)
@@ -134,10 +154,17 @@ class NotifyProcessor:
                 report.invalid += 1
             elif not ballot.counted:
                 report.flagged += 1  # flagged, or a repeat of the voter's day: scoring left it out
+                report.left_out.append(ballot)
             else:
                 report.votes += ballot.kind == BALLOT_VOTE
                 out.append(ballot)
         return out
+
+    def _vote_facts(self, ballot: BallotEvent) -> VoteFacts:
+        """A later comment's vote, as this store counted it (its service, channel and arrival)."""
+        service, channel, received = self.store.vote_facts(ballot.district_code, date.fromisoformat(ballot.day),
+                                                           ballot.vote_id)
+        return VoteFacts(service, channel, datetime.fromtimestamp(received, UTC) if received is not None else None)
 
     def latest(self) -> dict[tuple[str, str], Alert]:
         if self._latest is None:

@@ -2,8 +2,11 @@
 `_id` filters); claims are plain inserts (FerretDB does not report unique clashes inside upserts).
 
 Collections:
-- `notify_votes`   `{_id: "<district>:<day>", d, day, v: {<vote key>: [score, received_epoch]}, c: {<vote key>:
-  {s, t, at}}}`: the votes scoring counted (ballots.v1) as a set, so a redelivered one is a no-op `$set`.
+- `notify_votes`   `{_id: "<district>:<day>", d, day, v: {<vote key>: [score, received_epoch, service, channel]},
+  c: {<vote key>: {s, t, at}}}`: the votes scoring counted (ballots.v1) as a set, so a redelivered one is a
+  no-op `$set`; service and channel let a later comment's feedback document (feedback.py) carry its vote's.
+  Entries written before them have two items.
+- `notify_feedback` the feedback view (feedback.py, feedback_store.py).
 - `notify_alerts`  `{_id: "<district>-<rule>-<seq>", …Alert}`; the processor `$set`s its fields (firing,
   figures, notified.*), people `$set` theirs (status, notes): neither overwrites the other.
 - `notify_silences` `{_id, district, rule, until, note, created_by, created_at}`.
@@ -70,11 +73,15 @@ class NotifyStore:
 
     # ------------------------------------------------------------------ votes
     def add_votes(self, district: str, day: date, votes: dict[str, CountedVote],
-                  comments: dict[str, dict] | None = None) -> None:
+                  comments: dict[str, dict] | None = None,
+                  facts: dict[str, tuple[str | None, str | None]] | None = None) -> None:
         """Idempotent: the same vote set twice is the same document. Comments (redacted by ingest;
-        `{s: score, t: text, at: epoch}`, a later comment included) are kept beside their vote."""
+        `{s: score, t: text, at: epoch}`, a later comment included) are kept beside their vote; `facts`
+        (vote id -> (service, channel)) beside its score, for a later comment's feedback document."""
         day_text = day.isoformat()
-        sets: dict = {f"v.{vote_key(vid)}": [v.score, v.received_at] for vid, v in votes.items()}
+        facts = facts or {}
+        sets: dict = {f"v.{vote_key(vid)}": [v.score, v.received_at, *facts.get(vid, (None, None))]
+                      for vid, v in votes.items()}
         for vid, comment in (comments or {}).items():
             sets[f"c.{vote_key(vid)}"] = comment
         self.votes.update_one({"_id": f"{district}:{day_text}"},
@@ -84,8 +91,8 @@ class NotifyStore:
         book = VoteBook(district)
         for day in days:
             doc = self.votes.find_one({"_id": f"{district}:{day.isoformat()}"})
-            for key, (score, received) in (doc or {}).get("v", {}).items():
-                book.add(day, key, CountedVote(int(score), float(received)))
+            for key, entry in (doc or {}).get("v", {}).items():
+                book.add(day, key, CountedVote(int(entry[0]), float(entry[1])))
         return book
 
     def day_documents(self, district: str, days: list[date], fields: tuple[str, ...] = ()) -> dict[date, dict]:
@@ -97,6 +104,15 @@ class NotifyStore:
             if doc:
                 out[day] = doc
         return out
+
+    def vote_facts(self, district: str, day: date, vote_id: str) -> tuple[str | None, str | None, float | None]:
+        """A counted vote's (service, channel, received epoch), read by `_id` with only its entry projected:
+        what a later comment's feedback document needs of its vote. (None, None, None) if unknown."""
+        key = vote_key(vote_id)
+        doc = self.votes.find_one({"_id": f"{district}:{day.isoformat()}"}, {f"v.{key}": 1})
+        entry = ((doc or {}).get("v") or {}).get(key) or []
+        padded = [*entry, None, None, None, None]
+        return padded[2], padded[3], (float(padded[1]) if padded[1] is not None else None)
 
     def expire_votes(self, before: date, lookback_days: int = 14) -> int:
         """Day documents older than `before`, one day at a time by equality on the indexed `day`

@@ -1,13 +1,15 @@
-"""The district's recent trend and the comments behind an alert, from notify's own vote sets."""
+"""The district's recent trend (notify's own vote sets) and the comments behind an alert (the feedback view's
+newest comments)."""
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from services.notify.feedback_store import FeedbackStore
 from services.notify.store import NotifyStore
 from shared.pdpa import redact
+from shared.timeutil import BANGKOK
 
 
 @dataclass(frozen=True)
@@ -34,15 +36,18 @@ def recent_trend(store: NotifyStore, district: str, today: date, days: int = 14)
     return out
 
 
-def recent_comments(store: NotifyStore, district: str, today: date, days: int = 7, limit: int = 20) -> list[Comment]:
-    """Lowest scores first, then newest. Ingest redacted them; redacted again here, as defence in depth.
+def recent_comments(feedback: FeedbackStore, district: str, today: date, days: int = 7) -> list[Comment]:
+    """The district's newest comments of the last `days` Bangkok days (at most feedback_latest.LATEST),
+    newest first. Ingest redacted them; redacted again here, as defence in depth.
 
-    The `limit` shown are chosen on their score and time alone, and only those are redacted: the page's
-    redaction work does not grow with the number of comments stored (a hostile run of long comments
-    used to be redacted whole on every view, 3.2 s for 100 of them).
+    One keyed read of the district's newest-comments document: the page's reading and redaction work does
+    not grow with the comments stored (it used to read and rank seven days of them, and before that to
+    redact them all: 3.2 s for 100 long ones).
     """
-    docs = store.day_documents(district, [today - timedelta(days=n) for n in range(days)], fields=("c",))
-    stored = (c for doc in docs.values() for c in doc.get("c", {}).values())
-    chosen = heapq.nsmallest(limit, stored, key=lambda c: (int(c["s"]), -float(c["at"])))
-    return [Comment(int(c["s"]), redact(str(c["t"]))[0], datetime.fromtimestamp(float(c["at"]), UTC))
-            for c in chosen]
+    since = datetime.combine(today - timedelta(days=days - 1), time(0), BANGKOK)
+    out = []
+    for entry in feedback.newest_comments(district):
+        at = entry["at"] if entry["at"].tzinfo else entry["at"].replace(tzinfo=UTC)
+        if at >= since:
+            out.append(Comment(int(entry["s"]), redact(str(entry["t"]))[0], at))
+    return out

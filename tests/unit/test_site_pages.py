@@ -130,6 +130,14 @@ def test_district_page_says_rank_score_and_links_to_vote(client):
     assert "/badge/3706.svg" in page
 
 
+def test_district_page_says_truly_where_comments_go(client):
+    """Every counted comment now reaches the chief's inbox (notify's feedback view) and the centre: the
+    page used to say they went to the chief only, while a chief without an alert never saw one."""
+    page = html(client, "/ranking/district/3706")
+    assert "ส่งถึงกล่องความคิดเห็นของนายอำเภอ" in page and "สำนักงานกลาง" in page
+    assert "ส่งถึงนายอำเภอเท่านั้น" not in page
+
+
 def test_badge_text_matches_the_rank(client):
     api = client.get("/v1/districts/3706/rank").get_json()["windows"]["campaign"]
     svg = client.get("/badge/3706.svg").get_data(as_text=True)

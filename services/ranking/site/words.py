@@ -65,7 +65,8 @@ TEXT: dict[str, dict[str, str]] = {
         "qr_alt": "QR Code สำหรับให้คะแนนอำเภอ{name}",
         "badge_title": "ป้ายอันดับสำหรับเว็บไซต์หรือเพจของอำเภอ",
         "badge_help": "คัดลอกโค้ดนี้ไปวางบนเว็บไซต์หรือเพจของที่ว่าการอำเภอ ป้ายจะแสดงอันดับล่าสุดเสมอ",
-        "no_comments": "หน้านี้ไม่แสดงความคิดเห็นของประชาชน ความคิดเห็นส่งถึงนายอำเภอเท่านั้น",
+        "no_comments": "หน้านี้ไม่แสดงความคิดเห็นของประชาชน ทุกความคิดเห็น (ลบข้อมูลส่วนบุคคลแล้ว) ส่งถึงกล่องความคิดเห็น"
+                       "ของนายอำเภอ และสำนักงานกลางใช้ปรับปรุงบริการ",
         "province_title": "จังหวัด{name}", "province_intro": "อำเภอในจังหวัด{name} และอันดับในกลุ่มขนาดของแต่ละอำเภอ",
         "search_title": "ค้นหา", "search_results": "ผลการค้นหา “{q}”", "search_none": "ไม่พบอำเภอหรือจังหวัดชื่อ “{q}”",
         "search_empty": "พิมพ์ชื่ออำเภอหรือจังหวัดเพื่อค้นหา",
@@ -128,7 +129,8 @@ TEXT: dict[str, dict[str, str]] = {
         "badge_title": "A rank badge for the district's website or page",
         "badge_help": "Copy this code onto the district office's website or page; the badge always shows the "
                       "latest rank.",
-        "no_comments": "People's comments are not shown here: they go to the district chief only.",
+        "no_comments": "People's comments are not shown here: each one, with personal data removed, reaches the "
+                       "district chief's feedback inbox, and the central office reads them to improve services.",
         "province_title": "{name} Province",
         "province_intro": "The districts of {name} and their rank in their size group",
         "search_title": "Search", "search_results": "Results for “{q}”",

@@ -1,0 +1,187 @@
+"""The chief's inbox in a browser: /inbox. Every counted comment of the district from every channel
+(the feedback view), filtered; its alerts with their notes; the trend; praise counted, with merge and
+rename. Thai first, phone-first, plain HTML forms (no JavaScript), `no-store`, double-submit CSRF cookie.
+
+Entered by a one-time sign-in link mailed to the directory's address (POST /inbox/sign-in) or by the
+entry link of an alert message or the digest (services/notify/inbox_access.py). The session is honoured
+while the directory still names its person as the district's chief.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+
+from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
+
+from services.notify.directory import CHIEF
+from services.notify.inbox import CHANNELS_TH, PAGE_SIZE, parse_filter
+from services.notify.inbox_access import SESSION_S, Reader
+from services.notify.inbox_messages import sign_in_message
+from services.notify.links import LinkError
+from services.notify.messages import RULE_NAMES, STATUS_TH
+from services.notify.pages import security_headers
+from services.notify.praise_counts import count_praise
+from services.notify.praise_store import PraiseChangeError
+from services.notify.trend import recent_trend
+from shared.pdpa import redact
+from shared.secrets import same_secret
+from shared.thaidate import be_date, be_datetime
+from shared.timeutil import bangkok_day
+from shared.vote_rules import SERVICES
+from shared.web import read_body
+
+bp = Blueprint("inbox_pages", __name__, template_folder="templates")
+SESSION_COOKIE, CSRF_COOKIE = "notify_inbox", "notify_inbox_csrf"
+SIGN_IN_SLOT_S = 600  # at most one sign-in mail per person per ten minutes, however often it is asked for
+MAX_CODE = 8
+
+
+@bp.after_request
+def inbox_headers(response: Response) -> Response:
+    response = security_headers(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _ctx():
+    return current_app.extensions["notify"]
+
+
+def _csrf() -> str:
+    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+
+def _page(template: str, status: int = 200, **values) -> Response:
+    csrf = _csrf()
+    response = make_response(render_template(template, csrf=csrf, **values), status)
+    response.set_cookie(CSRF_COOKIE, csrf, max_age=3600, httponly=True, samesite="Strict", secure=request.is_secure,
+                        path="/inbox")
+    return response
+
+
+def _problem(status: int, title_th: str, text_th: str, text_en: str) -> Response:
+    return make_response(render_template("problem.html", title_th=title_th, text_th=text_th, text_en=text_en), status)
+
+
+def _form_checked() -> bool:
+    read_body()  # 413 for a body over the limit however it is framed, before the form is parsed
+    cookie, field = request.cookies.get(CSRF_COOKIE, ""), request.form.get("csrf", "")
+    return bool(cookie) and bool(field) and same_secret(field, cookie)
+
+
+def _reader() -> Reader | None:
+    """The signed-in reader, if the directory still names them as the district's chief."""
+    reader = _ctx().inbox_access.session(request.cookies.get(SESSION_COOKIE, ""))
+    if reader is None:
+        return None
+    contact = _ctx().notify.store.contact(reader.contact_key)
+    if contact is None or contact.role != CHIEF or contact.code != reader.district:
+        return None
+    return reader
+
+
+def _expired_form() -> Response:
+    return _problem(403, "ส่งแบบฟอร์มไม่สำเร็จ", "แบบฟอร์มหมดอายุหรือไม่ได้ส่งจากหน้านี้ กรุณาเปิดหน้าใหม่แล้วลองอีกครั้ง",
+                    "The form expired or did not come from this page; open the page again and retry.")
+
+
+# ---------------------------------------------------------------------- signing in
+@bp.post("/inbox/sign-in")
+def sign_in():
+    """Mails a one-time link to the chief the directory names for the district. The answer is the same
+    whether or not the district has one (nobody learns the directory from it)."""
+    if not _form_checked():
+        return _expired_form()
+    ctx = _ctx()
+    code = (request.form.get("district") or "").strip()[:MAX_CODE]
+    if not (code.isascii() and code.isdigit() and len(code) == 4):
+        return _page("inbox_signin.html", 400, error="กรุณากรอกรหัสอำเภอ 4 หลัก / Enter the 4-digit district code.")
+    contact = ctx.notify.store.contact(f"{CHIEF}:{code}")
+    if contact is not None and contact.email and code in ctx.notify.registry and "email" in ctx.notify.transports:
+        now = ctx.notify.clock()
+        slot = int(now.timestamp()) // SIGN_IN_SLOT_S
+        url = ctx.inbox_access.sign_in_url(Reader(code, contact.key))
+        content = asdict(sign_in_message(ctx.notify.registry.get(code), url, now))
+        ctx.notify.notifier.outbox.enqueue(f"{contact.key}/email", contact.key, "email",
+                                           [(f"signin-{code}-{slot}", "signin")], None, now, content=content)
+    return _page("inbox_signin.html", sent=True)
+
+
+@bp.get("/inbox/enter/<token>")
+def enter(token: str):
+    ctx = _ctx()
+    try:
+        reader = ctx.inbox_access.enter(token, ctx.notify.clock())
+    except LinkError as exc:
+        if exc.code in ("link_expired", "link_used"):
+            return _problem(410, "ลิงก์ใช้ไม่ได้แล้ว", "ลิงก์นี้หมดอายุหรือใช้ไปแล้ว กรุณาขอลิงก์ใหม่ที่หน้ากล่องความคิดเห็น",
+                            "This link has expired or was used; ask for a new one on the inbox page.")
+        return _problem(403, "ลิงก์ไม่ถูกต้อง", "ลิงก์นี้ไม่ถูกต้อง", "This link is not valid.")
+    response = redirect(url_for("inbox_pages.inbox"), 303)
+    response.set_cookie(SESSION_COOKIE, ctx.inbox_access.open(reader), max_age=SESSION_S, httponly=True,
+                        samesite="Strict", secure=request.is_secure, path="/inbox")
+    return response
+
+
+@bp.post("/inbox/sign-out")
+def sign_out():
+    if not _form_checked():
+        return _expired_form()
+    _ctx().inbox_access.close(request.cookies.get(SESSION_COOKIE, ""), _ctx().notify.clock())
+    response = _page("inbox_signin.html")
+    response.delete_cookie(SESSION_COOKIE, path="/inbox", httponly=True, samesite="Strict", secure=request.is_secure)
+    return response
+
+
+# ---------------------------------------------------------------------- the inbox
+@bp.get("/inbox")
+def inbox():
+    reader = _reader()
+    if reader is None:
+        return _page("inbox_signin.html")
+    ctx = _ctx()
+    store = ctx.notify.store
+    today = bangkok_day(ctx.notify.clock())
+    chosen, problems = parse_filter(request.args, today)
+    docs = list(ctx.feedback.district_days(reader.district, chosen.last, chosen.first))
+    shown = [d for d in docs if chosen.keeps(d) and d.get("comment")][:PAGE_SIZE]
+    directory = ctx.praise.directory(reader.district)
+    praise = count_praise(docs, directory)
+    comments = [{"score": d["score"], "text": redact(str(d["comment"]))[0], "at": be_datetime(d["at"]),
+                 "channel": CHANNELS_TH.get(d.get("comment_channel") or d.get("channel") or "", "-"),
+                 "service": SERVICES.get(d.get("service") or "", ("", ""))[0],
+                 "praise": (d.get("praise") or {}).get("text") if d.get("praise_counted") else None}
+                for d in shown]
+    alerts = [{"alert": a, "rule_th": RULE_NAMES[a.rule][0], "status_th": STATUS_TH[a.status],
+               "opened": be_datetime(a.opened_at)} for a in store.list_alerts(district=reader.district, limit=50)]
+    return _page("inbox.html", 400 if problems else 200, district=ctx.notify.registry.get(reader.district),
+                 comments=comments, alerts=alerts, trend=recent_trend(store, reader.district, today), praise=praise,
+                 chosen=chosen, problems=problems, services=SERVICES, channels=CHANNELS_TH, be_date=be_date,
+                 period=(be_date(chosen.first), be_date(chosen.last)), done=request.args.get("done"))
+
+
+def _praise_change(action):
+    reader = _reader()
+    if reader is None:
+        return _page("inbox_signin.html", 401)
+    if not _form_checked():
+        return _expired_form()
+    try:
+        action(_ctx().praise, reader.district)
+    except PraiseChangeError as exc:
+        return _problem(400, "บันทึกไม่สำเร็จ", "กรุณาเลือกชื่อให้ถูกต้อง (ไม่เกิน 100 ตัวอักษร)", str(exc))
+    return redirect(url_for("inbox_pages.inbox", done="praise") + "#praise", 303)
+
+
+@bp.post("/inbox/praise/merge")
+def praise_merge():
+    """Two spellings of one person: the counts of `spelling` move to `into`."""
+    return _praise_change(lambda praise, district: praise.merge(district, request.form.get("spelling"),
+                                                                request.form.get("into")))
+
+
+@bp.post("/inbox/praise/rename")
+def praise_rename():
+    return _praise_change(lambda praise, district: praise.rename(district, request.form.get("key"),
+                                                                 request.form.get("name")))

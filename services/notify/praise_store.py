@@ -1,0 +1,82 @@
+"""Each district's praise directory as its chief shaped it (`notify_praise`): merges of two spellings of one
+person and renames, kept as the list of changes in the order made and replayed onto the default directory
+(shared.praise), so counts stored under an old key follow (`PraiseDirectory.canonical`).
+
+Document: `{_id: "<district>", changes: [{op: "merge", spelling, into} | {op: "rename", key, name}]}`; one keyed
+read and one keyed `$push` per change (docs/store.md). Names are officials' personal data: never logged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from pymongo.collection import Collection
+
+from shared.praise import PraiseDirectory
+
+MAX_CHANGES = 500
+MAX_NAME = 100
+
+
+class PraiseChangeError(ValueError):
+    """A merge or rename refused (empty, too long, the same person, too many changes): the page answers 400."""
+
+
+def _clean(text: object) -> str:
+    if not isinstance(text, str):
+        raise PraiseChangeError("a name is required")
+    cleaned = " ".join(text.split())
+    if not cleaned or len(cleaned) > MAX_NAME or any(ord(c) < 32 for c in cleaned):
+        raise PraiseChangeError(f"a name of 1 to {MAX_NAME} characters is required")
+    return cleaned
+
+
+def replay(changes: list[dict], base: PraiseDirectory | None = None) -> PraiseDirectory:
+    directory = base or PraiseDirectory()
+    for change in changes:
+        if change.get("op") == "merge":
+            directory = directory.merged(change["spelling"], change["into"])
+        elif change.get("op") == "rename":
+            directory = directory.renamed(change["key"], change["name"])
+    return directory
+
+
+class PraiseDirectories:
+    def __init__(self, collection: Collection, clock: Callable[[], float] = time.monotonic, ttl_s: float = 30.0):
+        self.docs = collection
+        self.clock = clock
+        self.ttl_s = ttl_s
+        self._cache: dict[str, tuple[float, PraiseDirectory]] = {}
+
+    def directory(self, district: str) -> PraiseDirectory:
+        """The district's directory now (one keyed read)."""
+        doc = self.docs.find_one({"_id": district}) or {}
+        return replay(doc.get("changes") or [])
+
+    def cached(self, district: str) -> PraiseDirectory:
+        """For the ballots processor: at most `ttl_s` old. Staleness only delays how a new spelling is first
+        read; counts always apply the current directory's `canonical`."""
+        now = self.clock()
+        hit = self._cache.get(district)
+        if hit is None or now - hit[0] > self.ttl_s:
+            hit = (now, self.directory(district))
+            self._cache[district] = hit
+        return hit[1]
+
+    def _push(self, district: str, change: dict) -> None:
+        doc = self.docs.find_one({"_id": district}, {"changes": 1}) or {}
+        if len(doc.get("changes") or []) >= MAX_CHANGES:
+            raise PraiseChangeError(f"at most {MAX_CHANGES} merges and renames per district")
+        self.docs.update_one({"_id": district}, {"$push": {"changes": change}}, upsert=True)
+
+    def merge(self, district: str, spelling: str, into: str) -> None:
+        """The chief says `spelling` (a stored person key) is the person `into`."""
+        spelling, into = _clean(spelling), _clean(into)
+        directory = self.directory(district)
+        if directory.canonical(spelling) == directory.canonical(into):
+            raise PraiseChangeError("these are already the same person")
+        self._push(district, {"op": "merge", "spelling": spelling, "into": into})
+
+    def rename(self, district: str, key: str, name: str) -> None:
+        self._push(district, {"op": "rename", "key": _clean(key), "name": _clean(name)})
