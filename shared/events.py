@@ -49,9 +49,12 @@ def wire(kind: str, *, default: Any = _REQUIRED, nullable: bool = False, choices
                      "pattern": pattern, "length": length, "low": low, "high": high, "nested": nested, "doc": doc}}
 
 
-def wire_fields(cls: type) -> list[tuple[str, dict]]:
-    """(name, rules) of a contract's wire fields, in declaration order; `schema` included."""
-    return [(f.name, f.metadata["wire"]) for f in fields(cls) if "wire" in f.metadata]
+@cache
+def wire_fields(cls: type) -> tuple[tuple[str, dict], ...]:
+    """(name, rules) of a contract's wire fields, in declaration order; `schema` included.
+
+    Kept per class: `dataclasses.fields()` on every serialisation was 6 % of a batch vote's CPU (issue 24)."""
+    return tuple((f.name, f.metadata["wire"]) for f in fields(cls) if "wire" in f.metadata)
 
 
 def _iso(value: Any) -> Any:
