@@ -8,6 +8,9 @@ also reads back (notify's directory) undoes the quote with `restore_cell`, so ex
 
 from __future__ import annotations
 
+import csv
+import io
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
@@ -23,3 +26,32 @@ def restore_cell(text: str) -> str:
     if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
         return text[1:]
     return text
+
+
+def csv_bytes(header: list[str], rows: list[list]) -> bytes:
+    """UTF-8 with a BOM (so Excel reads Thai), CRLF, every cell through `safe_cell`; None is empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(title: str, header: list[str], rows: list[list]) -> bytes:
+    """One sheet; text cells typed as text (never a formula), every cell through `safe_cell`."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = title
+    sheet.append(header)
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even if it looks like a formula
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -8,15 +8,13 @@ cell (`eligible`) is written in Thai, "ใช่" / "ไม่ใช่", as the
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 
 from services.ranking.boards import build_boards
 from services.ranking.domain import GROUPS, WINDOWS, window_tally
 from services.ranking.formulas import Formula
 from shared.districts import Registry
-from shared.spreadsheet import safe_cell
+from shared.spreadsheet import csv_bytes, safe_cell, xlsx_bytes
 
 BASE_COLUMNS = ["district_code", "name_th", "name_en", "province_code", "province_th", "province_en", "size_group"]
 PER_WINDOW = ["votes", "sum", "mean", "h1", "h2", "h3", "h4", "h5", "score", "eligible", "rank_in_group"]
@@ -50,27 +48,8 @@ def written(value):
 
 
 def to_csv(table: list[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns())
-    for row in table:
-        writer.writerow(["" if v is None else written(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(columns(), [[written(v) for v in row] for row in table])
 
 
 def to_xlsx(table: list[list]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = "districts"
-    sheet.append(columns())
-    for row in table:
-        sheet.append([written(v) for v in row])
-    for line in sheet.iter_rows(min_row=2):
-        for cell in line:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, even if it looks like a formula
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes("districts", columns(), [[written(v) for v in row] for row in table])
