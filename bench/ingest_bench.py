@@ -10,7 +10,9 @@ it measures, rounds alternating so drift hits all alike:
 - QR-like and LINE-like single votes, each with its own Idempotency-Key and voter identity
   (`bench/loadgen`, since every request differs);
 - kiosk batches of 500 votes, each with its own idempotency_key (an offline kiosk uploading);
-and, from ingest's /metrics, the store round trips per accepted vote for each channel.
+and, from ingest's /metrics, the store round trips per accepted vote for each channel; then, on the
+fresh store, a py-spy profile of the kiosk, QR and batch paths under the same load
+(`bench/ingest_profile.py`; skipped when py-spy is not installed: `pip install py-spy`).
 The load generator, Kafka, PostgreSQL and FerretDB run on the same machine. Medians of rounds.
 """
 
@@ -33,6 +35,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import ingest_profile  # noqa: E402
 from shared import kafka, mongo  # noqa: E402
 from shared.claims import PUBLISHED, mark_id  # noqa: E402
 from shared.config import Settings, Topics  # noqa: E402
@@ -47,6 +50,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "6000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
 BATCHES = int(os.environ.get("BENCH_BATCHES", "60"))
+PROFILE_S = float(os.environ.get("BENCH_PROFILE_S", "8"))  # py-spy's sampling per path, after the rounds
 AGED_CLAIMS = int(os.environ.get("BENCH_AGED_CLAIMS", "100000"))
 KEYS = {"kiosk": "bench-kiosk-key", "qr": "bench-qr-key", "line": "bench-line-key"}
 DATA_COMMANDS = ("insert", "update", "delete", "find", "findAndModify", "getMore")
@@ -229,11 +233,17 @@ def main() -> int:
             pids = {"ingest": ingest.proc.pid, **{name: servers.running_pid(profile, name)
                                                   for name in ("ferretdb", "postgresql", "kafka")}}
             phases[phase] = measure(bare.url, ingest.url, pids)
+            if phase == "fresh" and ingest_profile.available():
+                loads = {"kiosk": lambda: run_hey(ingest.url), "qr": lambda: run_keyed(ingest.url, "qr"),
+                         "batch": lambda: run_batches(ingest.url)}
+                report["profiles"] = {path: ingest_profile.profile_while(ingest.proc.pid, load, PROFILE_S)
+                                      for path, load in loads.items()}
         mongo.client(settings.mongo_uri).drop_database(settings.mongo_db)
         save({**report, "phases": phases})  # a phase measured is kept even if the next one fails
     report["phases"] = phases
     report["load_after"] = os.getloadavg()
     print_table(phases)
+    ingest_profile.print_profiles(report.get("profiles", {}))
     print(f"raw results: {save(report)}")
     return 0
 

@@ -7,8 +7,9 @@ A benchmark, not a test.
 2. Freshness: votes posted through a real ingest at a steady 500/s (batches of 10 from 4 threads)
    flow through the scoring and ranking consumers; a reader polls the three leaderboards through
    the API; for each vote, the time from its 202 to the first poll showing its district's new vote
-   count (resolution: one poll of the three boards). Also counted: scores.v1 events scoring
-   published per second meanwhile (the output ranking must keep up with).
+   count (resolution: one poll of the three boards), and the time from its 202 to the first
+   scores.v1 event counting it (scoring's part of the seconds; the rest is ranking's). Also counted:
+   scores.v1 events scoring published per second meanwhile (the output ranking must keep up with).
 3. The ranking consumer's rate: a scores.v1 topic pre-filled with standings of all 878 districts,
    applied from a fresh database; events per second until its group has committed them all,
    against scoring's output rate measured in step 2.
@@ -142,6 +143,9 @@ def freshness(s: Settings, codes: list[str]) -> dict:
     """Votes posted through ingest at RATE/s; time from each 202 to its district's count in the leaderboard API."""
     latencies: list[float] = []
     acked_at: dict[str, list[tuple[int, float]]] = {c: [] for c in codes}
+    # Where the seconds go (issue 24): the same votes' time from 202 to scoring's scores.v1 event showing them.
+    to_scores: list[float] = []
+    acked_for_scores: dict[str, list[tuple[int, float]]] = {c: [] for c in codes}
     counts = dict.fromkeys(codes, 0)
     lock = threading.Lock()
     stop = threading.Event()
@@ -170,6 +174,13 @@ def freshness(s: Settings, codes: list[str]) -> dict:
                 published[0] += len(records)
                 published[1] = published[1] or t
                 published[2] = t
+                with lock:
+                    for record in records:
+                        body = json.loads(record.value)
+                        pending = acked_for_scores.get(body.get("district_code"), [])
+                        votes = body.get("windows", {}).get("campaign", {}).get("votes", 0)
+                        while pending and pending[0][0] <= votes:
+                            to_scores.append(t - pending.pop(0)[1])
         c.close()
 
     def post(url: str, worker: int) -> None:
@@ -191,6 +202,7 @@ def freshness(s: Settings, codes: list[str]) -> dict:
                             d = item["district_code"]
                             counts[d] += 1
                             acked_at[d].append((counts[d], t))
+                            acked_for_scores[d].append((counts[d], t))
             next_at += interval
             time.sleep(max(0.0, next_at - time.perf_counter()))
 
@@ -237,8 +249,18 @@ def freshness(s: Settings, codes: list[str]) -> dict:
             "never_seen": unseen, "board_polls": polls[0],
             "p50_s": round(statistics.median(latencies), 3),
             "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3),
+            **_scores_latency(to_scores),
             "scores_events_per_s": round(published[0] / span, 1) if span > 0 else None,
             "wall_s": round(wall, 1), "cpu_s": cpu, "warm_up_s": warm_up_s}
+
+
+def _scores_latency(values: list[float]) -> dict:
+    """202 -> scores.v1 (scoring's part); the rest of 202 -> board is ranking's consumer, store and view."""
+    if not values:
+        return {"to_scores_p50_s": None, "to_scores_p95_s": None}
+    values = sorted(values)
+    return {"to_scores_p50_s": round(statistics.median(values), 3),
+            "to_scores_p95_s": round(values[int(0.95 * (len(values) - 1))], 3)}
 
 
 def warm_up(ingest_url: str, ranking_url: str, code: str, consumers: list, timeout_s: float = 180) -> float:
@@ -326,8 +348,10 @@ def main() -> int:
                 mongo.client(s.mongo_uri).drop_database(s.mongo_db)
             say(f"  {fresh_runs[-1]}")
         report["freshness_runs"] = fresh_runs
-        report["freshness_median"] = {k: statistics.median(r[k] for r in fresh_runs)
-                                      for k in ("post_rate_per_s", "p50_s", "p95_s", "scores_events_per_s")}
+        report["freshness_median"] = {
+            k: statistics.median(r[k] for r in fresh_runs if r[k] is not None)
+            for k in ("post_rate_per_s", "p50_s", "p95_s", "to_scores_p50_s", "to_scores_p95_s", "scores_events_per_s")
+            if any(r[k] is not None for r in fresh_runs)}
         (out / "ranking.json").write_text(json.dumps(report, indent=1))
     if "consumer" in PHASES:
         say(f"consumer rate over {PREFILL_EVENTS} scores.v1 events")

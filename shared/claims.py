@@ -56,6 +56,12 @@ class ClaimStore(Protocol):
     def claim(self, claims: list[NewClaim], now: datetime) -> list[Claim | None]:
         """Take each claim; None where it was free and is now ours, else the holder's claim."""
 
+    def take(self, claims: list[NewClaim], now: datetime) -> set[int]:
+        """Take each claim in one insert; the indexes of those held already (read them with `held`)."""
+
+    def held(self, claim_id: str, now: datetime) -> Claim:
+        """A claim someone holds, as it stands (a fresh pending one if it expired meanwhile)."""
+
     def take_over(self, held: Claim, vote_id: str, now: datetime) -> bool: ...
 
     def mark(self, ids: list[str], state: str, now: datetime) -> None: ...
@@ -105,21 +111,22 @@ class MongoClaimStore:
         ensure_due_index(self.marks)
 
     def claim(self, claims: list[NewClaim], now: datetime) -> list[Claim | None]:
-        if not claims:
-            return []
+        clashed = self.take(claims, now)
+        return [self.held(c.id, now) if i in clashed else None for i, c in enumerate(claims)]
+
+    def take(self, claims: list[NewClaim], now: datetime) -> set[int]:
         docs = [{"_id": c.id, "vote_id": c.vote_id, "version": 1, "fingerprint": c.fingerprint,
                  "created_at": now, "updated_at": now, "expires_at": c.expires_at, DUE: due_label(c.expires_at)}
                 for c in claims]
         clashed = insert_ignoring_clashes(self.collection, docs)
-        results: list[Claim | None] = []
         for i, c in enumerate(claims):
             if i not in clashed:
                 self._remember(c.id, 1, c.expires_at)
-                results.append(None)
-            else:
-                # Expired and deleted in between: report it as a fresh pending claim, so the caller retries.
-                results.append(self._held_claim(c.id) or Claim(c.id, "", PENDING, 0, now))
-        return results
+        return clashed
+
+    def held(self, claim_id: str, now: datetime) -> Claim:
+        # Expired and deleted in between: report it as a fresh pending claim, so the caller retries.
+        return self._held_claim(claim_id) or Claim(claim_id, "", PENDING, 0, now)
 
     def _held_claim(self, claim_id: str) -> Claim | None:
         doc = self.collection.find_one({"_id": claim_id})

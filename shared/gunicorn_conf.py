@@ -17,6 +17,7 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
 accesslog = None  # requests are counted in /metrics; per-request lines would only add noise
+logger_class = "shared.gunicorn_logger.NoAccessLogger"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Several services share a host locally, and pods have read-only root filesystems.

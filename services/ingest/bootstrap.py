@@ -24,6 +24,7 @@ from services.ingest.counters import MongoVoteCounters, VoteCounters
 from services.ingest.intake import VoteIntake
 from services.ingest.line.state import ConversationStore, MongoConversationStore
 from services.ingest.line.story_steps import MongoStorySteps, StorySteps
+from services.ingest.marks import GroupMarks
 from services.ingest.pages.device import DeviceSigner
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
 from services.ingest.stories.desk import StoryDesk
@@ -98,7 +99,7 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
     voter_secret = voter_secret or read_secret("VOTER_HMAC_SECRET").encode()
     stores = (claims, limiter, conversations, counters, story_register, story_limiter, story_steps)
     db = mongo.database(settings) if any(store is None for store in stores) else None
-    claims = claims or MongoClaimStore(db.ingest_claims)
+    claims = claims or GroupMarks(MongoClaimStore(db.ingest_claims), clock)
     limiter = limiter or MongoRateLimiter(db.ingest_rate, config.ip_limit_per_minute)
     conversations = conversations or MongoConversationStore(db.line_conversations)
     counters = counters or MongoVoteCounters(db.ingest_counters)

@@ -191,8 +191,7 @@ class VoteIntake:
 
     def _claim_and_publish(self, source: Source, items: list[_Item], now: datetime) -> None:
         try:
-            self._claim_idempotency(source.channel, items, now)
-            self._claim_voter_days(items, now)
+            self._claim(source.channel, items, now)
         except PyMongoError as exc:
             metrics.STORE_FAILURES.labels("claim").inc()
             log.warning("store unavailable while claiming", extra={"error": repr(exc)})
@@ -216,7 +215,37 @@ class VoteIntake:
 
     # ------------------------------------------------------------------ claims
 
-    def _claim_idempotency(self, channel: str, items: list[_Item], now: datetime) -> None:
+    def _claim(self, channel: str, items: list[_Item], now: datetime) -> None:
+        """The idempotency and voter-day claims of a request in one insert (docs/ingest.md, "Two round trips").
+
+        Each voter-day claim is offered with the vote_id the vote has before its key is judged; the
+        rare cases that change that (a key taken over, a vote refused for its key) are put right
+        afterwards, at the cost of one more keyed write each.
+        """
+        idem = self._idempotency_claim_ids(channel, items)
+        firsts, repeats = self._voter_day_claim_ids([it for it in items if it.outcome is None])
+        offered = [NewClaim(cid, it.event.vote_id, now + self.idempotency_ttl, it.fingerprint) for it, cid in idem]
+        offered += [NewClaim(cid, it.event.vote_id, domain.voter_day_expiry(it.event)) for it, cid in firsts]
+        clashed = self.claims.take(offered, now)
+        for i, (it, claim_id) in enumerate(idem):
+            if i not in clashed:
+                it.idem, it.idem_new = Claim(claim_id, it.event.vote_id, PENDING, 1, now, it.fingerprint), True
+            else:
+                self._resolve_held_idempotency(it, self.claims.held(claim_id, now), now)
+        unneeded: list[str] = []
+        for i, ((it, claim_id), offer) in enumerate(zip(firsts, offered[len(idem):], strict=True), len(idem)):
+            if it.outcome is not None:  # refused for its key: a day it took is not its to keep
+                if i not in clashed:
+                    unneeded.append(claim_id)
+            elif i not in clashed:
+                self._keep_new_voter_day(it, Claim(claim_id, offer.vote_id, PENDING, 1, now), now)
+            else:
+                self._resolve_held_voter_day(it, self.claims.held(claim_id, now), now)
+        self.claims.release(unneeded)
+        self._settle_repeats(repeats, now)
+        self._abandon_idempotency([it for it in items if it.outcome is not None and not it.outcome.accepted], now)
+
+    def _idempotency_claim_ids(self, channel: str, items: list[_Item]) -> list[tuple[_Item, str]]:
         seen: set[str] = set()
         fresh: list[tuple[_Item, str]] = []
         for it in items:
@@ -230,12 +259,44 @@ class VoteIntake:
             else:
                 seen.add(claim_id)
                 fresh.append((it, claim_id))
-        new_claims = [NewClaim(cid, it.event.vote_id, now + self.idempotency_ttl, it.fingerprint) for it, cid in fresh]
-        for (it, claim_id), held in zip(fresh, self.claims.claim(new_claims, now), strict=True):
-            if held is None:
-                it.idem, it.idem_new = Claim(claim_id, it.event.vote_id, PENDING, 1, now, it.fingerprint), True
+        return fresh
+
+    def _voter_day_claim_ids(self, items: list[_Item]) -> tuple[list[tuple[_Item, str]], list[tuple[_Item, _Item]]]:
+        """(the first vote of each voter-day with its claim id, [(a later vote of that day, the first)])."""
+        first: dict[str, _Item] = {}
+        firsts: list[tuple[_Item, str]] = []
+        repeats: list[tuple[_Item, _Item]] = []
+        for it in items:
+            if not it.event.voter_key:
+                continue
+            claim_id = domain.voter_day_claim_id(self.voter_secret, it.event)
+            if claim_id in first:  # the same voter twice in one batch: the first counts
+                repeats.append((it, first[claim_id]))
             else:
-                self._resolve_held_idempotency(it, held, now)
+                first[claim_id] = it
+                firsts.append((it, claim_id))
+        return firsts, repeats
+
+    def _settle_repeats(self, repeats: list[tuple[_Item, _Item]], now: datetime) -> None:
+        """A later vote of a voter's day in the batch is refused, unless the first was refused for its key:
+        then it claims the day itself, as it would have alone (a further round trip, in that case only)."""
+        again = []
+        for it, first in repeats:
+            if first.voter is not None or first.outcome is None or first.outcome.result == Result.ALREADY_VOTED:
+                it.outcome = _already_voted(it.event)
+            elif it.outcome is None:
+                again.append(it)
+        if again:
+            self._claim_voter_days(again, now)
+
+    def _keep_new_voter_day(self, it: _Item, claim: Claim, now: datetime) -> None:
+        if claim.vote_id == it.event.vote_id:
+            it.voter, it.voter_new = claim, True
+        elif self.claims.take_over(claim, it.event.vote_id, now):
+            # Its key was taken over, so the vote goes out under the key's first vote_id; the day follows it.
+            it.voter, it.voter_new = replace(claim, vote_id=it.event.vote_id, version=claim.version + 1), True
+        else:
+            it.outcome = _already_voted(it.event)
 
     def _resolve_held_idempotency(self, it: _Item, held: Claim, now: datetime) -> None:
         if held.fingerprint is not None and held.fingerprint != it.fingerprint:
@@ -256,30 +317,27 @@ class VoteIntake:
                                          "retry in a few seconds")
 
     def _claim_voter_days(self, items: list[_Item], now: datetime) -> None:
-        pending = [(it, domain.voter_day_claim_id(self.voter_secret, it.event))
-                   for it in items if it.outcome is None and it.event.voter_key]
-        first: set[str] = set()
-        unique: list[tuple[_Item, str]] = []
-        for it, claim_id in pending:  # the same voter twice in one batch: the first counts
-            if claim_id in first:
-                it.outcome = _already_voted(it.event)
-            else:
-                first.add(claim_id)
-                unique.append((it, claim_id))
-        new_claims = [NewClaim(cid, it.event.vote_id, domain.voter_day_expiry(it.event)) for it, cid in unique]
-        for (it, claim_id), held in zip(unique, self.claims.claim(new_claims, now), strict=True):
+        """The voter-day claims alone: only for the rare votes _claim could not settle in its one insert."""
+        firsts, repeats = self._voter_day_claim_ids(items)
+        for it, _first in repeats:
+            it.outcome = _already_voted(it.event)
+        new_claims = [NewClaim(cid, it.event.vote_id, domain.voter_day_expiry(it.event)) for it, cid in firsts]
+        for (it, claim_id), held in zip(firsts, self.claims.claim(new_claims, now), strict=True):
             if held is None:
                 it.voter, it.voter_new = Claim(claim_id, it.event.vote_id, PENDING, 1, now), True
-            elif held.vote_id == it.event.vote_id:
-                it.voter = held  # our own earlier attempt of this very vote (an idempotent retry)
-            elif held.is_stale(now, self.stale_claim) and self.claims.take_over(held, held.vote_id, now):
-                # The vote holding the day may or may not have reached Kafka: publishing this one under
-                # the same vote_id makes scoring count the voter's day once either way.
-                it.voter = replace(held, state=PENDING, version=held.version + 1, updated_at=now)
-                self._adopt_vote_id(it, held.vote_id, now)
             else:
-                it.outcome = _already_voted(it.event)
-        self._abandon_idempotency([it for it in items if it.outcome is not None and not it.outcome.accepted], now)
+                self._resolve_held_voter_day(it, held, now)
+
+    def _resolve_held_voter_day(self, it: _Item, held: Claim, now: datetime) -> None:
+        if held.vote_id == it.event.vote_id:
+            it.voter = held  # our own earlier attempt of this very vote (an idempotent retry)
+        elif held.is_stale(now, self.stale_claim) and self.claims.take_over(held, held.vote_id, now):
+            # The vote holding the day may or may not have reached Kafka: publishing this one under
+            # the same vote_id makes scoring count the voter's day once either way.
+            it.voter = replace(held, state=PENDING, version=held.version + 1, updated_at=now)
+            self._adopt_vote_id(it, held.vote_id, now)
+        else:
+            it.outcome = _already_voted(it.event)
 
     def _adopt_vote_id(self, it: _Item, vote_id: str, now: datetime) -> None:
         if it.idem is not None and it.idem.vote_id != vote_id:

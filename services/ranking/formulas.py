@@ -114,10 +114,23 @@ DEFAULTS: dict[str, dict[str, float | int]] = {
 
 
 def bayesian_average(tally: WindowFigures, prior: GroupPrior, weight: Fraction) -> float:
-    """IMDb's weighted rating: (m·C + Σscores) / (m + n), with C the group's mean for the window."""
-    group_mean = prior.mean if prior.mean is not None else Fraction(tally.total, tally.votes)
-    value = (weight * group_mean + tally.total) / (weight + tally.votes)
-    return float(round(value, PLACES))
+    """IMDb's weighted rating: (m·C + Σscores) / (m + n), with C the group's mean for the window.
+
+    In integers, C = p/q and m = a/b: (a·p + Σ·b·q) / (q·(a + n·b)), rounded once, half to even: the
+    same exact value as with `Fraction`, whose arithmetic was ~45 % of the ranking web's CPU when it
+    rescored 878 districts after every change (issue 24's profile)."""
+    p, q = (prior.total, prior.votes) if prior.votes else (tally.total, tally.votes)
+    a, b = weight.numerator, weight.denominator
+    return rounded_ratio(a * p + tally.total * b * q, q * (a + tally.votes * b))
+
+
+def rounded_ratio(num: int, den: int) -> float:
+    """num/den to PLACES decimals, half to even: exactly `float(round(Fraction(num, den), PLACES))`."""
+    shift = 10 ** PLACES
+    whole, rest = divmod(num * shift, den)
+    if 2 * rest > den or (2 * rest == den and whole % 2):
+        whole += 1
+    return whole / shift
 
 
 def star_lower_bound(histogram: tuple[int, ...], z: float) -> float:

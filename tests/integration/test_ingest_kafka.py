@@ -31,7 +31,7 @@ def test_vote_posted_over_http_is_in_kafka_as_the_exact_event(ingest, settings):
     [(key, event)] = read_topic(settings.kafka_bootstrap, settings.topics.votes)
     assert key == b"3706"
     assert set(event) == {"schema", "vote_id", "district_code", "score", "comment", "staff", "service", "channel",
-                          "voter_key", "submitted_at", "received_at", "flagged", "flag_reason"}
+                          "voter_key", "source_key", "submitted_at", "received_at", "flagged", "flag_reason"}
     assert event["flagged"] is False and event["flag_reason"] is None
     assert event["schema"] == "votes.v1"
     assert event["vote_id"] == vote_id

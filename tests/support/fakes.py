@@ -25,6 +25,12 @@ class MemoryClaims:
                 out.append(None)
         return out
 
+    def take(self, claims: list[NewClaim], now: datetime) -> set[int]:
+        return {i for i, held in enumerate(self.claim(claims, now)) if held is not None}
+
+    def held(self, claim_id: str, now: datetime) -> Claim:
+        return self.docs[claim_id][0] if claim_id in self.docs else Claim(claim_id, "", PENDING, 0, now)
+
     def take_over(self, held: Claim, vote_id: str, now: datetime) -> bool:
         current, expires = self.docs.get(held.id, (None, None))
         if current is None or current.version != held.version:
