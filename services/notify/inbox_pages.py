@@ -145,7 +145,8 @@ def inbox():
     today = bangkok_day(ctx.notify.clock())
     chosen, problems = parse_filter(request.args, today)
     docs = list(ctx.feedback.district_days(reader.district, chosen.last, chosen.first))
-    shown = [d for d in docs if chosen.keeps(d) and d.get("comment")][:PAGE_SIZE]
+    # a praise without a comment is listed when the chief asks for praise
+    shown = [d for d in docs if chosen.keeps(d) and (d.get("comment") or chosen.praise)][:PAGE_SIZE]
     directory = ctx.praise.directory(reader.district)
     praise = count_praise(docs, directory)
     comments = [{"score": d["score"], "text": redact(str(d["comment"]))[0], "at": be_datetime(d["at"]),

@@ -80,6 +80,8 @@ def test_the_chief_signs_in_by_mail_and_reads_every_comment(world):
 
     page = client.get("/inbox?score=1").get_data(as_text=True)
     assert "รอนานมาก" in page and "บริการดีมาก" not in page
+    page = client.get("/inbox?praise=1").get_data(as_text=True)
+    assert "คำชม: คุณนกน้อย" in page and "คำชม: พี่นก งานบัตร" in page and "รอนานมาก" not in page
     page = client.get("/inbox?channel=line").get_data(as_text=True)
     assert "ตอบทางไลน์" in page and "รอนานมาก" not in page
     assert client.get("/inbox?score=9").status_code == 400
