@@ -173,3 +173,18 @@ def test_the_centre_exports_praise_across_districts(world):
     assert client.get(f"/v1/praise?province={elsewhere}", headers=auth).get_json()["rows"] == []
     for bad in ("group=huge", "province=xx", "format=pdf", "from=2020-01-01", "to=tomorrow"):
         assert client.get(f"/v1/praise?{bad}", headers=auth).status_code == 400, bad
+
+
+def test_the_centre_downloads_praise_from_its_browser_session(world):
+    _notify, client, _mail, _clock = world
+    from tests.integration.notify_env import CENTRAL_KEY
+
+    assert client.get("/centre/praise?format=csv").status_code == 401  # no session: the sign-in form
+    csrf = csrf_of(client.get("/centre").get_data(as_text=True))
+    assert client.post("/centre/login", data={"key": CENTRAL_KEY, "csrf": csrf}).status_code == 303
+    page = client.get("/centre").get_data(as_text=True)
+    assert "/centre/praise?format=xlsx" in page
+    r = client.get("/centre/praise?format=csv")
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    assert "unit,3706" in r.get_data(as_text=True) and "นกน้อย" in r.get_data(as_text=True)
+    assert client.get("/centre/praise?format=pdf").status_code == 400
