@@ -34,6 +34,8 @@ class Topics:
     scores: str = "scores.v1"
     comments: str = "comments.v1"
     ballots: str = "ballots.v1"  # scoring's decided votes: what every other reader follows
+    stories: str = "stories.v1"  # stories of service with consent (ingest), issue 21
+    stories_published: str = "stories.published.v1"  # what the public may see of them (notify), compacted
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class Settings:
     kafka_ssl_keyfile: str | None = None
     size_groups_csv: str | None = None
     log_level: str = "INFO"
+    # Eligibility for a rank needs votes from at least this many distinct sources in the window (a source:
+    # a hashed voter on qr/web/line/facebook, an API key on kiosk/import). Scoring counts sources up to it
+    # and ranking requires it, so both read this one setting (docs/ranking.md, "Eligibility").
+    min_sources: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +69,8 @@ class Settings:
             scores=env.get("TOPIC_SCORES", Topics.scores),
             comments=env.get("TOPIC_COMMENTS", Topics.comments),
             ballots=env.get("TOPIC_BALLOTS", Topics.ballots),
+            stories=env.get("TOPIC_STORIES", Topics.stories),
+            stories_published=env.get("TOPIC_STORIES_PUBLISHED", Topics.stories_published),
         )
         return cls(
             kafka_bootstrap=env.get("KAFKA_BOOTSTRAP", cls.kafka_bootstrap),
@@ -77,7 +85,21 @@ class Settings:
             kafka_ssl_keyfile=env.get("KAFKA_SSL_KEYFILE") or None,
             size_groups_csv=env.get("SIZE_GROUPS_CSV") or None,
             log_level=env.get("LOG_LEVEL", cls.log_level),
+            min_sources=_min_sources(env.get("MIN_SOURCES")),
         )
+
+
+def _min_sources(text: str | None) -> int:
+    """MIN_SOURCES: a whole number ≥ 1 (1 turns the rule off: every counted vote has a source)."""
+    if text is None or not text.strip():
+        return Settings.min_sources
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise MissingSetting("MIN_SOURCES", f"must be a whole number ≥ 1, not {text!r}")
+    return value
 
 
 def env_int(name: str, default: int, env: Mapping[str, str] | None = None) -> int:

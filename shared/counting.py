@@ -12,13 +12,17 @@ The rules, in the order they apply to a vote read from `votes.v1`:
    a `repeat` (ingest's claim refuses most; this is the second line of defence);
 4. a vote ingest flagged (past a cap or a burst rule) is `flagged`: kept, counted apart, not in the figures;
 5. otherwise it is `counted`, on the Bangkok day it was *submitted*;
-6. a comment sent later (`comments.v1`) joins its vote, whichever of the two the log holds first.
+6. a comment sent later (`comments.v1`) joins its vote, whichever of the two the log holds first;
+7. a counted vote's source (`source_key`; `voter_key` on votes written before it) joins its district-day's
+   set of sources, which keeps at most `cap` (MIN_SOURCES) of them: a window's union of such capped sets
+   reaches `cap` exactly when the union of the full sets does, so `sources` (up to `cap`) is exact for
+   eligibility's test "at least `cap` distinct sources" at a bounded cost per district-day.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -37,6 +41,12 @@ from shared.vote_rules import MAX_SCORE, MIN_SCORE
 
 SCORES = range(MIN_SCORE, MAX_SCORE + 1)
 WINDOW_NAMES = ("campaign", "last_7_days", "last_30_days")
+DEFAULT_SOURCE_CAP = 5  # shared.config.Settings.min_sources's default
+
+
+def source_of(vote: Mapping) -> str | None:
+    """Rule 7's source of a vote's fields: its `source_key`, or the `voter_key` of a vote written before it."""
+    return vote.get("source_key") or vote.get("voter_key")
 
 
 def vote_day(submitted_at: datetime) -> date:
@@ -95,6 +105,14 @@ class Tally:
     hist: list[int] = field(default_factory=lambda: [0] * len(SCORES))
     last_at: datetime | None = None
     flagged: int = 0
+    # Rule 7: distinct sources of the counted votes, at most the cap per district-day (what a bucket keeps).
+    sources: set[str] = field(default_factory=set)
+
+    def add_source(self, source: str | None, cap: int, held: Set[str] = frozenset()) -> None:
+        """Keep a new `source` while the day's set (`held`: what its bucket stores already, plus ours) is
+        below the cap: a batch's increment then never takes a bucket past it."""
+        if source and source not in self.sources and source not in held and len(held) + len(self.sources) < cap:
+            self.sources.add(source)
 
     def add(self, score: int, at: datetime) -> None:
         self.votes += 1
@@ -110,10 +128,11 @@ class Tally:
         self.hist = [a + b for a, b in zip(self.hist, other.hist, strict=True)]
         if other.last_at is not None and (self.last_at is None or other.last_at > self.last_at):
             self.last_at = other.last_at
+        self.sources |= other.sources
 
     def plus(self, other: Tally) -> Tally:
         """A new tally: this one with `other` merged (neither changed)."""
-        out = Tally(self.votes, self.total, list(self.hist), self.last_at, self.flagged)
+        out = Tally(self.votes, self.total, list(self.hist), self.last_at, self.flagged, set(self.sources))
         out.merge(other)
         return out
 
@@ -134,10 +153,12 @@ class Tally:
         return cls(doc.get("n", 0), doc.get("s", 0), [doc.get(f"h{s}", 0) for s in SCORES], doc.get("last"),
                    doc.get("f", 0))
 
-    # One JSON text, [votes, sum, h1..h5, flagged, last ISO time or null] (docs/store.md, "Values cost").
+    # One JSON text, [votes, sum, h1..h5, flagged, last ISO time or null, sources…] (docs/store.md, "Values
+    # cost"); the sources (rule 7, at most the cap) follow only when there are any.
     def to_text(self) -> str:
         last = self.last_at.isoformat() if self.last_at is not None else None
-        return json.dumps([self.votes, self.total, *self.hist, self.flagged, last], separators=(",", ":"))
+        return json.dumps([self.votes, self.total, *self.hist, self.flagged, last, *sorted(self.sources)],
+                          separators=(",", ":"))
 
     @classmethod
     def from_stored(cls, stored: str | Mapping) -> Tally:
@@ -146,7 +167,8 @@ class Tally:
             return cls.from_fields(stored)
         votes, total, *rest = json.loads(stored)
         hist, flagged, last = rest[:len(SCORES)], rest[len(SCORES)], rest[len(SCORES) + 1]
-        return cls(votes, total, hist, datetime.fromisoformat(last) if last else None, flagged)
+        return cls(votes, total, hist, datetime.fromisoformat(last) if last else None, flagged,
+                   set(rest[len(SCORES) + 2:]))
 
 
 @dataclass(frozen=True)
@@ -170,8 +192,8 @@ def windows_for(today: date, campaign_start: date | None = None, campaign_end: d
     ]
 
 
-def window_json(window: Window, tally: Tally) -> dict:
-    """A window's figures as `scores.v1` carries them."""
+def window_json(window: Window, tally: Tally, cap: int = DEFAULT_SOURCE_CAP) -> dict:
+    """A window's figures as `scores.v1` carries them; `sources` counted up to the cap (rule 7)."""
     return {
         "from": window.first.isoformat() if window.first else None,
         "to": window.last.isoformat() if window.last else None,
@@ -181,10 +203,12 @@ def window_json(window: Window, tally: Tally) -> dict:
         "histogram": {str(s): tally.hist[s - MIN_SCORE] for s in SCORES},
         "last_vote_at": iso_utc(tally.last_at) if tally.last_at else None,
         "flagged": tally.flagged,
+        "sources": min(len(tally.sources), cap),
     }
 
 
-def windows_of(days: Mapping[date, Tally], windows: Iterable[Window]) -> dict[str, dict]:
+def windows_of(days: Mapping[date, Tally], windows: Iterable[Window],
+               cap: int = DEFAULT_SOURCE_CAP) -> dict[str, dict]:
     """A district's daily tallies summed per window, each in the scores.v1 shape."""
     out: dict[str, dict] = {}
     for window in windows:
@@ -192,7 +216,7 @@ def windows_of(days: Mapping[date, Tally], windows: Iterable[Window]) -> dict[st
         for day, day_tally in days.items():
             if window.contains(day):
                 tally.merge(day_tally)
-        out[window.name] = window_json(window, tally)
+        out[window.name] = window_json(window, tally, cap)
     return out
 
 
@@ -210,6 +234,7 @@ class LogCounter:
     days: dict[str, dict[date, Tally]] = field(default_factory=dict)
     duplicates: int = 0
     refused: int = 0
+    source_cap: int = DEFAULT_SOURCE_CAP
 
     def vote(self, event: VoteEvent | None, offset: int = -1) -> BallotEvent | None:
         """Rules 1-5 for one votes.v1 record (None: refused by rule 1); None also for a duplicate."""
@@ -232,6 +257,7 @@ class LogCounter:
         tally = self.days.setdefault(event.district_code, {}).setdefault(vote_day(event.submitted_at), Tally())
         if decision == COUNTED:
             tally.add(event.score, event.submitted_at)
+            tally.add_source(source_of(event.__dict__), self.source_cap)
         elif decision == FLAGGED:
             tally.flagged += 1
         return ballot
@@ -263,4 +289,4 @@ class LogCounter:
                 campaign_end: date | None = None) -> dict[str, dict]:
         """Each district's windows in the scores.v1 shape (what ranking stores as its figures)."""
         windows = windows_for(today, campaign_start, campaign_end)
-        return {code: {"windows": windows_of(days, windows)} for code, days in self.days.items()}
+        return {code: {"windows": windows_of(days, windows, self.source_cap)} for code, days in self.days.items()}

@@ -1,4 +1,5 @@
-"""The platform's events, each defined once: `votes.v1`, `comments.v1`, `ballots.v1`, `scores.v1`.
+"""The platform's events, each defined once: `votes.v1`, `comments.v1`, `ballots.v1`, `scores.v1`, `stories.v1`,
+`stories.published.v1`.
 
 Each contract is one frozen dataclass whose fields carry their wire rules (`wire(...)` metadata). From
 that one definition come the marshmallow schema (the precise reason a message is refused), the fast
@@ -27,6 +28,8 @@ from shared.vote_rules import CHANNELS, MAX_SCORE, MIN_SCORE, SCHEMA_VOTES_V1, S
 SCHEMA_COMMENTS_V1 = "comments.v1"
 SCHEMA_BALLOTS_V1 = "ballots.v1"
 SCHEMA_SCORES_V1 = "scores.v1"
+SCHEMA_STORIES_V1 = "stories.v1"
+SCHEMA_STORIES_PUBLISHED_V1 = "stories.published.v1"
 FLAG_REASONS = ("address_daily_cap", "address_burst", "key_daily_cap", "key_burst", "voter_daily_cap", "voter_burst")
 DISTRICT_CODE = r"^\d{4}$"
 _REQUIRED = object()
@@ -106,6 +109,9 @@ class VoteEvent(DistrictEvent):
     schema: str = _f(wire("str", doc="schema name"), SCHEMA_VOTES_V1)
     flagged: bool = _f(wire("bool", default=False, doc="past one of ingest's cap or burst rules"), False)
     flag_reason: str | None = _f(wire("str", default=None, length=(0, 64), doc="which rule flagged it"), None)
+    source_key: str | None = _f(wire("str", default=None, pattern=r"^[0-9a-f]{64}$",
+                                     doc="the hashed client: the voter_key on qr/web/line/facebook, an HMAC "
+                                     "of the API key on kiosk/import; what eligibility counts distinct"), None)
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,8 @@ class ScoreWindow:
     mean: float = _f(wire("float", doc="sum / votes, 4 places; 0.0 with no votes"))
     histogram: dict = _f(wire("dict", doc="scores 1-5 counted"))
     last_vote_at: str | None = _f(wire("str", nullable=True, doc="latest submitted_at in the window"))
+    sources: int | None = _f(wire("int", default=None, low=0, doc="distinct sources of counted votes, counted "
+                                  "up to MIN_SOURCES; null from a scoring older than the field"), None)
 
 
 _WINDOW_KEYS = {"first": "from", "last": "to"}
@@ -205,7 +213,76 @@ class ScoresEvent(DistrictEvent):
         return body
 
 
-CONTRACTS: dict[str, type] = {c.SCHEMA_NAME: c for c in (VoteEvent, CommentEvent, BallotEvent, ScoresEvent)}
+# A story's consent: may it be published, and how the citizen is credited (issue 21).
+CREDITS = ("anonymous", "first_name", "initials")
+STORY_TOLD, STORY_WITHDRAWN = "told", "withdrawn"
+STORY_ID = r"^[0-9a-f]{32}$"
+STORY_MAX = 3000
+CREDIT_NAME_MAX = 40
+
+
+class StoryKeyed:
+    """Story events are keyed by story id, so a story's telling and its withdrawal stay in order."""
+
+    story_id: str
+
+    @property
+    def key(self) -> bytes:
+        return self.story_id.encode("ascii")
+
+
+@dataclass(frozen=True)
+class StoryEvent(StoryKeyed, DistrictEvent):
+    """`stories.v1`: a story of service told after a vote with its consent, or the consent withdrawn.
+
+    Produced by ingest only (QR page, LINE); the text is redacted before it reaches Kafka and no
+    identifier beyond the vote's hashed voter is kept. Notify's moderation store is rebuilt from it.
+    """
+
+    SCHEMA_NAME = SCHEMA_STORIES_V1
+    story_id: str = _f(wire("str", pattern=STORY_ID, doc="derived from the withdrawal code (a keyed hash)"))
+    kind: str = _f(wire("str", choices=(STORY_TOLD, STORY_WITHDRAWN), doc="`told`, or consent `withdrawn`"))
+    district_code: str = _f(wire("str", pattern=DISTRICT_CODE, doc="the vote's district"))
+    channel: str = _f(_CHANNEL)
+    at: datetime = _f(wire("time", doc="when ingest accepted the story or the withdrawal (the consent's time)"))
+    vote_id: str | None = _f(wire("str", default=None, length=(1, 64), doc="the vote it follows (`told`)"), None)
+    voter_key: str | None = _f(wire("str", default=None, pattern=r"^[0-9a-f]{64}$",
+                                    doc="the hashed voter, as the vote keeps it"), None)
+    text: str = _f(wire("str", default="", length=(0, STORY_MAX), doc="the story, redacted at ingest"), "")
+    publish: bool = _f(wire("bool", default=False, doc="consent: may the platform publish it"), False)
+    credit: str = _f(wire("str", default="anonymous", choices=CREDITS,
+                          doc="consent: `anonymous`, `first_name` or `initials`"), "anonymous")
+    credit_name: str | None = _f(wire("str", default=None, length=(1, CREDIT_NAME_MAX),
+                                      doc="the credit shown (a first name or initials); null when anonymous"), None)
+    consent_version: str = _f(wire("str", default="", length=(0, 16), doc="the consent wording's version"), "")
+    schema: str = _f(wire("str", doc="schema name"), SCHEMA_STORIES_V1)
+
+
+PUBLISHED, WITHDRAWN = "published", "withdrawn"
+
+
+@dataclass(frozen=True)
+class PublishedStoryEvent(StoryKeyed, DistrictEvent):
+    """`stories.published.v1` (compacted, keyed by story id): what the public may see of a story now.
+
+    Produced by notify only when the centre approves a consented story (the approved text, never the
+    original) or when it leaves the public (withdrawn, unpublished): then `text` is empty.
+    """
+
+    SCHEMA_NAME = SCHEMA_STORIES_PUBLISHED_V1
+    story_id: str = _f(wire("str", pattern=STORY_ID, doc="the story"))
+    district_code: str = _f(wire("str", pattern=DISTRICT_CODE, doc="the district it is about"))
+    status: str = _f(wire("str", choices=(PUBLISHED, WITHDRAWN), doc="`published`, or `withdrawn` from public"))
+    at: datetime = _f(wire("time", doc="when the centre decided, or the withdrawal arrived"))
+    text: str = _f(wire("str", default="", length=(0, STORY_MAX), doc="the approved text; empty when withdrawn"), "")
+    credit: str | None = _f(wire("str", default=None, length=(1, CREDIT_NAME_MAX),
+                                 doc="the credit shown; null for anonymous"), None)
+    told_at: datetime | None = _f(wire("time", default=None, doc="when the story was told"), None)
+    schema: str = _f(wire("str", doc="schema name"), SCHEMA_STORIES_PUBLISHED_V1)
+
+
+CONTRACTS: dict[str, type] = {c.SCHEMA_NAME: c for c in (VoteEvent, CommentEvent, BallotEvent, ScoresEvent,
+                                                          StoryEvent, PublishedStoryEvent)}
 
 
 # ---------------------------------------------------------------------------------------------- one schema each

@@ -74,3 +74,16 @@ def keyed_hash(secret: bytes, *parts: str) -> str:
 def voter_key(secret: bytes, channel: str, identity: str) -> str:
     """The voter's pseudonymous key: channel-scoped, so a LINE userId and a QR cookie never collide."""
     return keyed_hash(secret, "voter", channel, identity)
+
+
+def source_key(secret: bytes, channel: str, voter: str | None, key_id: str | None, *, public: bool) -> str:
+    """Who sent a vote, for the distinct-sources rule of eligibility (docs/ranking.md).
+
+    On a public channel (qr, web, line, facebook) the source is the voter, already hashed (`voter`). On
+    kiosk and import the source is the API key that posted it, whatever voter ids the batch names: a key
+    may name as many voters as it likes, so they cannot count as distinct clients. The key's id is
+    hashed under the server secret too, so the event names no key.
+    """
+    if public and voter:
+        return voter
+    return keyed_hash(secret, "source", channel, key_id or "")

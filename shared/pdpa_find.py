@@ -175,10 +175,16 @@ _PLATE = re.compile(
 )
 
 
-def plates(form: Form) -> Iterator[Span]:
-    for match in _PLATE.finditer(form.text):
+def _either_group(pattern: re.Pattern, mark: str, form: Form) -> Iterator[Span]:
+    """A pattern of two alternatives (after an introducing word: group 1; by its shape alone: group 2), each
+    match's group cut as `mark`: plates and addresses are both written so."""
+    for match in pattern.finditer(form.text):
         group = 1 if match.group(1) else 2
-        yield (*form.span(*match.span(group)), PLATE_MARK)
+        yield (*form.span(*match.span(group)), mark)
+
+
+def plates(form: Form) -> Iterator[Span]:
+    return _either_group(_PLATE, PLATE_MARK, form)
 
 
 # A house address: the number after บ้านเลขที่/ที่อยู่/house no., or a "12/3" number followed by
@@ -195,9 +201,7 @@ _ADDRESS = re.compile(
 
 
 def addresses(form: Form) -> Iterator[Span]:
-    for match in _ADDRESS.finditer(form.text):
-        group = 1 if match.group(1) else 2
-        yield (*form.span(*match.span(group)), ADDRESS_MARK)
+    return _either_group(_ADDRESS, ADDRESS_MARK, form)
 
 
 # The more specific detectors first: a span already taken is not taken again by a later one.

@@ -10,6 +10,9 @@ import pytest
 from shared.config import Settings, Topics
 from tests.support.infra import Infra, delete_topics_tagged, real_servers
 
+# Fixtures every LINE test shares: `line_api` (the recording stand-in) and `line_ingest` (ingest talking to it).
+pytest_plugins = ["tests.support.line_api"]
+
 # `make run`'s development secrets (Makefile exports, a developer's shell) are not the suite's: every
 # test that needs a secret gives its own, and a service started by a test must not read a file under
 # var/secrets that a fresh clone does not have.
@@ -38,7 +41,8 @@ def settings(infra: Infra) -> Settings:
         mongo_db=f"test_{tag}",
         topics=Topics(votes=f"votes.v1.{tag}", votes_dlq=f"votes.dlq.{tag}", scores=f"scores.v1.{tag}",
                       ballots=f"ballots.v1.{tag}",
-                      comments=f"comments.v1.{tag}"),
+                      comments=f"comments.v1.{tag}", stories=f"stories.v1.{tag}",
+                      stories_published=f"stories.published.v1.{tag}"),
         votes_partitions=3,
     )
     kafka.ensure_topics(s)

@@ -12,6 +12,7 @@ from services.ingest.bootstrap import Ingest
 from services.ingest.line import webhook as line_webhook
 from services.ingest.openapi import build_spec
 from services.ingest.pages import views as pages
+from services.ingest.stories import pages as story_pages  # noqa: F401 (its routes join the pages' blueprint)
 from shared.web import create_service_app
 
 

@@ -23,8 +23,12 @@ from services.ingest.config import IngestConfig
 from services.ingest.counters import MongoVoteCounters, VoteCounters
 from services.ingest.intake import VoteIntake
 from services.ingest.line.state import ConversationStore, MongoConversationStore
+from services.ingest.line.story_steps import MongoStorySteps, StorySteps
 from services.ingest.pages.device import DeviceSigner
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
+from services.ingest.stories.desk import StoryDesk
+from services.ingest.stories.register import MongoStoryRegister, StoryRegister
+from services.ingest.stories.tickets import VoteTickets
 from shared import kafka, mongo
 from shared.claims import ClaimStore, MongoClaimStore, MongoRateLimiter, RateLimiter
 from shared.config import require
@@ -51,6 +55,8 @@ class Ingest:
     readiness: dict[str, ReadinessCheck]
     line_handler: object | None = None  # services.ingest.line.handler.LineHandler when LINE is configured
     line_secret: str | None = None
+    stories: StoryDesk | None = None  # stories of service with consent (issue 21)
+    vote_tickets: VoteTickets | None = None  # the QR thank-you page's signed link to its vote
     expiring: list = field(default_factory=list)  # stores with expire(now): FerretDB has no TTL indexes
     clock: Callable[[], datetime] = utcnow
 
@@ -77,6 +83,8 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
               claims: ClaimStore | None = None, limiter: RateLimiter | None = None,
               publisher: EventPublisher | None = None, comment_publisher: EventPublisher | None = None,
               conversations: ConversationStore | None = None, counters: VoteCounters | None = None,
+              story_publisher: EventPublisher | None = None, story_register: StoryRegister | None = None,
+              story_limiter: RateLimiter | None = None, story_steps: StorySteps | None = None,
               readiness: dict[str, ReadinessCheck] | None = None, clock: Callable[[], datetime] = utcnow) -> Ingest:
     """A setting missing or unreadable stops it with `shared.config.MissingSetting`, as every service's bootstrap."""
     config = config or IngestConfig.from_env()
@@ -88,22 +96,21 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
     registry = load_registry(settings.size_groups_csv)
     keys = keys or ChannelKeys.from_json(read_secret("CHANNEL_KEYS"))
     voter_secret = voter_secret or read_secret("VOTER_HMAC_SECRET").encode()
-    stores = (claims, limiter, conversations, counters)
+    stores = (claims, limiter, conversations, counters, story_register, story_limiter, story_steps)
     db = mongo.database(settings) if any(store is None for store in stores) else None
     claims = claims or MongoClaimStore(db.ingest_claims)
     limiter = limiter or MongoRateLimiter(db.ingest_rate, config.ip_limit_per_minute)
     conversations = conversations or MongoConversationStore(db.line_conversations)
     counters = counters or MongoVoteCounters(db.ingest_counters)
+    story_register = story_register or MongoStoryRegister(db.ingest_stories)
+    story_limiter = story_limiter or MongoRateLimiter(db.ingest_rate, config.story_withdrawals_per_minute)
+    story_steps = story_steps or MongoStorySteps(db.line_story_steps)
     if publisher is None:
         publisher = KafkaEventPublisher(
             lambda: kafka.make_producer(settings, client_id="ingest", publish_timeout_s=config.publish_timeout_s),
             settings.topics.votes, config.publish_timeout_s)
-    if comment_publisher is None:  # comments.v1 shares the votes' producer when there is one
-        producer = (lambda: publisher.producer) if isinstance(publisher, KafkaEventPublisher) else (
-            lambda: kafka.make_producer(settings, client_id="ingest-comments",
-                                        publish_timeout_s=config.publish_timeout_s))
-        comment_publisher = KafkaEventPublisher(producer, settings.topics.comments, config.publish_timeout_s,
-                                                event="comment")
+    comment_publisher = comment_publisher or _beside(publisher, config, settings.topics.comments, "comment")
+    story_publisher = story_publisher or _beside(publisher, config, settings.topics.stories, "story")
     if readiness is None:
         readiness = {"kafka": lambda: kafka.kafka_reachable(settings),
                      "store": lambda: mongo.store_reachable(settings)}
@@ -111,13 +118,24 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
                         limiter=limiter, counters=counters)
     signer = DeviceSigner(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie"))
     ingest = Ingest(config, channels, keys, registry, intake, signer, readiness,
-                    expiring=[claims, limiter, conversations, counters], clock=clock)
-    _with_line(ingest, conversations, comment_publisher, voter_secret)
+                    expiring=[claims, limiter, conversations, counters, story_steps], clock=clock)
+    ingest.stories = StoryDesk(story_publisher, story_register, story_limiter,
+                               secret=_derived_secret("STORY_CODE_SECRET", voter_secret, "story-code"), clock=clock)
+    ingest.vote_tickets = VoteTickets(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie"))
+    _with_line(ingest, conversations, comment_publisher, voter_secret, story_steps)
     return ingest
 
 
+def _beside(votes: EventPublisher, config: IngestConfig, topic: str, event: str) -> KafkaEventPublisher:
+    """A publisher of another topic sharing the votes' producer when there is one (comments.v1, stories.v1)."""
+    producer = (lambda: votes.producer) if isinstance(votes, KafkaEventPublisher) else (
+        lambda: kafka.make_producer(config.platform, client_id=f"ingest-{event}s",
+                                    publish_timeout_s=config.publish_timeout_s))
+    return KafkaEventPublisher(producer, topic, config.publish_timeout_s, event=event)
+
+
 def _with_line(ingest: Ingest, conversations: ConversationStore, comment_publisher: EventPublisher,
-               voter_secret: bytes) -> None:
+               voter_secret: bytes, story_steps: StorySteps) -> None:
     """The LINE handler, when the channel's credentials are set (the SDK takes a second to import)."""
     credentials = LineCredentials.from_env()
     if credentials is None:
@@ -125,6 +143,7 @@ def _with_line(ingest: Ingest, conversations: ConversationStore, comment_publish
     from services.ingest.line.conversation import Rules
     from services.ingest.line.handler import LineHandler
     from services.ingest.line.sdk import LineReplier
+    from services.ingest.line.story import LineStories
     from shared.line import LineMessaging
 
     channels = ingest.channels
@@ -132,7 +151,7 @@ def _with_line(ingest: Ingest, conversations: ConversationStore, comment_publish
                   postback_max_age=timedelta(hours=channels.line_postback_max_age_h))
     replier = LineReplier(LineMessaging(credentials.access_token, channels.line_api_host))
     ingest.line_handler = LineHandler(rules, ingest.intake, conversations, comment_publisher, replier,
-                                      voter_secret, ingest.clock)
+                                      voter_secret, ingest.clock, LineStories(ingest.stories, story_steps))
     ingest.line_secret = credentials.channel_secret
 
 

@@ -21,6 +21,8 @@ class IngestConfig:
     # A pending claim older than this belongs to a request that died; a retry may take it over.
     stale_claim_s: float = 30.0
     ip_limit_per_minute: int = 30
+    # Withdrawal codes tried per client address (or LINE user) per minute: what makes a code unguessable.
+    story_withdrawals_per_minute: int = 5
     # Channels whose traffic comes straight from citizens' devices: throttled per client IP.
     ip_throttled_channels: frozenset[str] = frozenset({"qr", "web"})
     trusted_proxy_hops: int = 0
@@ -74,6 +76,8 @@ class IngestConfig:
             idempotency_ttl_hours=int(env.get("IDEMPOTENCY_TTL_HOURS", cls.idempotency_ttl_hours)),
             stale_claim_s=float(env.get("STALE_CLAIM_S", cls.stale_claim_s)),
             ip_limit_per_minute=int(env.get("IP_LIMIT_PER_MINUTE", cls.ip_limit_per_minute)),
+            story_withdrawals_per_minute=int(env.get("STORY_WITHDRAWALS_PER_MINUTE",
+                                                     cls.story_withdrawals_per_minute)),
             ip_throttled_channels=channels("IP_THROTTLED_CHANNELS", cls.ip_throttled_channels),
             trusted_proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops)),
             expire_every_s=float(env.get("EXPIRE_EVERY_S", cls.expire_every_s)),

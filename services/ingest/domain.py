@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from shared.events import VoteEvent
-from shared.pdpa import keyed_hash, redact, voter_key
+from shared.pdpa import keyed_hash, redact, source_key, voter_key
 from shared.timeutil import BANGKOK, bangkok_day
 from shared.vote_rules import BACKDATING_CHANNELS, LIVE_CLOCK_SKEW_SECONDS, PUBLIC_CHANNELS
 
@@ -24,14 +24,18 @@ def new_vote_id() -> str:
 
 
 def draft_vote(request: dict, *, channel: str, received_at: datetime, voter_secret: bytes,
-               vote_id: str) -> tuple[VoteEvent, int]:
-    """The event for a validated request, and how many personal identifiers were redacted."""
+               vote_id: str, key_id: str | None = None) -> tuple[VoteEvent, int]:
+    """The event for a validated request, and how many personal identifiers were redacted.
+
+    `key_id` names the API key that posted it (kiosk, import): their votes' source (`source_key`).
+    """
     comment, redacted = redact(request.get("comment") or "")
     staff = request.get("staff") or None
     if staff:
         staff, staff_redacted = redact(staff)
         redacted += staff_redacted
     identity = request.get("voter_id")
+    voter = voter_key(voter_secret, channel, identity) if identity else None
     event = VoteEvent(
         vote_id=vote_id,
         district_code=request["district_code"],
@@ -40,9 +44,10 @@ def draft_vote(request: dict, *, channel: str, received_at: datetime, voter_secr
         staff=staff,
         service=request.get("service"),
         channel=channel,
-        voter_key=voter_key(voter_secret, channel, identity) if identity else None,
+        voter_key=voter,
         submitted_at=request.get("submitted_at") or received_at,
         received_at=received_at,
+        source_key=source_key(voter_secret, channel, voter, key_id, public=channel in PUBLIC_CHANNELS),
     )
     return event, redacted
 

@@ -164,7 +164,8 @@ class VoteIntake:
             return _invalid("the vote is not acceptable on this channel; see 'fields'", problems)
         key = data.pop("idempotency_key", None) if batch else sub.idempotency_key
         event, redactions = domain.draft_vote(data, channel=source.channel, received_at=now,
-                                              voter_secret=self.voter_secret, vote_id=domain.new_vote_id())
+                                              voter_secret=self.voter_secret, vote_id=domain.new_vote_id(),
+                                              key_id=source.key_id)
         try:
             event.to_bytes()  # whatever cannot be serialised is refused here, before it can claim anything
         except (UnicodeError, ValueError, TypeError, OverflowError) as exc:

@@ -8,18 +8,21 @@ from shared.manifest import CAMPAIGN_YEAR_MS, ServiceManifest, TopicSpec, acknow
 
 def _topics(settings: Settings) -> list[TopicSpec]:
     t, keep = settings.topics, {"retention.ms": CAMPAIGN_YEAR_MS, **acknowledged_config(settings)}
-    return [TopicSpec(t.votes, settings.votes_partitions, keep), TopicSpec(t.comments, settings.votes_partitions, keep)]
+    return [TopicSpec(t.votes, settings.votes_partitions, keep), TopicSpec(t.comments, settings.votes_partitions, keep),
+            TopicSpec(t.stories, settings.votes_partitions, keep)]  # as many: notify's members read both
 
 
 def _indexes(db) -> None:
     from services.ingest.counters import MongoVoteCounters
     from services.ingest.line.state import MongoConversationStore
+    from services.ingest.line.story_steps import MongoStorySteps
     from shared.claims import MongoClaimStore, MongoRateLimiter
 
     MongoClaimStore(db.ingest_claims).ensure_indexes()
     MongoConversationStore(db.line_conversations).ensure_indexes()
+    MongoStorySteps(db.line_story_steps).ensure_indexes()
     MongoRateLimiter(db.ingest_rate, limit_per_minute=0).ensure_indexes()
-    MongoVoteCounters(db.ingest_counters).ensure_indexes()
+    MongoVoteCounters(db.ingest_counters).ensure_indexes()  # ingest_stories: `_id` only
 
 
 MANIFEST = ServiceManifest(

@@ -22,6 +22,8 @@ def create_app(notify: Notify) -> Flask:
     from services.notify.centre_pages import bp as centre_pages_bp
     from services.notify.inbox_pages import bp as inbox_pages_bp
     from services.notify.pages import bp as pages_bp
+    from services.notify.stories import api as _stories_api  # noqa: F401 (its routes join the centre's blueprint)
+    from services.notify.stories import pages as _stories_pages  # noqa: F401 (and the centre's pages)
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(centre_bp)

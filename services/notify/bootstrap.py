@@ -94,12 +94,36 @@ class Notify:
     def notifier(self) -> Notifier:
         return Notifier(self.store, self.registry, self.links, frozenset(self.transports), self.inbox_access())
 
-    def processor(self, digest=None) -> NotifyProcessor:
+    @property
+    def story_store(self):
+        from services.notify.stories.store import StoryStore
+
+        return StoryStore(self.store.db)
+
+    def moderation(self):
+        """The centre's story decisions, publishing to stories.published.v1 (services/notify/stories/)."""
+        from services.notify.stories.chief import tell_chief
+        from services.notify.stories.decisions import Moderation
+        from services.notify.stories.publisher import PublishedStories
+
+        settings = self.config.platform
+        publisher = PublishedStories(lambda: kafka.make_producer(settings, client_id="notify-stories"),
+                                     settings.topics.stories_published)
+        return Moderation(self.story_store, publisher, self.clock,
+                          on_published=lambda story, now: tell_chief(self.notifier, story, now))
+
+    def processor(self, digest=None, sink=None) -> NotifyProcessor:
         if digest is None:
             digest = self.digest()
         processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest,
                                     feedback=self.feedback, praise_directory=self.praise.cached)
         processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
+        if sink is not None:
+            from services.notify.stories.processor import StoriesProcessor
+
+            topics = self.config.platform.topics
+            processor.stories = StoriesProcessor(self.story_store, sink.send, topics.stories_published, self.clock)
+            processor.stories_topic = topics.stories
         return processor
 
     def digest(self) -> WeeklyDigest:
@@ -111,14 +135,16 @@ class Notify:
                             RankingClient(self.config.ranking_url), self.feedback, self.praise, self.inbox_access())
 
     def consumer_loop(self) -> ConsumerLoop:
-        """One member of the notify group: ballots.v1 (scoring's decisions) in; no events out (the outbox)."""
+        """One member of the notify group: ballots.v1 (scoring's decisions) and stories.v1 in; withdrawals out to
+        stories.published.v1 (messages go to the outbox)."""
         from services.notify import metrics
         from shared.stream.kafka_port import kafka_loop
 
         settings = self.config.platform
         kafka.ensure_topics(settings)
-        return kafka_loop("notify", settings, self.config.stream, topics=[settings.topics.ballots], dlq_topic=None,
-                          make_processor=lambda _sink: self.processor(), retry_on=(PyMongoError,),
+        return kafka_loop("notify", settings, self.config.stream,
+                          topics=[settings.topics.ballots, settings.topics.stories], dlq_topic=None,
+                          make_processor=lambda sink: self.processor(sink=sink), retry_on=(PyMongoError,),
                           clock=self.clock, observe=metrics.observe)
 
     def readiness(self) -> dict[str, ReadinessCheck]:
@@ -133,7 +159,7 @@ class Notify:
 
     def web_context(self) -> WebContext:
         return WebContext(self, AlertActions(self.store, self.registry, self.clock), self.centre_sessions(),
-                          self.inbox_access(), self.feedback, self.praise)
+                          self.inbox_access(), self.feedback, self.praise, self.moderation())
 
     def centre_sessions(self) -> CentreSessions:
         """The centre's browser sessions, with their sign-outs beside notify's other collections."""
@@ -155,6 +181,7 @@ class WebContext:
     inbox_access: InboxAccess
     feedback: FeedbackStore
     praise: PraiseDirectories
+    stories: object = None  # services.notify.stories.decisions.Moderation
 
     @property
     def links(self) -> AlertLinks:

@@ -147,27 +147,29 @@ class WeeklyDigest:
             rank_th = "ยังอ่านอันดับจากกระดานสาธารณะไม่ได้ในขณะนี้"
             rank_en = "rank unavailable (the public board did not answer)"
         elif rank is not None:
-            rank_th = f"อันดับ {rank} จาก {window.get('ranked', '-')} ใน{group_th} ({window_th})"
+            ranked = window.get("ranked") if window.get("ranked") is not None else "-"
+            rank_th = f"อันดับ {rank} จาก {ranked} ใน{group_th} ({window_th})"
             move = window.get("movement") or {}
             if move.get("status") in MOVES_TH:
                 rank_th += f" ({MOVES_TH[move['status']].format(places=move.get('places', 0))})"
-            rank_en = f"rank {rank} of {window.get('ranked', '-')} among {group_en.lower()} ({window_en.lower()})"
+            rank_en = f"rank {rank} of {ranked} among {group_en.lower()} ({window_en.lower()})"
+        elif not window.get("votes_needed") and window.get("sources_needed"):
+            needed = window["sources_needed"]  # enough votes, from too few senders (docs/ranking.md)
+            rank_th = f"ยังไม่มีอันดับ{window_th} (ต้องมีโหวตจากผู้ส่งต่างกันอีก {needed} ราย)"
+            rank_en = f"no rank yet ({window_en.lower()}: votes from {needed} more distinct senders needed)"
         else:
             needed = window.get("votes_needed") or 0
             rank_th = f"ยังไม่มีอันดับ{window_th} (ต้องการอีก {needed} เสียง)"
             rank_en = f"no rank yet ({window_en.lower()}: {needed} more votes needed)"
         alert_lines = [f"- {RULE_NAMES[a.rule][0]} ({STATUS_TH.get(a.status, a.status)})" for a in alerts] or ["- ไม่มี"]
-        text = "\n".join([
-            f"อำเภอสร้างสุข: สรุปประจำสัปดาห์ {period}", f"อำเภอ{district.name_th} จังหวัด{district.province_th}",
-            f"ผลโหวต{window_th} {votes} เสียง คะแนนเฉลี่ย {mean_text}", rank_th, "การแจ้งเตือนในสัปดาห์:",
-            *alert_lines, *feedback_lines(week), "",
-            f"Weekly digest {be_period(first, last, 'en')}: {window_en.lower()} {votes} votes, "
-            f"mean {mean_text}, {rank_en}, {len(alerts)} alert(s).",
-            "ยกเลิกการรับสรุปนี้: แจ้งสำนักงานกลาง / To stop this digest, ask the central office."])
-        body = "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n") if line)
-        if week.inbox_link:
-            body += f'<p><a href="{html.escape(week.inbox_link)}">เปิดกล่องความคิดเห็น / Open the feedback inbox</a></p>'
-        page = f'<!doctype html><html lang="th"><meta charset="utf-8"><body>{body}</body></html>'
+        thai = [f"อำเภอสร้างสุข: สรุปประจำสัปดาห์ {period}", f"อำเภอ{district.name_th} จังหวัด{district.province_th}",
+                f"ผลโหวต{window_th} {votes} เสียง คะแนนเฉลี่ย {mean_text}", rank_th, "การแจ้งเตือนในสัปดาห์:",
+                *alert_lines, *feedback_lines(week)]
+        english = (f"Weekly digest {be_period(first, last, 'en')}: {window_en.lower()} {votes} votes, "
+                   f"mean {mean_text}, {rank_en}, {len(alerts)} alert(s).")
+        stop_th, stop_en = "ยกเลิกการรับสรุปนี้: แจ้งสำนักงานกลาง", "To stop this digest, ask the central office."
+        text = "\n".join([*thai, "", english, f"{stop_th} / {stop_en}"])
+        page = digest_html(thai, english, stop_th, stop_en, week.inbox_link)
         subject = f"[อำเภอสร้างสุข] สรุปประจำสัปดาห์ {period}: อำเภอ{district.name_th}"
         payload = {"type": "weekly_digest", "district_code": district.code, "from": first.isoformat(),
                    "to": last.isoformat(), "window": WINDOW, "votes": votes, "mean": mean, "rank": rank,
@@ -210,3 +212,15 @@ def feedback_lines(week: WeekFeedback) -> list[str]:
     if week.inbox_link:
         lines.append(f"ความคิดเห็นทั้งหมดในกล่องความคิดเห็น: {week.inbox_link}")
     return lines
+
+
+def digest_html(thai: list[str], english: str, stop_th: str, stop_en: str, inbox_link: str | None = None) -> str:
+    """The mail's HTML: Thai first, and every English part marked `lang="en"` so that a screen reader reads it
+    with an English voice (WCAG 2.1 3.1.2) instead of spelling it in Thai; the inbox link when there is one."""
+    esc = html.escape
+    body = "".join(f"<p>{esc(line)}</p>" for line in thai if line)
+    if inbox_link:
+        body += (f'<p><a href="{esc(inbox_link)}">เปิดกล่องความคิดเห็น / <span lang="en">Open the feedback inbox'
+                 "</span></a></p>")
+    body += f'<p lang="en">{esc(english)}</p><p>{esc(stop_th)} / <span lang="en">{esc(stop_en)}</span></p>'
+    return f'<!doctype html><html lang="th"><meta charset="utf-8"><body>{body}</body></html>'

@@ -6,7 +6,13 @@ from __future__ import annotations
 from argparse import REMAINDER, ArgumentParser, Namespace
 
 from shared.config import Settings
-from shared.manifest import Command, ServiceManifest, web
+from shared.manifest import Command, ServiceManifest, TopicSpec, acknowledged_config, web
+
+
+def _topics(settings: Settings) -> list[TopicSpec]:
+    """stories.published.v1: compacted, keyed by story id; the last record of a story is what the public sees."""
+    return [TopicSpec(settings.topics.stories_published, 6, {"cleanup.policy": "compact",
+                                                                    **acknowledged_config(settings)})]
 
 
 def _indexes(db) -> None:
@@ -14,10 +20,12 @@ def _indexes(db) -> None:
     from services.notify.inbox_access import InboxAccess
     from services.notify.sessions import CentreSessions
     from services.notify.store import NotifyStore
+    from services.notify.stories.store import StoryStore
 
     NotifyStore(db).ensure_indexes()
     FeedbackStore(db.notify_feedback).ensure_indexes()
     InboxAccess("", "", db.notify_inbox_used, db.notify_inbox_signouts).ensure_indexes()
+    StoryStore(db).ensure_indexes()
     CentreSessions("", db.notify_centre_signouts).ensure_indexes()
 
 
@@ -47,6 +55,7 @@ MANIFEST = ServiceManifest(
                "dispatcher": ("-m", "services.notify.dispatch")},
     port=8084,
     state_dir_env="NOTIFY_STATE_DIR",
+    topics=_topics,
     prepare_store=_indexes,
     metrics_prefix="notify_",
     commands={"directory": Command("notify's directory of chiefs and governors: load FILE, export, dev",

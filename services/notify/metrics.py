@@ -20,6 +20,7 @@ TIME_TO_ACKNOWLEDGE = Histogram("notify_time_to_acknowledge_seconds", "From an a
                                 buckets=_HOURS)
 TIME_TO_RESOLVE = Histogram("notify_time_to_resolve_seconds", "From an alert opening to its resolution",
                             buckets=_HOURS)
+STORIES_READ = Counter("notify_stories_read_total", "stories.v1 records (tellings and withdrawals) applied")
 OPEN_ALERTS = Gauge("notify_open_alerts", "Alerts not yet resolved", multiprocess_mode="mostrecent")
 
 
@@ -30,3 +31,4 @@ def observe(report) -> None:
     VOTES_COUNTED.inc(report.votes)
     VOTES_FLAGGED.inc(report.flagged)
     VOTES_INVALID.inc(report.invalid)
+    STORIES_READ.inc(getattr(report, "stories", 0))

@@ -37,6 +37,7 @@ class Report:
     alerts_changed: int = 0
     messages: int = 0
     digests: int = 0
+    stories: int = 0
     districts: set[str] = field(default_factory=set)
 
 
@@ -58,6 +59,8 @@ class NotifyProcessor:
         self._last_tick: datetime | None = None
         self.tick_every = timedelta(seconds=5)
         self.draft_grace = timedelta(seconds=60)
+        self.stories = None  # services.notify.stories.processor.StoriesProcessor, for stories.v1 records
+        self.stories_topic: str | None = None
 
     # ------------------------------------------------------------------ the runtime's interface
     def handle(self, records: Iterable) -> Report:
@@ -67,6 +70,12 @@ class NotifyProcessor:
         or a repeat of the voter's day is read and left out, as scoring left it out.
         """
         report = Report()
+        if self.stories is not None:  # stories.v1 shares the member: the moderation queue (issue 21)
+            records = list(records)
+            report.stories, refused = self.stories.handle(r.value for r in records
+                                                          if getattr(r, "topic", None) == self.stories_topic)
+            report.invalid += refused
+            records = [r for r in records if getattr(r, "topic", None) != self.stories_topic]
         incoming: dict[str, dict[date, dict[str, CountedVote]]] = defaultdict(lambda: defaultdict(dict))
         comments: dict[tuple[str, date], dict[str, dict]] = defaultdict(dict)
         facts: dict[tuple[str, date], dict[str, tuple[str | None, str | None]]] = defaultdict(dict)

@@ -76,7 +76,7 @@ def entry_json(e: Entry, view: View, group: str, window: str) -> dict:
     d = ctx().registry.get(e.code)
     return {"rank": e.rank, "district_code": e.code, "name_th": d.name_th, "name_en": d.name_en,
             "province_th": d.province_th, "votes": e.votes, "mean": e.mean, "score": e.score,
-            "eligible": e.eligible, "votes_needed": e.votes_needed,
+            "eligible": e.eligible, "votes_needed": e.votes_needed, "sources_needed": e.sources_needed,
             "movement": movement(e.rank, view.previous.get((group, window)), e.code)}
 
 
@@ -127,6 +127,7 @@ def district_rank(code: str):
             ranked = sum(1 for other in view.boards[(group, window)] if other.rank is not None)
             windows[window] = {"rank": e.rank, "ranked": ranked, "score": e.score, "mean": e.mean, "votes": e.votes,
                                "eligible": e.eligible, "votes_needed": e.votes_needed,
+                               "sources_needed": e.sources_needed,
                                "movement": movement(e.rank, view.previous.get((group, window)), code),
                                "history": view.history.get((group, window), {}).get(code, [])}
         return {"district_code": code, "name_th": district.name_th, "name_en": district.name_en,

@@ -78,7 +78,8 @@ def rebuild_body(stored: Mapping, tallies: LogTallies) -> dict:
         day=date.fromisoformat(stored["day"]), window=stored["window"],
         campaign=(date.fromisoformat(campaign["from"]) if campaign["from"] else None,
                   date.fromisoformat(campaign["to"]) if campaign["to"] else None),
-        formula=Formula(stored["formula"]["name"], stored["formula"]["params"]), votes_topic=stored["votes_topic"],
+        formula=Formula(stored["formula"]["name"], stored["formula"]["params"],
+                        stored["formula"].get("min_sources", 1)), votes_topic=stored["votes_topic"],
         ends={int(p): o for p, o in stored["end_offsets"].items()}, size_groups=stored["size_groups"],
         tallies=tallies)
 

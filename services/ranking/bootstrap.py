@@ -61,7 +61,9 @@ class Ranking:
 
     def processor(self, sink: object = None) -> RankingProcessor:
         """Ranking publishes nothing: the runtime's sink is not used."""
-        return RankingProcessor(self.store, self.registry, self.config.formula, clock=self.clock)
+        processor = RankingProcessor(self.store, self.registry, self.config.formula, clock=self.clock)
+        processor.stories_topic = self.config.platform.topics.stories_published
+        return processor
 
     def live_boards(self) -> LiveBoards:
         return LiveBoards(self.store, self.registry, self.config.formula, clock=self.clock,
@@ -82,13 +84,15 @@ class Ranking:
                               self.live_boards(), CentralOfficeKeys(self.config.central_office_keys, channel_keys()))
 
     def consumer_loop(self) -> ConsumerLoop:
-        """One member of the ranking group: scores.v1 in, figures and snapshots into the store."""
+        """One member of the ranking group: scores.v1 and stories.published.v1 in, figures, snapshots and the
+        published stories into the store."""
         from services.ranking import metrics
         from shared.stream.kafka_port import kafka_loop
 
         settings = self.config.platform
         kafka.ensure_topics(settings)  # a consumer started before `sangsuk init` must not wait forever
-        return kafka_loop("ranking", settings, self.config.stream, topics=[settings.topics.scores],
+        return kafka_loop("ranking", settings, self.config.stream,
+                          topics=[settings.topics.scores, settings.topics.stories_published],
                           dlq_topic=None, make_processor=self.processor, retry_on=(PyMongoError,),
                           clock=self.clock, observe=metrics.observe)
 

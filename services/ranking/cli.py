@@ -154,7 +154,7 @@ def verify(config: RankingConfig, name: str, votes_topic: str | None, file: Path
 
 
 def rerank(config: RankingConfig, args: argparse.Namespace) -> int:
-    formula = Formula(args.formula, parse_params(args.param))
+    formula = Formula(args.formula, parse_params(args.param), config.platform.min_sources)
     settings = config.platform
     registry = bootstrap(config).registry
     if args.award:

@@ -17,10 +17,11 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def formula_from_env(env: Mapping[str, str]) -> Formula:
-    """RANKING_FORMULA (bayes | mean | lower_bound) and RANKING_PARAMS ("prior_weight=20,min_votes=10")."""
+def formula_from_env(env: Mapping[str, str], min_sources: int = 1) -> Formula:
+    """RANKING_FORMULA (bayes | mean | lower_bound) and RANKING_PARAMS ("prior_weight=20,min_votes=10");
+    `min_sources` is the platform's MIN_SOURCES (scoring counts sources up to it)."""
     pairs = [p.strip() for p in env.get("RANKING_PARAMS", "").split(",") if p.strip()]
-    return Formula(env.get("RANKING_FORMULA", "bayes"), parse_params(pairs))
+    return Formula(env.get("RANKING_FORMULA", "bayes"), parse_params(pairs), min_sources)
 
 
 def central_office_keys(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -54,10 +55,11 @@ class RankingConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> RankingConfig:
         env = os.environ if env is None else env
         default = cls()
+        platform = Settings.from_env(env)
         return cls(
-            platform=Settings.from_env(env),
+            platform=platform,
             stream=_stream(env),
-            formula=formula_from_env(env),
+            formula=formula_from_env(env, platform.min_sources),
             campaign_start=_day(env.get("CAMPAIGN_START")),
             campaign_end=_day(env.get("CAMPAIGN_END")),
             central_office_keys=central_office_keys(env),

@@ -3,7 +3,8 @@
 No I/O. Input: each district's figures for the window (what scores.v1 carries) and the formula.
 Output: entries in leaderboard order. Eligible districts come first, ranked by standard competition
 ranking (1224) on the score, and within a tie ordered by votes (more first) then code; districts
-below the minimum of votes follow, marked, unranked, with the votes they still need.
+below the minimum of votes, or whose votes come from fewer distinct sources than the minimum (one
+kiosk key alone cannot make a district eligible), follow, marked, unranked, with what they still need.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Entry:
     eligible: bool
     votes_needed: int
     rank: int | None
+    sources_needed: int = 0  # distinct sources still missing (docs/ranking.md, "Eligibility and ties")
 
 
 def leaderboard(tallies: Mapping[str, WindowFigures], formula: Formula) -> list[Entry]:
@@ -38,8 +40,10 @@ def leaderboard(tallies: Mapping[str, WindowFigures], formula: Formula) -> list[
     for code, tally in tallies.items():
         score = formula.score(tally, prior)
         needed = max(0, formula.min_votes - tally.votes)
-        entry = Entry(code, tally.votes, tally.total, tally.mean, score, needed == 0, needed, None)
-        (eligible if needed == 0 else waiting).append(entry)
+        sources = sources_needed(tally, formula)
+        ok = needed == 0 and sources == 0
+        entry = Entry(code, tally.votes, tally.total, tally.mean, score, ok, needed, None, sources)
+        (eligible if ok else waiting).append(entry)
     eligible.sort(key=lambda e: (-(e.score or 0.0), -e.votes, e.code))
     waiting.sort(key=lambda e: (-e.votes, -(e.score or 0.0), e.code))
     ranked: list[Entry] = []
@@ -48,6 +52,15 @@ def leaderboard(tallies: Mapping[str, WindowFigures], formula: Formula) -> list[
         rank = ranked[-1].rank if shares else position
         ranked.append(replace(entry, rank=rank))
     return ranked + waiting
+
+
+def sources_needed(tally: WindowFigures, formula: Formula) -> int:
+    """How many more distinct sources the district's votes need; 0 with the rule off (`min_sources` 1) and
+    for a standing without the count (from a scoring older than it: judged by votes alone until scoring
+    republishes it, which it does at its start)."""
+    if tally.sources is None or formula.min_sources <= 1:
+        return 0
+    return max(0, formula.min_sources - tally.sources)
 
 
 def ranks_of(entries: Iterable[Entry]) -> dict[str, int | None]:
@@ -82,8 +95,10 @@ def window_tally(figures: Mapping | None, window: str) -> WindowFigures:
     """A district's tally for an API window from its stored figures (a scores.v1 standing), zeros if none."""
     w = ((figures or {}).get("windows") or {}).get(WINDOWS[window]) or {}
     hist = w.get("histogram") or {}
+    sources = w.get("sources")
     return WindowFigures(int(w.get("votes", 0)), int(w.get("sum", 0)),
-                         tuple(int(hist.get(str(s), 0)) for s in range(1, 6)))
+                         tuple(int(hist.get(str(s), 0)) for s in range(1, 6)),
+                         int(sources) if sources is not None else None)
 
 
 def order_key(votes_offset: int | None, day: str, as_of: str) -> str:

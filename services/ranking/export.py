@@ -14,7 +14,7 @@ from services.ranking.boards import build_boards
 from services.ranking.domain import GROUPS, WINDOWS, window_tally
 from services.ranking.formulas import Formula
 from shared.districts import Registry
-from shared.spreadsheet import csv_bytes, xlsx_bytes
+from shared.spreadsheet import csv_bytes, safe_cell, xlsx_bytes
 
 BASE_COLUMNS = ["district_code", "name_th", "name_en", "province_code", "province_th", "province_en", "size_group"]
 PER_WINDOW = ["votes", "sum", "mean", "h1", "h2", "h3", "h4", "h5", "score", "eligible", "rank_in_group"]
@@ -39,9 +39,17 @@ def rows(figures: Mapping[str, Mapping], registry: Registry, formula: Formula) -
     return out
 
 
+YES_NO = {True: "ใช่", False: "ไม่ใช่"}
+
+
+def written(value):
+    """A value as written: yes/no in Thai (never True/False), text guarded against formulas (safe_cell)."""
+    return YES_NO[value] if isinstance(value, bool) else safe_cell(value)
+
+
 def to_csv(table: list[list]) -> bytes:
-    return csv_bytes(columns(), table)
+    return csv_bytes(columns(), [[written(v) for v in row] for row in table])
 
 
 def to_xlsx(table: list[list]) -> bytes:
-    return xlsx_bytes(columns(), table, "districts")
+    return xlsx_bytes("districts", columns(), [[written(v) for v in row] for row in table])

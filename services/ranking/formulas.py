@@ -23,6 +23,9 @@ class WindowFigures:
     votes: int = 0
     total: int = 0
     histogram: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+    # Distinct sources of the counted votes, counted up to MIN_SOURCES by scoring; None from a scoring
+    # older than the field (judged by votes alone until scoring republishes, which it does at its start).
+    sources: int | None = None
 
     @property
     def mean(self) -> float | None:
@@ -51,10 +54,13 @@ class GroupPrior:
 
 @dataclass(frozen=True)
 class Formula:
-    """A named formula with its parameters; `min_votes` is the eligibility threshold of every formula."""
+    """A named formula with its parameters; `min_votes` is the eligibility threshold of every formula, and
+    `min_sources` the distinct sources a district's votes must come from (MIN_SOURCES: a platform setting,
+    not a formula parameter, since scoring counts sources only up to it)."""
 
     name: str
     params: Mapping[str, float | int] = field(default_factory=dict)
+    min_sources: int = 1
 
     def __post_init__(self) -> None:
         if self.name not in DEFAULTS:
@@ -71,6 +77,8 @@ class Formula:
         if merged["min_votes"] != int(merged["min_votes"]):
             raise ValueError("parameter min_votes must be a whole number")
         merged["min_votes"] = int(merged["min_votes"])
+        if isinstance(self.min_sources, bool) or not isinstance(self.min_sources, int) or self.min_sources < 1:
+            raise ValueError(f"min_sources must be a whole number ≥ 1, not {self.min_sources!r}")
         object.__setattr__(self, "params", dict(sorted(merged.items())))
 
     @property
@@ -79,7 +87,11 @@ class Formula:
         return max(1, int(self.params["min_votes"]))
 
     def to_json(self) -> dict:
-        return {"name": self.name, "params": dict(self.params)}
+        """Name and parameters, and `min_sources` where the rule is on (an award keeps it, to verify by it)."""
+        body: dict = {"name": self.name, "params": dict(self.params)}
+        if self.min_sources > 1:
+            body["min_sources"] = self.min_sources
+        return body
 
     def score(self, tally: WindowFigures, prior: GroupPrior) -> float | None:
         """The district's score rounded to 4 places, or None when it has no votes."""

@@ -31,6 +31,7 @@ from services.ranking.boards import BoardKey, build_boards, snapshot_id
 from services.ranking.domain import GROUPS, Entry
 from services.ranking.formulas import Formula
 from services.ranking.store import RankingStore
+from services.ranking.stories import newest_first
 from shared.districts import Registry
 from shared.timeutil import bangkok_day
 
@@ -51,6 +52,7 @@ class View:
     close_days: frozenset[str] = frozenset()  # days whose campaign closes were kept (a code absent: no votes)
     awards: list[dict] = field(default_factory=list)  # closed awards, newest first (see award_summary)
     updated_at: datetime | None = None  # when the consumer last changed a figure
+    stories: tuple[dict, ...] = ()  # the published stories of service, newest first (services/ranking/stories.py)
     index: dict[BoardKey, dict[str, Entry]] = field(default_factory=dict)
     bodies: dict[tuple, tuple[bytes, str]] = field(default_factory=dict)  # cached responses of this view
 
@@ -113,14 +115,15 @@ MISSING_CHANGE_GRACE_S = 2.0  # a counted change not logged after this long will
 
 
 def build_view(registry: Registry, formula: Formula, figures: dict[str, dict], today: date, version: int,
-               snapshots: Snapshots, awards: list[dict] | None = None, updated_at: datetime | None = None) -> View:
+               snapshots: Snapshots, awards: list[dict] | None = None, updated_at: datetime | None = None,
+               stories: tuple[dict, ...] = ()) -> View:
     boards = build_boards(figures, registry, formula)
     as_of: dict[str, str | None] = {}
     for group in GROUPS:
         stamps = [figures[c]["as_of"] for c in (d.code for d in registry if d.size_group == group) if c in figures]
         as_of[group] = max(stamps) if stamps else None
     return View(version, today, formula, figures, boards, as_of, snapshots.previous, snapshots.history,
-                snapshots.closes, snapshots.close_days, awards or [], updated_at)
+                snapshots.closes, snapshots.close_days, awards or [], updated_at, stories)
 
 
 class LiveBoards:
@@ -138,6 +141,7 @@ class LiveBoards:
         self._confirmed_at = 0.0
         self._missing_since: float | None = None
         self._awards: tuple[int, list[dict]] | None = None  # (the state's awards counter, the list)
+        self._stories: tuple[int, tuple[dict, ...]] | None = None  # (the state's stories counter, the stories)
 
     def view(self) -> View:
         """The current view; the first call in a process loads it and starts the refresher."""
@@ -164,7 +168,7 @@ class LiveBoards:
             snapshot_day = state.get("snapshot_day")
             if current is not None and current.day == today and current.version < version \
                     and self._snapshots is not None and self._snapshots.snapshot_day == snapshot_day:
-                applied = self._apply_changes(current, version, state.get("updated_at"))
+                applied = self._apply_changes(current, version, state.get("updated_at"), int(state.get("stories", 0)))
                 if applied is not None:
                     self._view = applied
                     return applied is not current
@@ -175,12 +179,16 @@ class LiveBoards:
             counter = int(state.get("awards", 0))
             if self._awards is None or self._awards[0] != counter:
                 self._awards = (counter, load_awards(self.store))
+            told = int(state.get("stories", 0))
+            if self._stories is None or self._stories[0] != told:
+                self._stories = (told, newest_first(self.store.all_stories()))
             self._view = build_view(self.registry, self.formula, self.store.all_figures(), today, version, held,
-                                    self._awards[1], state.get("updated_at"))
+                                    self._awards[1], state.get("updated_at"), self._stories[1])
             self._missing_since = None
             return True
 
-    def _apply_changes(self, current: View, version: int, updated_at: datetime | None = None) -> View | None:
+    def _apply_changes(self, current: View, version: int, updated_at: datetime | None = None,
+                       stories_counter: int = 0) -> View | None:
         """The view with the logged changes after `current.version` applied; None if a full read is due.
 
         Changes apply in version order, contiguously; a district's figure is replaced only by a newer
@@ -202,6 +210,10 @@ class LiveBoards:
                 return None
             self._missing_since = None
             figures = figures if figures is not None else dict(current.figures)
+            if change.get("stories"):  # stories published or withdrawn: read them again (a few hundred at most)
+                self._stories = (stories_counter, newest_first(self.store.all_stories()))
+                reached += 1
+                continue
             for code, doc in change["figures"].items():
                 held = figures.get(code)
                 if held is None or doc["k"] > held["k"]:
@@ -210,8 +222,9 @@ class LiveBoards:
         if figures is None:
             return current
         assert self._snapshots is not None
+        stories = self._stories[1] if self._stories is not None else current.stories
         return build_view(self.registry, self.formula, figures, current.day, reached, self._snapshots,
-                          current.awards, updated_at)
+                          current.awards, updated_at, stories)
 
     def age_s(self) -> float:
         return time.monotonic() - self._confirmed_at if self._confirmed_at else float("inf")

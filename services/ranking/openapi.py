@@ -11,13 +11,17 @@ MOVEMENT = {"type": "object", "nullable": True, "description": "Against yesterda
                 "status": {"type": "string", "enum": ["up", "down", "same", "new"]},
                 "places": {"type": "integer"}, "previous_rank": {"type": "integer", "nullable": True}}}
 FORMULA = {"type": "object", "properties": {"name": {"type": "string", "enum": ["bayes", "mean", "lower_bound"]},
-                                            "params": {"type": "object", "additionalProperties": {"type": "number"}}}}
+                                            "params": {"type": "object", "additionalProperties": {"type": "number"}},
+                                            "min_sources": {"type": "integer", "description": "distinct sources "
+                                                            "a district's votes must come from (absent: 1)"}}}
 ENTRY = {"type": "object", "properties": {
     "rank": {"type": "integer", "nullable": True, "description": "1224 ranking; null while ineligible"},
     "district_code": {"type": "string"}, "name_th": {"type": "string"}, "name_en": {"type": "string"},
     "province_th": {"type": "string"}, "votes": {"type": "integer"},
     "mean": {"type": "number", "nullable": True}, "score": {"type": "number", "nullable": True},
-    "eligible": {"type": "boolean"}, "votes_needed": {"type": "integer"}, "movement": MOVEMENT}}
+    "eligible": {"type": "boolean"}, "votes_needed": {"type": "integer"},
+    "sources_needed": {"type": "integer", "description": "distinct sources (voters, kiosk keys) still missing"},
+    "movement": MOVEMENT}}
 ERROR = {"type": "object", "required": ["error", "message"], "properties": {
     "error": {"type": "string"}, "message": {"type": "string"},
     "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
@@ -66,7 +70,7 @@ def build_spec() -> dict:
     window_rank = {"type": "object", "properties": {
         "rank": {"type": "integer", "nullable": True}, "score": {"type": "number", "nullable": True},
         "mean": {"type": "number", "nullable": True}, "votes": {"type": "integer"}, "eligible": {"type": "boolean"},
-        "votes_needed": {"type": "integer"}, "movement": MOVEMENT,
+        "votes_needed": {"type": "integer"}, "sources_needed": {"type": "integer"}, "movement": MOVEMENT,
         "history": {"type": "array", "items": {"type": "object", "properties": {
             "day": {"type": "string", "format": "date"}, "rank": {"type": "integer", "nullable": True}}}}}}
     spec.path(path="/v1/districts/{code}/rank", operations={"get": {

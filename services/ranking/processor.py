@@ -19,6 +19,7 @@ from services.ranking.boards import build_boards, snapshot_id
 from services.ranking.domain import GROUPS, WINDOWS, closing_tallies, order_key, ranks_of
 from services.ranking.formulas import Formula
 from services.ranking.store import RankingStore
+from services.ranking.stories import apply_stories
 from shared.districts import Registry
 from shared.events import EventError, ScoresEvent, decode
 from shared.stream.ports import Record
@@ -33,6 +34,7 @@ class RankingReport:
     stale: int = 0
     invalid: int = 0
     snapshots: int = 0
+    stories: int = 0  # stories.published.v1 records applied (published or withdrawn)
     # When scoring computed each standing stored (its `as_of`): ranking's part of vote-to-leaderboard freshness.
     applied_as_of: list[datetime] = field(default_factory=list)
 
@@ -59,6 +61,7 @@ class RankingProcessor:
         self.formula = formula
         self.clock = clock
         self.snapshotted_through: date | None = None
+        self.stories_topic: str | None = None  # stories.published.v1, read by the same member (issue 21)
         self.forget()
 
     def forget(self) -> None:
@@ -69,6 +72,11 @@ class RankingProcessor:
 
     def handle(self, records: Iterable[Record]) -> RankingReport:
         report = RankingReport()
+        if self.stories_topic is not None:
+            records = list(records)
+            report.stories, report.invalid = apply_stories(
+                self.store, [r for r in records if getattr(r, "topic", None) == self.stories_topic])
+            records = [r for r in records if getattr(r, "topic", None) != self.stories_topic]
         newest: dict[str, FiguresUpdate] = {}
         for record in records:
             standing = self._parse(record)

@@ -15,7 +15,7 @@ from datetime import date
 
 from shared import events
 from shared.config import Settings
-from shared.counting import LogCounter
+from shared.counting import DEFAULT_SOURCE_CAP, LogCounter
 from shared.stream import log_reader
 from shared.stream.ports import Record
 
@@ -26,8 +26,8 @@ class LogTallies:
 
     counter: LogCounter
 
-    def __init__(self, codes: Iterable[str]):
-        self.counter = LogCounter(frozenset(codes))
+    def __init__(self, codes: Iterable[str], source_cap: int = DEFAULT_SOURCE_CAP):
+        self.counter = LogCounter(frozenset(codes), source_cap=source_cap)
 
     def add(self, raw: bytes | None, offset: int = -1) -> None:
         try:
@@ -69,7 +69,7 @@ def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
 def read_log(settings: Settings, topic: str, ends: dict[int, int], codes: Iterable[str], *,
              progress: bool = True, stall_s: float = 60.0) -> LogTallies:
     """Count `topic` from offset 0 up to `ends` (exclusive) with no consumer group."""
-    tallies = LogTallies(codes)
+    tallies = LogTallies(codes, settings.min_sources)
     log_reader.read_log(settings, {(topic, p): o for p, o in ends.items()}, tallies.add_records,
                         progress=progress, stall_s=stall_s)
     return tallies

@@ -36,6 +36,7 @@ class RankingStore:
         self.awards = db[f"{prefix}_awards"]
         self.state = db[f"{prefix}_state"]
         self.changes = db[f"{prefix}_changes"]
+        self.stories = db[f"{prefix}_stories"]  # the published stories of service (stories.published.v1)
 
     def ensure_indexes(self) -> None:
         """Only `_id` lookups are used; nothing to add (kept for `sangsuk init`'s symmetry)."""
@@ -93,11 +94,14 @@ class RankingStore:
         return self._log({"$max": {"snapshot_day": day}, "$inc": {"version": 1}}, {"reload": True})
 
     def change(self, version: int) -> dict | None:
-        """What a version changed: `{"figures": {code: doc}}` or `{"reload": True}`; None if not (yet) logged."""
+        """What a version changed: `{"figures": {code: doc}}`, `{"stories": True}` (read the published stories
+        again) or `{"reload": True}`; None if not (yet) logged."""
         doc = self.changes.find_one({"_id": version})
         if doc is None:
             return None
-        return {"reload": True} if doc.get("reload") else {"figures": json.loads(doc["figures"])}
+        if doc.get("reload"):
+            return {"reload": True}
+        return {"stories": True} if doc.get("stories") else {"figures": json.loads(doc["figures"])}
 
     def read_state(self) -> dict:
         return self.state.find_one({"_id": STATE_ID}) or {"version": 0, "updated_at": None}
@@ -156,8 +160,26 @@ class RankingStore:
         """Every closed award (a few a year; read by the web process only when `note_award` moved the state)."""
         return list(self.awards.find({}))
 
+    # ------------------------------------------------------------------ published stories
+
+    def apply_story(self, story_id: str, doc: dict | None) -> bool:
+        """A published story stored under its id, or (None) deleted: the last record of the key wins, as the
+        compacted topic keeps it. True if anything changed."""
+        if doc is None:
+            return self.stories.delete_one({"_id": story_id}).deleted_count == 1
+        self.stories.replace_one({"_id": story_id}, doc, upsert=True)
+        return True
+
+    def note_stories(self) -> int:
+        """Stories were published or withdrawn: web processes read them again (only when this counter moves)."""
+        return self._log({"$inc": {"stories": 1, "version": 1}}, {"stories": True})
+
+    def all_stories(self) -> list[dict]:
+        """Every published story (a few hundred at most; read by the web process only when `note_stories` moved)."""
+        return list(self.stories.find({}))
+
     def drop(self) -> None:
-        for collection in (self.figures, self.snapshots, self.awards, self.state, self.changes):
+        for collection in (self.figures, self.snapshots, self.awards, self.state, self.changes, self.stories):
             collection.drop()
 
 

@@ -56,4 +56,4 @@ def bootstrap(config: ScoringConfig | None = None, *, db: Database | None = None
     settings = config.platform
     return Scoring(config, load_registry(settings.size_groups_csv),
                    ScoringStore(db if db is not None else mongo.database(settings)),
-                   Windows(config.campaign_start, config.campaign_end), clock)
+                   Windows(config.campaign_start, config.campaign_end, settings.min_sources), clock)

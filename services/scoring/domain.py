@@ -33,6 +33,7 @@ class Vote:
     comment: str = ""
     voter_key: str | None = None
     flagged: bool = False
+    source: str | None = None  # rule 7's (shared/counting.py): who sent it, hashed
     # The vote's fields as loaded (shared.events.load_fields(VoteEvent, …)): its ballot's channel, service, staff.
     wire: Mapping | None = field(default=None, compare=False, repr=False)
 
@@ -90,8 +91,10 @@ class Increment:
     votes: list[Vote]
 
 
-def plan_increments(votes: Iterable[Vote], buckets: Mapping[str, Bucket]) -> list[Increment]:
-    """Coalesce a batch per bucket, keeping only votes past the bucket's applied offset.
+def plan_increments(votes: Iterable[Vote], buckets: Mapping[str, Bucket],
+                    source_cap: int = counting.DEFAULT_SOURCE_CAP) -> list[Increment]:
+    """Coalesce a batch per bucket, keeping only votes past the bucket's applied offset; a counted vote's
+    source joins its district-day's set while the set is below `source_cap` (rule 7).
 
     Votes at or below the applied offset were applied by an earlier attempt of this batch (a crash
     after the bucket write and before the offset commit); counting them again would double them.
@@ -109,6 +112,8 @@ def plan_increments(votes: Iterable[Vote], buckets: Mapping[str, Bucket]) -> lis
             tally.flagged += 1  # counted apart, never in the official figures
         else:
             tally.add(vote.score, vote.submitted_at)
+            stored = bucket.tallies.get(vote.district)
+            tally.add_source(vote.source, source_cap, stored.sources if stored else frozenset())
         inc.applied_offset = max(inc.applied_offset, vote.offset)
         inc.votes.append(vote)
     return list(grouped.values())
@@ -157,9 +162,11 @@ class Standing:
 
 
 def standing(district: str, days: Mapping[date, Tally], windows: list[Window], today: date,
-             comments: list[dict] | None = None, *, partition: int = -1) -> Standing:
+             comments: list[dict] | None = None, *, partition: int = -1,
+             source_cap: int = counting.DEFAULT_SOURCE_CAP) -> Standing:
     """The district's standing from its daily tallies (summed per window)."""
-    return Standing(district, today.isoformat(), windows_of(days, windows), list(comments or []), partition)
+    return Standing(district, today.isoformat(), windows_of(days, windows, source_cap), list(comments or []),
+                    partition)
 
 
 def merge_comments(current: list[dict], new: Iterable[dict], limit: int = LATEST_COMMENTS) -> list[dict]:

@@ -66,6 +66,8 @@ class BatchReport:
 class Windows:
     campaign_start: date | None = None
     campaign_end: date | None = None
+    # Distinct sources are kept and published up to this (MIN_SOURCES: shared/counting.py, rule 7).
+    source_cap: int = counting.DEFAULT_SOURCE_CAP
 
     def at(self, today: date) -> list[domain.Window]:
         return domain.windows_for(today, self.campaign_start, self.campaign_end)
@@ -190,7 +192,8 @@ class ScoringProcessor:
             raise EventError(f"invalid: unknown district {fields['district_code']}")
         vote = Vote(fields["vote_id"], fields["district_code"], fields["score"], fields["submitted_at"],
                     fields["received_at"], message.partition, message.offset, fields["comment"],
-                    voter_key=fields["voter_key"], flagged=fields["flagged"], wire=fields)
+                    voter_key=fields["voter_key"], flagged=fields["flagged"], source=counting.source_of(fields),
+                    wire=fields)
         # The ballot carries the vote's times as ingest wrote them (formatting them again cost ~3 µs a vote).
         for name in ("submitted_at", "received_at"):
             fields[name] = canonical_time(data[name]) or fields[name]
@@ -230,7 +233,7 @@ class ScoringProcessor:
         pending = votes
         for _ in range(MAX_CONFLICT_RETRIES):
             conflicted: list[Vote] = []
-            for inc in domain.plan_increments(pending, self.buckets):
+            for inc in domain.plan_increments(pending, self.buckets, self.windows.source_cap):
                 if self.store.apply(inc):
                     self._absorb(inc)
                     applied.extend(inc.votes)
@@ -270,7 +273,7 @@ class ScoringProcessor:
         previous = self.standings.get(district)
         comments = domain.merge_comments(previous.latest_comments if previous else [], new_comments or [])
         return domain.standing(district, self._days_of(district), self.windows.at(today), today, comments,
-                               partition=self.partition_of.get(district, -1))
+                               partition=self.partition_of.get(district, -1), source_cap=self.windows.source_cap)
 
     def _publish(self, districts: set[str], comments: dict[str, list[dict]], *, only_changed: bool) -> int:
         """Step 3: recompute standings, store them per partition, publish one event per district."""

@@ -8,7 +8,6 @@ import pytest
 
 from services.channels.linedev.server import StandInServer
 from services.channels.linedev.standin import LineStandIn
-from tests.integration.ingest_env import ingest_env
 from tests.support import line_api as line
 from tests.support.axe import ensure_axe
 from tests.support.browser import chromium
@@ -26,8 +25,7 @@ def standin():
 
 @pytest.fixture
 def ingest(settings, standin):
-    env = ingest_env(settings, TOPIC_COMMENTS=settings.topics.comments, LINE_CHANNEL_SECRET=line.TEST_CHANNEL_SECRET,
-                     LINE_CHANNEL_ACCESS_TOKEN=line.TEST_ACCESS_TOKEN, LINE_API_HOST=standin.url)
+    env = line.line_ingest_env(settings, standin.url)
     with ServiceProcess("services.ingest.wsgi:app", env, workers=1, threads=4) as svc:
         standin.standin.webhook_url = svc.url + "/v1/channels/line/webhook"
         yield svc

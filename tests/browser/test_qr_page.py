@@ -67,7 +67,7 @@ def test_vote_with_javascript(browser, ingest, settings):
     if os.environ.get("UPDATE_SCREENSHOTS"):
         shutil.copy(shot, ROOT / "docs" / "img" / "qr-page.png")
     page.get_by_role("button", name="ส่งคะแนน").click()
-    page.wait_for_url("**/d/3706/thanks")
+    page.wait_for_url("**/d/3706/thanks?s=*")
     assert page.locator("h1").inner_text() == "ขอบคุณที่ร่วมให้คะแนน"
     assert all(url.startswith(ingest.url + "/") for url in requests_seen), requests_seen
     [(key, event)] = read_topic(settings.kafka_bootstrap, settings.topics.votes)

@@ -17,6 +17,7 @@ def ingest_env(settings: Settings, **extra: str) -> dict[str, str]:
         "MONGO_URI": settings.mongo_uri,
         "MONGO_DB": settings.mongo_db,
         "TOPIC_VOTES": settings.topics.votes,
+        "TOPIC_STORIES": settings.topics.stories,
         "CHANNEL_KEYS": json.dumps(KEYS),
         "VOTER_HMAC_SECRET": "integration-test-secret",
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,

@@ -17,7 +17,6 @@ import requests
 from services.notify.app import create_app
 from shared.events import decode_ballots
 from shared.timeutil import utcnow
-from tests.integration.ingest_env import ingest_env
 from tests.integration.notify_env import built, load_directory
 from tests.support import line_api as line
 from tests.support.fakes import Clock
@@ -38,9 +37,7 @@ def _post(ingest, *events):
 
 def test_a_comment_sent_as_a_second_line_message_shows_on_the_chiefs_page(settings):
     with line.FakeLineApi() as api:
-        env = ingest_env(settings, TOPIC_COMMENTS=settings.topics.comments,
-                         LINE_CHANNEL_SECRET=line.TEST_CHANNEL_SECRET,
-                         LINE_CHANNEL_ACCESS_TOKEN=line.TEST_ACCESS_TOKEN, LINE_API_HOST=api.url)
+        env = line.line_ingest_env(settings, api.url)
         with ServiceProcess("services.ingest.wsgi:app", env, workers=1, threads=4) as ingest:
             for n in range(4):  # four unhappy votes within minutes: the unhappy-burst rule's minimum
                 user = line.user_id()

@@ -23,8 +23,10 @@ from services.notify.bootstrap import bootstrap as notify_bootstrap
 from services.ranking.replay import LogTallies
 from services.scoring.bootstrap import bootstrap as scoring_bootstrap
 from services.scoring.config import ScoringConfig
+from services.scoring.store import ScoringStore
 from shared import mongo
 from shared.events import CommentEvent, VoteEvent, decode, decode_ballots
+from shared.timeutil import bangkok_day
 from tests.integration.notify_env import notify_config
 from tests.support.scoring import stored_figures
 
@@ -34,6 +36,8 @@ CODES = ("3706", "4408", "4712")
 PARTITION = {"3706": 0, "4408": 1, "4712": 0}
 MIDNIGHT = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)  # 00:00 on the 21st in Bangkok
 VOTERS = ("a" * 64, "b" * 64, None)
+SOURCES = ("c" * 64, "d" * 64, "e" * 64)  # three, against a cap of two: the cap is met and passed
+SOURCE_CAP = 2
 
 
 class Collect:
@@ -78,7 +82,8 @@ def build_log(spec) -> tuple[list[SimpleNamespace], list[VoteEvent]]:
         if kind == "comment_early":
             put("comments", code, comment.to_bytes())
         event = VoteEvent(vote_id, code, score, "ดีมาก" if with_comment and kind == "vote" else "", None, None,
-                          "line", voter, at, at, flagged=flagged, flag_reason="key_burst" if flagged else None)
+                          "line", voter, at, at, flagged=flagged, flag_reason="key_burst" if flagged else None,
+                          source_key=SOURCES[score % len(SOURCES)] if voter else None)
         votes.append(event)
         put("votes", code, event.to_bytes())
         if kind == "comment_late":
@@ -102,7 +107,8 @@ def test_every_reader_counts_what_scoring_decided(infra, spec, batch, redeliver)
 
     tag = uuid.uuid4().hex[:10]
     platform = Settings(kafka_bootstrap=infra.kafka_bootstrap, mongo_uri=infra.mongo_uri, mongo_db=f"truth_{tag}",
-                        topics=Topics(votes="votes", comments="comments", scores="scores", ballots="ballots"))
+                        topics=Topics(votes="votes", comments="comments", scores="scores", ballots="ballots"),
+                        min_sources=SOURCE_CAP)
     db = mongo.database(platform)
     try:
         records, _ = build_log(spec)
@@ -123,7 +129,7 @@ def test_every_reader_counts_what_scoring_decided(infra, spec, batch, redeliver)
         notify.processor().handle(ballots)
         notify.processor().handle(ballots[: len(ballots) // 2])  # a reader's redelivery changes nothing
 
-        replay = LogTallies(CODES)
+        replay = LogTallies(CODES, SOURCE_CAP)
         replay.add_records([r for r in records if r.topic == "votes"])
         replayed = {(code, day.isoformat()): {"votes": t.votes, "sum": t.total}
                     for code, days in replay.counter.days.items() for day, t in days.items() if t.votes}
@@ -131,6 +137,13 @@ def test_every_reader_counts_what_scoring_decided(infra, spec, batch, redeliver)
 
         assert scored == replayed
         assert by_day_from_notify(db) == scored
+        # Distinct sources per district and window (eligibility's count): scoring's standings as the replay's.
+        standings = ScoringStore(db).all_standings()
+        scored_sources = {(code, w): window["sources"] for code, standing in standings.items()
+                          for w, window in standing.windows.items() if window["sources"]}
+        replayed_sources = {(code, w): window["sources"] for code, figures in replay.figures(
+            bangkok_day(now), None, None).items() for w, window in figures["windows"].items() if window["sources"]}
+        assert scored_sources == replayed_sources
 
         decided = [b for record in ballots for b in decode_ballots(record.value)]
         # Scoring's ballots are the shared rules' own, field for field (a comment may join its vote in the

@@ -3,45 +3,29 @@ comment and staff) or in `comments.v1` (a LINE conversation's comment), nor anyw
 
 from __future__ import annotations
 
-import pytest
 import requests
 
 from shared.vote_rules import BATCH_MAX, STAFF_MAX
-from tests.integration.ingest_env import AUTH, ingest_env
+from tests.integration.ingest_env import AUTH
 from tests.support import line_api as line
 from tests.support.kafka_read import read_topic
-from tests.support.processes import ServiceProcess
 from tests.unit.test_pdpa_corpus import FORMS, NEW_FORMS, _survives
 
 CORPUS = FORMS + NEW_FORMS
 LINE_SAMPLE = NEW_FORMS[::6]  # a conversation each; every class of the new corpus is in the sample
 
 
-@pytest.fixture
-def api():
-    with line.FakeLineApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def ingest(settings, api):
-    env = ingest_env(settings, TOPIC_COMMENTS=settings.topics.comments, LINE_CHANNEL_SECRET=line.TEST_CHANNEL_SECRET,
-                     LINE_CHANNEL_ACCESS_TOKEN=line.TEST_ACCESS_TOKEN, LINE_API_HOST=api.url)
-    with ServiceProcess("services.ingest.wsgi:app", env, workers=2, threads=4) as svc:
-        yield svc
-
-
 def _single_line(text: str) -> str:
     return " ".join(text.split())[:STAFF_MAX]
 
 
-def test_every_form_posted_to_the_api_reaches_votes_v1_redacted(ingest, settings):
+def test_every_form_posted_to_the_api_reaches_votes_v1_redacted(line_ingest, settings):
     vote_ids: dict[str, tuple[str, str]] = {}
     for at in range(0, len(CORPUS), BATCH_MAX):
         chunk = CORPUS[at:at + BATCH_MAX]
         votes = [{"district_code": "3706", "score": 4, "comment": text, "staff": _single_line(text),
                   "idempotency_key": f"pdpa-{at + i}"} for i, (_case, text, _) in enumerate(chunk)]
-        response = requests.post(ingest.url + "/v1/votes/batch", json={"votes": votes}, headers=AUTH, timeout=60)
+        response = requests.post(line_ingest.url + "/v1/votes/batch", json={"votes": votes}, headers=AUTH, timeout=60)
         assert response.status_code == 200, response.text
         results = response.json()["results"]
         assert [r["status"] for r in results] == [202] * len(chunk), results
@@ -53,22 +37,22 @@ def test_every_form_posted_to_the_api_reaches_votes_v1_redacted(ingest, settings
     assert not leaks, leaks
 
 
-def _converse(ingest, api, user: str, comment: str) -> None:
+def _converse(line_ingest, line_api, user: str, comment: str) -> None:
     for event in (line.follow(user), line.text(user, "อำเภอพยัคฆภูมิพิสัย")):
-        assert _post(ingest, event).status_code == 200
-    assert _post(ingest, line.postback(user, line.button_data(api.replies()[-1], "4"))).status_code == 200
-    assert _post(ingest, line.text(user, comment)).status_code == 200
+        assert _post(line_ingest, event).status_code == 200
+    assert _post(line_ingest, line.postback(user, line.button_data(line_api.replies()[-1], "4"))).status_code == 200
+    assert _post(line_ingest, line.text(user, comment)).status_code == 200
 
 
-def _post(ingest, event):
+def _post(line_ingest, event):
     body = line.payload(event)
-    return requests.post(ingest.url + "/v1/channels/line/webhook", data=body, timeout=15,
+    return requests.post(line_ingest.url + "/v1/channels/line/webhook", data=body, timeout=15,
                          headers={"Content-Type": "application/json", "X-Line-Signature": line.sign(body)})
 
 
-def test_a_sample_of_the_new_forms_as_line_comments_reaches_comments_v1_redacted(ingest, settings, api):
+def test_a_sample_of_the_new_forms_as_line_comments_reaches_comments_v1_redacted(line_ingest, settings, line_api):
     for _case, text, _secret in LINE_SAMPLE:
-        _converse(ingest, api, line.user_id(), text)
+        _converse(line_ingest, line_api, line.user_id(), text)
     comments = [c["comment"] for _, c in read_topic(settings.kafka_bootstrap, settings.topics.comments)]
     assert len(comments) == len(LINE_SAMPLE)
     leaks = [case for case, _text, secret in LINE_SAMPLE if any(_survives(c, secret) for c in comments)]

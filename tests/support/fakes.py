@@ -140,3 +140,44 @@ class MemoryConversationStore:
         for k in old:
             del self.docs[k]
         return len(old)
+
+
+class MemoryStoryRegister:
+    """services.ingest.stories.register's rules in a dict."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, dict] = {}
+
+    def take(self, story_id: str, vote_ref: str, district_code: str) -> bool:
+        if f"vote:{vote_ref}" in self.docs:
+            return False
+        self.docs[f"vote:{vote_ref}"] = {"story": story_id}
+        self.docs[story_id] = {"district_code": district_code}
+        return True
+
+    def drop(self, story_id: str, vote_ref: str) -> None:
+        self.docs.pop(story_id, None)
+        self.docs.pop(f"vote:{vote_ref}", None)
+
+    def district_of(self, story_id: str) -> str | None:
+        doc = self.docs.get(story_id)
+        return doc["district_code"] if doc else None
+
+
+class MemoryStorySteps:
+    """services.ingest.line.story_steps' rules in a dict (no expiry needed in unit tests)."""
+
+    def __init__(self) -> None:
+        self.docs: dict = {}
+
+    def get(self, key: str):
+        return self.docs.get(key)
+
+    def save(self, key: str, step, now: datetime) -> None:
+        self.docs[key] = step
+
+    def clear(self, key: str) -> None:
+        self.docs.pop(key, None)
+
+    def expire(self, now: datetime) -> int:
+        return 0

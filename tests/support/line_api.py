@@ -3,10 +3,17 @@ channel secret."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 from services.channels.linedev import protocol
 from services.channels.linedev.protocol import follow, payload, postback, redelivered, sticker, text, user_id
 from services.channels.linedev.server import StandInServer
 from services.channels.linedev.standin import LineStandIn
+from shared.config import Settings
+from tests.integration.ingest_env import ingest_env
+from tests.support.processes import ServiceProcess
 
 TEST_CHANNEL_SECRET = "test-line-channel-secret-0123456789ab"
 TEST_ACCESS_TOKEN = "test-line-access-token"
@@ -17,6 +24,7 @@ __all__ = [
     "FakeLineApi",
     "button_data",
     "follow",
+    "line_ingest_env",
     "payload",
     "postback",
     "redelivered",
@@ -59,3 +67,24 @@ def button_data(reply: dict, label_prefix: str) -> str:
         if item["action"]["label"].startswith(label_prefix):
             return item["action"]["data"]
     raise AssertionError(f"no button {label_prefix!r} in {reply}")
+
+
+def line_ingest_env(settings: Settings, line_api_url: str, **extra: str) -> dict[str, str]:
+    """Ingest's environment with the LINE channel on, pointed at a LINE API at `line_api_url` (the stand-in)."""
+    return ingest_env(settings, TOPIC_COMMENTS=settings.topics.comments, LINE_CHANNEL_SECRET=TEST_CHANNEL_SECRET,
+                      LINE_CHANNEL_ACCESS_TOKEN=TEST_ACCESS_TOKEN, LINE_API_HOST=line_api_url, **extra)
+
+
+# Fixtures (registered for every test by tests/conftest.py's pytest_plugins): the recording LINE API, and
+# ingest under gunicorn talking to it.
+@pytest.fixture
+def line_api() -> Iterator[FakeLineApi]:
+    with FakeLineApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+def line_ingest(settings: Settings, line_api: FakeLineApi) -> Iterator[ServiceProcess]:
+    with ServiceProcess("services.ingest.wsgi:app", line_ingest_env(settings, line_api.url), workers=2,
+                        threads=4) as svc:
+        yield svc

@@ -30,8 +30,13 @@ class _Peer:
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self._reply(b"")
+
             def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self._reply(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+
+            def _reply(self, raw: bytes):
                 status, headers, body = peer.answer(self.path, dict(self.headers), raw)
                 self.send_response(status)
                 for k, v in headers.items():
@@ -123,3 +128,18 @@ class MailServer:
 
     def __exit__(self, *exc) -> None:
         self.controller.stop()
+
+
+class RankingPeer(_Peer):
+    """Answers `GET /v1/districts/<code>/rank` with the next of `answers` (status, body bytes), as ranking
+    would or as something else in its place might."""
+
+    def __init__(self, answers: list[tuple[int, bytes]]):
+        super().__init__()
+        self.answers = list(answers)
+
+    def answer(self, path: str, headers: dict, raw: bytes) -> tuple[int, dict, bytes]:
+        with self.lock:
+            self.requests.append({"path": path})
+            status, body = self.answers.pop(0) if self.answers else (404, b"{}")
+        return status, {}, body

@@ -12,6 +12,7 @@ class MemoryRankingStore:
         self.figures: dict[str, dict] = {}
         self.snapshots: dict[str, dict] = {}
         self.awards: dict[str, dict] = {}
+        self.stories: dict[str, dict] = {}
         self.state: dict = {"version": 0, "updated_at": None}
         self.changes: dict[int, dict] = {}
         self.writes = 0
@@ -92,3 +93,16 @@ class MemoryRankingStore:
 
     def all_awards(self) -> list[dict]:
         return copy.deepcopy(list(self.awards.values()))
+
+    def apply_story(self, story_id: str, doc: dict | None) -> bool:
+        if doc is None:
+            return self.stories.pop(story_id, None) is not None
+        self.stories[story_id] = {"_id": story_id, **copy.deepcopy(doc)}
+        return True
+
+    def note_stories(self) -> int:
+        self.state["stories"] = self.state.get("stories", 0) + 1
+        return self._log({"stories": True})
+
+    def all_stories(self) -> list[dict]:
+        return copy.deepcopy(list(self.stories.values()))

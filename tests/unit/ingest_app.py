@@ -11,7 +11,14 @@ from services.ingest.app import create_app
 from services.ingest.auth import ChannelKeys
 from services.ingest.bootstrap import bootstrap
 from services.ingest.config import IngestConfig
-from tests.support.fakes import Clock, MemoryClaims, MemoryCounters, MemoryLimiter, MemoryPublisher
+from tests.support.fakes import (
+    Clock,
+    MemoryClaims,
+    MemoryCounters,
+    MemoryLimiter,
+    MemoryPublisher,
+    MemoryStoryRegister,
+)
 
 KEYS = {"qr": "qr-key", "kiosk": "kiosk-key", "line": "line-key", "import": "import-key", "web": "web-key"}
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok
@@ -25,6 +32,7 @@ class Harness:
     claims: MemoryClaims
     clock: Clock
     counters: MemoryCounters
+    stories: MemoryPublisher
 
     def post(self, body, *, channel="kiosk", headers=None, path="/v1/votes", raw=None, content_type=None):
         hdrs = {"Authorization": f"Bearer {KEYS[channel]}"} if channel else {}
@@ -35,13 +43,16 @@ class Harness:
 
 def make_harness(limit_per_minute: int = 30, **config) -> Harness:
     publisher, claims, clock, counters = MemoryPublisher(), MemoryClaims(), Clock(NOW), MemoryCounters()
+    stories = MemoryPublisher()
+    withdrawals = config.get("story_withdrawals_per_minute", IngestConfig.story_withdrawals_per_minute)
     app = create_app(bootstrap(
         IngestConfig(ip_limit_per_minute=limit_per_minute, **config),
         keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
         voter_secret=b"unit-test-secret",
         claims=claims, limiter=MemoryLimiter(limit_per_minute), publisher=publisher,
-        clock=clock, readiness={}, counters=counters,
+        clock=clock, readiness={}, counters=counters, story_publisher=stories,
+        story_register=MemoryStoryRegister(), story_limiter=MemoryLimiter(withdrawals),
         channels=ChannelsConfig(public_base_url=PUBLIC_BASE_URL),
     ))
     app.testing = False  # exercise the real error handlers
-    return Harness(app.test_client(), publisher, claims, clock, counters)
+    return Harness(app.test_client(), publisher, claims, clock, counters, stories)

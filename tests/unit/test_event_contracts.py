@@ -18,7 +18,9 @@ from shared.events import (
     BallotEvent,
     CommentEvent,
     EventError,
+    PublishedStoryEvent,
     ScoresEvent,
+    StoryEvent,
     VoteEvent,
     ballots_record,
     canonical_time,
@@ -39,7 +41,7 @@ def documented_fields(schema: str) -> list[str]:
     return re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE)
 
 
-@pytest.mark.parametrize("cls", [VoteEvent, CommentEvent, BallotEvent])
+@pytest.mark.parametrize("cls", [VoteEvent, CommentEvent, BallotEvent, StoryEvent, PublishedStoryEvent])
 def test_the_docs_table_lists_exactly_the_contracts_fields(cls):
     assert sorted(documented_fields(cls.SCHEMA_NAME)) == sorted(name for name, _ in wire_fields(cls))
 
@@ -51,7 +53,8 @@ def test_the_scores_example_carries_every_field():
 
 
 def test_every_contract_is_registered_once_by_its_schema_name():
-    assert set(CONTRACTS) == {"votes.v1", "comments.v1", "ballots.v1", "scores.v1"}
+    assert set(CONTRACTS) == {"votes.v1", "comments.v1", "ballots.v1", "scores.v1", "stories.v1",
+                              "stories.published.v1"}
     assert all(name == cls.SCHEMA_NAME for name, cls in CONTRACTS.items())
 
 
@@ -62,6 +65,17 @@ def test_an_event_round_trips_through_its_bytes():
     assert decode_ballots(ballots_record("3706", [ballot])) == [ballot]
     [wire] = json.loads(ballots_record("3706", [ballot]))["ballots"]
     assert wire == ballot.to_json()  # the hand-built bytes are the contract's
+
+
+def test_a_story_is_keyed_by_its_id_and_round_trips():
+    story = StoryEvent("a" * 32, "told", "3706", "qr", NOW, vote_id="v1", voter_key="b" * 64, text="ขอบคุณ",
+                       publish=True, credit="initials", credit_name="ส.ก.", consent_version="2026-12")
+    assert story.key == b"a" * 32
+    assert decode(StoryEvent, story.to_bytes()) == story
+    gone = PublishedStoryEvent("a" * 32, "3706", "withdrawn", NOW)
+    assert decode(PublishedStoryEvent, gone.to_bytes()) == gone
+    with pytest.raises(EventError):
+        decode(StoryEvent, StoryEvent("a" * 32, "told", "3706", "qr", NOW, credit="full_name").to_bytes())
 
 
 def test_a_record_holds_one_districts_ballots_and_refuses_anything_else():

@@ -18,6 +18,8 @@ from tests.support.fakes import (
     MemoryCounters,
     MemoryLimiter,
     MemoryPublisher,
+    MemoryStoryRegister,
+    MemoryStorySteps,
 )
 from tests.unit.ingest_app import KEYS, NOW
 
@@ -25,18 +27,21 @@ HOOK = "/v1/channels/line/webhook"
 
 
 class Bot:
-    def __init__(self, monkeypatch, api):
+    def __init__(self, monkeypatch, line_api):
         monkeypatch.setenv("LINE_CHANNEL_SECRET", line.TEST_CHANNEL_SECRET)
         monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", line.TEST_ACCESS_TOKEN)
-        monkeypatch.setenv("LINE_API_HOST", api.url)
+        monkeypatch.setenv("LINE_API_HOST", line_api.url)
         monkeypatch.setenv("PUBLIC_BASE_URL", "https://amphoesangsook.example")
-        self.api = api
+        self.api = line_api
         self.votes, self.comments, self.clock = MemoryPublisher(), MemoryPublisher(), Clock(NOW)
         self.conversations = MemoryConversationStore()
+        self.stories, self.steps = MemoryPublisher(), MemoryStorySteps()
         app = create_app(bootstrap(IngestConfig(), keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
                          voter_secret=b"unit-test-secret", claims=MemoryClaims(), limiter=MemoryLimiter(30),
                          publisher=self.votes, comment_publisher=self.comments, conversations=self.conversations,
-                         clock=self.clock, readiness={}, counters=MemoryCounters()))
+                         clock=self.clock, readiness={}, counters=MemoryCounters(), story_publisher=self.stories,
+                         story_register=MemoryStoryRegister(), story_limiter=MemoryLimiter(5),
+                         story_steps=self.steps))
         self.client = app.test_client()
 
     def send(self, *events, signature: str | None = "sign"):
@@ -54,14 +59,8 @@ class Bot:
 
 
 @pytest.fixture
-def api():
-    with line.FakeLineApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def bot(monkeypatch, api):
-    return Bot(monkeypatch, api)
+def bot(monkeypatch, line_api):
+    return Bot(monkeypatch, line_api)
 
 
 def _texts(replies: list[dict]) -> list[str]:
@@ -202,9 +201,9 @@ def test_without_credentials_the_webhook_says_so(monkeypatch):
     assert response.status_code == 503 and response.json["error"] == "line_not_configured"
 
 
-def test_comment_window_is_configurable(monkeypatch, api):
+def test_comment_window_is_configurable(monkeypatch, line_api):
     monkeypatch.setenv("LINE_COMMENT_WINDOW_MIN", "5")
-    bot = Bot(monkeypatch, api)
+    bot = Bot(monkeypatch, line_api)
     user = line.user_id()
     [prompt] = bot.say(line.text(user, "4712"))
     assert "ภายใน 5 นาที" in _texts(bot.say(line.postback(user, line.button_data(prompt, "2"))))[0]

@@ -36,7 +36,7 @@ def test_standing_sums_days_per_window_with_mean_histogram_and_last_vote():
     s = domain.standing("3706", days, domain.windows_for(D), D)
     assert s.windows["campaign"] == {"from": None, "to": None, "votes": 3, "sum": 10, "mean": 3.3333,
                                         "histogram": {"1": 1, "2": 0, "3": 0, "4": 1, "5": 1},
-                                        "last_vote_at": "2026-11-21T03:00:00.000Z", "flagged": 0}
+                                        "last_vote_at": "2026-11-21T03:00:00.000Z", "flagged": 0, "sources": 0}
     assert s.windows["last_7_days"]["votes"] == 2 and s.windows["last_7_days"]["mean"] == 4.5
     assert s.windows["last_30_days"]["votes"] == 3
 

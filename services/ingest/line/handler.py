@@ -21,7 +21,7 @@ from services.ingest.line.conversation import AttachComment, CastVote, Conversat
 from services.ingest.line.state import ConversationStore
 from services.ingest.publisher import EventPublisher
 from shared.events import CommentEvent
-from shared.pdpa import keyed_hash, redact
+from shared.pdpa import keyed_hash, redact, voter_key
 from shared.vote_rules import COMMENT_MAX
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ class LineHandler:
     replier: ReplySender
     secret: bytes
     clock: Callable[[], datetime]
+    stories: object | None = None  # services.ingest.line.story.LineStories: the story step (issue 21)
 
     def handle(self, event) -> str:
         """Process one event; returns what happened (for logs and tests). Never raises for bad input."""
@@ -53,6 +54,12 @@ class LineHandler:
         if isinstance(event, FollowEvent):
             decision = self.rules.on_follow()
         elif isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
+            if self.stories is not None:
+                said = self.stories.on_text(key, event.message.text, self.store.get(key),
+                                            voter_key(self.secret, CHANNEL, user_id), now)
+                if said is not None:
+                    self.replier.reply(event.reply_token, [said])
+                    return "story"
             comment_id = keyed_hash(self.secret, "line-comment", event.webhook_event_id)[:32]
             decision = self.rules.on_text(event.message.text, self.store.get(key), now, comment_id)
             if isinstance(decision, AttachComment):
@@ -60,6 +67,10 @@ class LineHandler:
         elif isinstance(event, MessageEvent):
             decision = self.rules.on_other_message()
         elif isinstance(event, PostbackEvent):
+            said = self.stories.on_postback(key, event.postback.data, now) if self.stories is not None else None
+            if said is not None:
+                self.replier.reply(event.reply_token, [said])
+                return "story"
             decision = self.rules.on_postback(event.postback.data, now)
         else:
             decision = Ignore("unsupported event type")

@@ -12,9 +12,10 @@ import io
 import json
 
 from services.ranking.domain import movement
+from services.ranking.export import YES_NO
 from services.ranking.live import View
 from shared.districts import Registry
-from shared.spreadsheet import YES_NO, safe_cell
+from shared.spreadsheet import safe_cell
 
 LICENCE = {
     "name": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
@@ -22,7 +23,7 @@ LICENCE = {
     "attribution": "อำเภอสร้างสุข (Amphoe Sang Suk)",
 }
 COLUMNS = ["rank", "district_code", "name_th", "name_en", "province_code", "province_th", "province_en", "votes",
-           "mean", "score", "eligible", "votes_needed", "movement", "places"]
+           "mean", "score", "eligible", "votes_needed", "sources_needed", "movement", "places"]
 
 
 def entries(view: View, registry: Registry, group: str, window: str) -> list[dict]:
@@ -33,7 +34,8 @@ def entries(view: View, registry: Registry, group: str, window: str) -> list[dic
         out.append({"rank": e.rank, "district_code": e.code, "name_th": d.name_th, "name_en": d.name_en,
                     "province_code": d.province_code, "province_th": d.province_th, "province_en": d.province_en,
                     "votes": e.votes, "mean": e.mean, "score": e.score, "eligible": e.eligible,
-                    "votes_needed": e.votes_needed, "movement": move["status"] if move else None,
+                    "votes_needed": e.votes_needed, "sources_needed": e.sources_needed,
+                    "movement": move["status"] if move else None,
                     "places": move["places"] if move else None})
     return out
 

@@ -115,10 +115,24 @@ def row(e: Entry, d: District, view: View, group: str, window: str, lang: str, l
         "province": d.province_th if lang == "th" else d.province_en,
         "province_url": links.province(d.province_code, window),
         "score": score(e.score), "mean": score(e.mean), "votes": number(e.votes),
-        "eligible": e.eligible,
-        "eligible_text": t["eligible_yes"] if e.eligible else t["eligible_no"].format(n=number(e.votes_needed)),
-        "eligible_sr": t["eligible_yes_sr"] if e.eligible else t["eligible_no_sr"].format(n=number(e.votes_needed)),
+        "eligible": e.eligible, **eligibility_cells(e, t),
     }
+
+
+def eligibility_cells(e: Entry, t: dict) -> dict:
+    """Why a district is not ranked: the votes it lacks first, then the distinct senders (docs/ranking.md)."""
+    if e.eligible:
+        return {"eligible_text": t["eligible_yes"], "eligible_sr": t["eligible_yes_sr"]}
+    kind, n = ("eligible", e.votes_needed) if e.votes_needed else ("sources", e.sources_needed)
+    return {"eligible_text": t[f"{kind}_no"].format(n=number(n)), "eligible_sr": t[f"{kind}_no_sr"].format(n=number(n))}
+
+
+def needs_text(e: Entry, t: dict) -> str | None:
+    """The district page's line for an unranked window: what it still needs."""
+    if e.eligible:
+        return None
+    return t["needs_votes"].format(n=number(e.votes_needed)) if e.votes_needed \
+        else t["needs_sources"].format(n=number(e.sources_needed))
 
 
 def window_tabs(lang: str, current: str, url_for_window) -> list[dict]:
@@ -217,7 +231,7 @@ def district_figures(view: View, district: District, lang: str) -> list[dict]:
                     "rank_text": t["rank_in_group"].format(rank=number(e.rank), total=size,
                                                            group=GROUP_NAMES[lang][group]) if e.rank is not None
                     else t["not_ranked"],
-                    "needs": t["needs_votes"].format(n=number(e.votes_needed)) if not e.eligible else None,
+                    "needs": needs_text(e, t),
                     "score": score(e.score), "mean": score(e.mean), "votes": number(e.votes),
                     "move": movement_cell(move, lang)})
     return out
@@ -375,7 +389,8 @@ def how(view: View, lang: str, fresh: Freshness) -> dict:
                "few_score_exact": f.score(few, prior), "many_score_exact": f.score(many, prior)}
     return {**common(lang, links, SitePaths("th").page("how"), fresh), "page": "how", "formula": f.name,
             "params": {k: number(v, 2 if isinstance(v, float) and v != int(v) else 0) for k, v in f.params.items()},
-            "min_votes": number(f.min_votes), "example": example}
+            "min_votes": number(f.min_votes), "min_sources": number(f.min_sources),
+            "f_min_sources": f.min_sources > 1, "example": example}
 
 
 def data(lang: str, fresh: Freshness) -> dict:
@@ -383,7 +398,24 @@ def data(lang: str, fresh: Freshness) -> dict:
     files = [{"group": GROUP_TITLES[lang][g], "window": WINDOW_NAMES[lang][w],
               "csv": links.data_file(g, w, "csv"), "json": links.data_file(g, w, "json")}
              for g in GROUPS for w in WINDOWS]
-    return {**common(lang, links, SitePaths("th").page("data"), fresh), "page": "data", "files": files}
+    return {**common(lang, links, SitePaths("th").page("data"), fresh), "page": "data", "files": files,
+            "stories_files": {"csv": f"{PREFIX}/data/stories.csv", "json": f"{PREFIX}/data/stories.json"}}
+
+
+def stories(view: View, registry: Registry, provinces: dict, lang: str, province: str | None, group: str | None,
+            fresh: Freshness) -> dict:
+    """The stories page: the published stories, filtered by province and size group (GET form, no script)."""
+    from services.ranking.site.stories import WORDS, cards
+
+    links = SitePaths(lang)
+    names = sorted(provinces.items(), key=lambda p: p[1].name_th if lang == "th" else p[1].name_en)
+    return {**common(lang, links, SitePaths("th").to(f"{PREFIX}/stories", province=province, group=group), fresh),
+            "page": "stories", "sw": WORDS[lang],
+            "cards": cards(view, registry, lang, province=province, group=group),
+            "provinces": [(code, p.name_th if lang == "th" else p.name_en) for code, p in names],
+            "groups": [(g, GROUP_TITLES[lang][g]) for g in GROUPS], "chosen": {"province": province, "group": group},
+            "action": f"{PREFIX}/stories", "files": {"csv": f"{PREFIX}/data/stories.csv",
+                                                      "json": f"{PREFIX}/data/stories.json"}}
 
 
 def error(lang: str, status: int, error_code: str, message: str, fresh: Freshness) -> dict:

@@ -23,6 +23,7 @@ from services.ranking.domain import GROUPS, WINDOWS
 from services.ranking.live import View
 from services.ranking.responses import cached, conditional, etag_of
 from services.ranking.site import badge, opendata, pages
+from services.ranking.site import stories as site_stories
 from services.ranking.site.fmt import number, score
 from services.ranking.site.search import Province, QueryError, SearchIndex
 from services.ranking.site.words import GROUP_NAMES, LANGS, TEXT
@@ -233,6 +234,8 @@ def district(code: str):
             qr = channel_links.qr_svg(vote_url, scale=4, title=TEXT[lang]["qr_alt"].format(
                 name=d.name_th if lang == "th" else d.name_en)).decode("utf-8")
         ctx = pages.district(view, d, lang, fresh, vote_url, qr)
+        ctx["stories"] = site_stories.cards(view, _ranking().registry, lang, district=code)
+        ctx["sw"] = site_stories.WORDS[lang]
         ctx["badge_snippet"] = ctx["badge_snippet"].replace("{base}", base or "")
         return "site/district.html", ctx
 
@@ -293,8 +296,24 @@ def data():
     return _page_response(("data", lang), lambda v, f: ("site/data.html", pages.data(lang, f)))
 
 
+@bp.get("/ranking/stories")
+def stories():
+    lang, province = _lang(), _province_arg()
+    group = request.args.get("group") or None
+    if group is not None:
+        group = _group(group)
+    registry = _ranking().registry
+
+    def build(view: View, fresh: pages.Freshness):
+        return "site/stories.html", pages.stories(view, registry, _site().provinces, lang, province, group, fresh)
+
+    return _page_response(("stories", lang, province, group), build)
+
+
 @bp.get("/ranking/data/<group>.<ext>")
 def data_file(group: str, ext: str):
+    if group == "stories" and ext in ("csv", "json"):
+        return _stories_file(ext)
     if group not in GROUPS:
         raise SiteError(404, "unknown_group", "", f"no size group {group[:20]!r}; groups are {', '.join(GROUPS)}",
                         json_body=True)
@@ -315,6 +334,16 @@ def data_file(group: str, ext: str):
                              lambda: opendata.as_json(view, registry, group, window, view.as_of[group]))
         response = conditional(body, etag, "application/json", DATA_CACHE)
     response.headers["Content-Disposition"] = f'inline; filename="amphoe-sang-suk-{group}-{window}.{ext}"'
+    return response
+
+
+def _stories_file(ext: str) -> Response:
+    """The published stories as open data, with their licence (CC BY 4.0, as the leaderboards)."""
+    view, registry = _ranking().live.view(), _ranking().registry
+    make = site_stories.as_csv if ext == "csv" else site_stories.as_json
+    body, etag = cached(view, ("data", "stories", ext), lambda: make(view, registry))
+    response = conditional(body, etag, "text/csv" if ext == "csv" else "application/json", DATA_CACHE)
+    response.headers["Content-Disposition"] = f'inline; filename="amphoe-sang-suk-stories.{ext}"'
     return response
 
 

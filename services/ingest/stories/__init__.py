@@ -1,0 +1,1 @@
+"""Stories of service told after a vote, with consent, and their withdrawal (issue 21)."""
