@@ -9,7 +9,7 @@ from tests.support import line_api as line
 from tests.unit import test_line_webhook as webhook
 from tests.unit.ingest_app import NOW
 
-api, bot, _texts = webhook.api, webhook.bot, webhook._texts  # the webhook's harness and fixtures
+bot, _texts = webhook.bot, webhook._texts  # the webhook's harness (`line_api` is a plugin of tests/conftest.py)
 STORY = "เจ้าหน้าที่ช่วยกรอกเอกสารจนเสร็จ โทร 0812345678 ประทับใจมาก"
 
 
