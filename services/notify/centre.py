@@ -15,6 +15,7 @@ from services.notify.inbox import parse_filter
 from services.notify.lifecycle import STATUSES, Alert, TransitionError
 from services.notify.outbox import DEAD
 from services.notify.praise_centre import COLUMNS, centre_rows
+from services.notify.praise_store import PraiseChangeError
 from services.notify.rules import RULES
 from services.notify.schemas import NoteSchema, SilenceSchema, load_body
 from shared.errors import ApiError
@@ -140,6 +141,19 @@ def praise_across_districts():
         return praise_export(request.args)
     except PraiseQueryError as exc:
         raise ApiError(400, "bad_request", str(exc)) from None
+
+
+@bp.put("/v1/praise/units/<code>")
+def praise_units(code: str):
+    """A district's own units (JSON list of `{id, th, en, aliases}`), added to the defaults for its praise."""
+    ctx = _ctx()
+    if code not in ctx.notify.registry:
+        raise ApiError(404, "not_found", "no such district in the programme")
+    try:
+        units = ctx.praise.set_units(code, parse_json_body(what="the units"))
+    except PraiseChangeError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
+    return jsonify({"district": code, "units": units})
 
 
 class PraiseQueryError(ValueError):

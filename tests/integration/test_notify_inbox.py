@@ -188,3 +188,23 @@ def test_the_centre_downloads_praise_from_its_browser_session(world):
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     assert "unit,3706" in r.get_data(as_text=True) and "นกน้อย" in r.get_data(as_text=True)
     assert client.get("/centre/praise?format=pdf").status_code == 400
+
+
+def test_a_district_s_own_units_are_read_and_counted(world):
+    notify, client, mail, clock = world
+    from tests.integration.notify_env import CENTRAL_KEY
+
+    auth = {"Authorization": f"Bearer {CENTRAL_KEY}"}
+    units = [{"id": "mobile_office", "th": "อำเภอเคลื่อนที่", "en": "Mobile office", "aliases": ["หน่วยเคลื่อนที่"]}]
+    assert client.put("/v1/praise/units/3706", json=units).status_code == 401
+    assert client.put("/v1/praise/units/3706", json=units, headers=auth).status_code == 200
+    for bad in ([{"id": "Bad Id", "th": "x"}], [{"id": "x"}], {"id": "x"}, [{"id": "x", "th": "x"}] * 31,
+                [{"id": "x", "th": "x", "aliases": ["a"] * 11}]):
+        assert client.put("/v1/praise/units/3706", json=bad, headers=auth).status_code == 400, bad
+    assert client.put("/v1/praise/units/9999", json=units, headers=auth).status_code == 404
+    assert client.put("/v1/praise/units/3706", data="x", headers=auth).status_code == 415
+
+    notify.processor().handle(_records([_vote(5, clock() + timedelta(minutes=5), staff="ขอบคุณหน่วยเคลื่อนที่ค่ะ")]))
+    client.get(sign_in(notify, client, mail))
+    page = client.get("/inbox").get_data(as_text=True)
+    assert re.search(r"อำเภอเคลื่อนที่</td><td class=\"units-count\">1<", page)
