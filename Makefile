@@ -28,7 +28,7 @@ export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
 .PHONY: run stop status restart test test-unit bench bench-ingest bench-scoring bench-ballots bench-ranking bench-site bench-pdpa lint servers \
-	bench-topics eval-topics \
+	bench-topics bench-centre eval-topics \
 	servers-stop init secrets venv clean browser postgresql nginx axe k8s-tools k8s-check k8s-rules k8s-schemas monitoring
 
 $(VENV)/.installed: pyproject.toml
@@ -128,7 +128,7 @@ k8s-schemas: venv  ## regenerate deploy/k8s/schemas from Kubernetes' OpenAPI spe
 lint: venv
 	$(VENV)/bin/ruff check .
 
-bench: bench-ingest bench-scoring bench-ballots bench-ranking bench-site bench-pdpa bench-topics
+bench: bench-ingest bench-scoring bench-ballots bench-ranking bench-site bench-pdpa bench-topics bench-centre
 
 bench-ingest: venv postgresql secrets
 	@status=0; $(SERVERS) start --profile test && $(PY) bench/ingest_bench.py || status=$$?; \
@@ -150,6 +150,10 @@ bench-ranking: venv postgresql secrets
 
 bench-pdpa: venv
 	$(PY) bench/pdpa_bench.py
+
+bench-centre: venv postgresql  ## the centre's view: comments tagged per second, searches and topic counts over 42,000 comments on an aged store
+	@status=0; $(SERVERS) start --profile test && nice $(PY) bench/centre_bench.py || status=$$?; \
+	  $(SERVERS) stop --profile test; exit $$status
 
 bench-topics: venv  ## comments per second of the Thai topic tagger over 10,000 comments (docs/topics.md)
 	nice $(PY) bench/topics_bench.py

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -28,30 +29,44 @@ def restore_cell(text: str) -> str:
     return text
 
 
-def csv_bytes(header: list[str], rows: list[list]) -> bytes:
-    """UTF-8 with a BOM (so Excel reads Thai), CRLF, every cell through `safe_cell`; None is empty."""
+YES_NO = {True: "ใช่", False: "ไม่ใช่"}
+
+
+def written(value):
+    """A value as written: yes/no in Thai (never True/False), text guarded against formulas (safe_cell)."""
+    return YES_NO[value] if isinstance(value, bool) else safe_cell(value)
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """UTF-8 with a byte-order mark (Excel then shows Thai), CRLF lines, every cell `written`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        writer.writerow(["" if v is None else written(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(title: str, header: list[str], rows: list[list]) -> bytes:
-    """One sheet; text cells typed as text (never a formula), every cell through `safe_cell`."""
+def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], title: str) -> bytes:
+    """One sheet; text cells typed as text, so none is ever read as a formula; the header row frozen and the
+    columns as wide as their text (an analyst opens it and reads it)."""
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=False)
     sheet = book.active
     sheet.title = title
-    sheet.append(header)
+    sheet.append(list(header))
     for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append([written(v) for v in row])
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text, even if it looks like a formula
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
+        width = max((len(str(v)) for v in column if v is not None), default=8)
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

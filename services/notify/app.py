@@ -19,6 +19,8 @@ def create_app(notify: Notify) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.extensions["notify"] = notify.web_context()
     from services.notify.centre import bp as centre_bp
+    from services.notify.centre_feedback_api import bp as centre_feedback_bp
+    from services.notify.centre_feedback_pages import bp as centre_feedback_pages_bp
     from services.notify.centre_pages import bp as centre_pages_bp
     from services.notify.inbox_pages import bp as inbox_pages_bp
     from services.notify.pages import bp as pages_bp
@@ -27,6 +29,8 @@ def create_app(notify: Notify) -> Flask:
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(centre_bp)
+    app.register_blueprint(centre_feedback_bp)
     app.register_blueprint(centre_pages_bp)
+    app.register_blueprint(centre_feedback_pages_bp)
     app.register_blueprint(inbox_pages_bp)
     return app

@@ -24,6 +24,7 @@ from services.notify.praise_store import PraiseDirectories
 from services.notify.processor import NotifyProcessor
 from services.notify.sessions import CentreSessions
 from services.notify.store import NotifyStore
+from services.notify.tally_store import TallyStore
 from services.notify.transports import Transport
 from shared import kafka, mongo
 from shared.config import Settings, require
@@ -91,6 +92,11 @@ class Notify:
                            self.store.db.notify_inbox_signouts, entry_max_age_s=self.config.link_max_age_s)
 
     @property
+    def tally(self) -> TallyStore:
+        """Every decided vote per district day, kept for the centre's reports: tally_store.py."""
+        return TallyStore(self.store.db.notify_tally)
+
+    @property
     def notifier(self) -> Notifier:
         return Notifier(self.store, self.registry, self.links, frozenset(self.transports), self.inbox_access())
 
@@ -115,8 +121,11 @@ class Notify:
     def processor(self, digest=None, sink=None) -> NotifyProcessor:
         if digest is None:
             digest = self.digest()
+        from shared.topics import default_tagger
+
         processor = NotifyProcessor(self.store, self.registry, self.policy, self.notifier, self.clock, digest,
-                                    feedback=self.feedback, praise_directory=self.praise.cached)
+                                    feedback=self.feedback, praise_directory=self.praise.cached,
+                                    tagger=default_tagger(), tally=self.tally)
         processor.draft_grace = timedelta(seconds=self.config.draft_grace_s)
         if sink is not None:
             from services.notify.stories.processor import StoriesProcessor

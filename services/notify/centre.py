@@ -182,7 +182,7 @@ def praise_export(args) -> Response:
     if fmt == "csv":
         return _download(csv_bytes(COLUMNS, rows), "text/csv; charset=utf-8", f"{name}.csv")
     if fmt == "xlsx":
-        return _download(xlsx_bytes("praise", COLUMNS, rows), XLSX, f"{name}.xlsx")
+        return _download(xlsx_bytes(COLUMNS, rows, "praise"), XLSX, f"{name}.xlsx")
     return jsonify({"from": chosen.first.isoformat(), "to": chosen.last.isoformat(),
                     "rows": [dict(zip(COLUMNS, r, strict=True)) for r in rows]})
 

@@ -182,6 +182,18 @@ class WeeklyDigest:
         return Message(subject, text, page, buttons, payload)
 
 
+def digest_html(thai: list[str], english: str, stop_th: str, stop_en: str, inbox_link: str | None = None) -> str:
+    """The mail's HTML: Thai first, and every English part marked `lang="en"` so that a screen reader reads it
+    with an English voice (WCAG 2.1 3.1.2) instead of spelling it in Thai."""
+    esc = html.escape
+    body = "".join(f"<p>{esc(line)}</p>" for line in thai if line)
+    body += f'<p lang="en">{esc(english)}</p><p>{esc(stop_th)} / <span lang="en">{esc(stop_en)}</span></p>'
+    if inbox_link:
+        body += (f'<p><a href="{esc(inbox_link)}">เปิดกล่องความคิดเห็น / '
+                 f'<span lang="en">Open the feedback inbox</span></a></p>')
+    return f'<!doctype html><html lang="th"><meta charset="utf-8"><body>{body}</body></html>'
+
+
 def representative(docs: list[dict], count: int = REPRESENTATIVE) -> tuple[str, ...]:
     """Three comments that show the week's range: the newest of the lowest score, the newest of the highest,
     then the newest of the rest; redacted again (defence in depth) and cut to `MAX_QUOTE` characters."""
@@ -212,15 +224,3 @@ def feedback_lines(week: WeekFeedback) -> list[str]:
     if week.inbox_link:
         lines.append(f"ความคิดเห็นทั้งหมดในกล่องความคิดเห็น: {week.inbox_link}")
     return lines
-
-
-def digest_html(thai: list[str], english: str, stop_th: str, stop_en: str, inbox_link: str | None = None) -> str:
-    """The mail's HTML: Thai first, and every English part marked `lang="en"` so that a screen reader reads it
-    with an English voice (WCAG 2.1 3.1.2) instead of spelling it in Thai; the inbox link when there is one."""
-    esc = html.escape
-    body = "".join(f"<p>{esc(line)}</p>" for line in thai if line)
-    if inbox_link:
-        body += (f'<p><a href="{esc(inbox_link)}">เปิดกล่องความคิดเห็น / <span lang="en">Open the feedback inbox'
-                 "</span></a></p>")
-    body += f'<p lang="en">{esc(english)}</p><p>{esc(stop_th)} / <span lang="en">{esc(stop_en)}</span></p>'
-    return f'<!doctype html><html lang="th"><meta charset="utf-8"><body>{body}</body></html>'

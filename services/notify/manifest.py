@@ -21,11 +21,13 @@ def _indexes(db) -> None:
     from services.notify.sessions import CentreSessions
     from services.notify.store import NotifyStore
     from services.notify.stories.store import StoryStore
+    from services.notify.tally_store import TallyStore
 
     NotifyStore(db).ensure_indexes()
-    FeedbackStore(db.notify_feedback).ensure_indexes()
-    InboxAccess("", "", db.notify_inbox_used, db.notify_inbox_signouts).ensure_indexes()
     StoryStore(db).ensure_indexes()
+    FeedbackStore(db.notify_feedback).ensure_indexes()
+    TallyStore(db.notify_tally).ensure_indexes()
+    InboxAccess("", "", db.notify_inbox_used, db.notify_inbox_signouts).ensure_indexes()
     CentreSessions("", db.notify_centre_signouts).ensure_indexes()
 
 
@@ -37,6 +39,31 @@ def _directory(args: Namespace, settings: Settings) -> int:
     from services.notify.cli import main
 
     return main(args.rest, settings)
+
+
+def _topics_arguments(parser: ArgumentParser) -> None:
+    from shared.topics import cli
+
+    actions = cli.add_arguments(parser)
+    retag = actions.add_parser("retag", help="re-tag every counted comment of the feedback view from ballots.v1 "
+                                             "with this tagger's version (counts untouched)")
+    retag.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _topics_run(args: Namespace, settings: Settings) -> int:
+    from shared.topics import cli
+
+    if args.topics_action != "retag":
+        return cli.run(args)
+    import json
+
+    from services.notify.retag import retag
+    from shared import mongo
+    from shared.topics import default_tagger
+
+    summary = retag(settings, mongo.database(settings).notify_feedback, default_tagger(), progress=not args.quiet)
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
 
 
 def _digest_arguments(parser: ArgumentParser) -> None:
@@ -60,6 +87,10 @@ MANIFEST = ServiceManifest(
     metrics_prefix="notify_",
     commands={"directory": Command("notify's directory of chiefs and governors: load FILE, export, dev",
                                    _directory_arguments, _directory),
+              # The comment topic tagger (shared/topics, docs/topics.md): the feedback view keeps its tags.
+              "topics": Command("tag Thai comments with service aspects and polarity (JSON lines), evaluate the "
+                                "tagger, or re-tag the feedback view from the ballots log", _topics_arguments,
+                                _topics_run),
               "digest": Command("the chief's weekly digest: preview --district CODE (written, not sent)",
                                 _digest_arguments, _digest)},
 )

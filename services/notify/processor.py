@@ -21,6 +21,8 @@ from services.notify.notifier import Notifier
 from services.notify.policy import Policy
 from services.notify.rules import RULES, CountedVote, VoteBook, days_kept, evaluate
 from services.notify.store import NotifyStore
+from services.notify.tally_store import TallyStore
+from services.notify.topic_tags import CommentTagger, with_topics
 from shared.districts import Registry
 from shared.events import BALLOT_VOTE, BallotEvent, EventError, decode_ballots
 from shared.praise import PraiseDirectory
@@ -39,14 +41,18 @@ class Report:
     digests: int = 0
     stories: int = 0
     districts: set[str] = field(default_factory=set)
+    left_out: list[BallotEvent] = field(default_factory=list)  # flagged and repeats: the centre's tally keeps them
 
 
 class NotifyProcessor:
     def __init__(self, store: NotifyStore, registry: Registry, policy: Policy, notifier: Notifier,
                  clock: Callable[[], datetime], digest=None, feedback: FeedbackStore | None = None,
-                 praise_directory: Callable[[str], PraiseDirectory] = lambda _district: PraiseDirectory()):
+                 praise_directory: Callable[[str], PraiseDirectory] = lambda _district: PraiseDirectory(),
+                 tagger: CommentTagger | None = None, tally: TallyStore | None = None):
         self.store = store
         self.feedback = feedback
+        self.tagger = tagger  # tags each counted comment as its feedback document is written (topic_tags.py)
+        self.tally = tally  # every decided vote per district day, for the centre's reports (tally_store.py)
         self.praise_directory = praise_directory
         self.registry = registry
         self.policy = policy
@@ -99,7 +105,10 @@ class NotifyProcessor:
                 for vote_id, vote in votes.items():
                     book.add(day, vote_id, vote)
         if self.feedback is not None:
-            self.feedback.apply(feedback_writes(ballots, self.praise_directory, self._vote_facts))
+            writes = feedback_writes(ballots, self.praise_directory, self._vote_facts)
+            self.feedback.apply(with_topics(writes, self.tagger) if self.tagger is not None else writes)
+        if self.tally is not None:
+            self.tally.add([*ballots, *report.left_out])
         now = self.clock()
         for district in incoming:
             report.alerts_changed += self._evaluate(district, now)
@@ -145,6 +154,7 @@ class NotifyProcessor:
                 report.invalid += 1
             elif not ballot.counted:
                 report.flagged += 1  # flagged, or a repeat of the voter's day: scoring left it out
+                report.left_out.append(ballot)
             else:
                 report.votes += ballot.kind == BALLOT_VOTE
                 out.append(ballot)

@@ -220,9 +220,15 @@ def _award_days(stored: dict):
 
 
 def export_file(config: RankingConfig, kind: str, out: Path) -> int:
+    """Scoring's figures (ranking's store) and its decisions (ballots.v1: flagged votes, services) in one file."""
+    from services.ranking.ballot_tally import read_ballots
+
     registry = bootstrap(config).registry
-    table = export.rows(_store(config).all_figures(), registry, config.formula)
+    ballots = read_ballots(config.platform, config.campaign_start, config.campaign_end)
+    table = export.rows(_store(config).all_figures(), registry, config.formula, ballots)
     out.write_bytes(export.to_csv(table) if kind == "csv" else export.to_xlsx(table))
-    print(json.dumps({"written": str(out), "districts": len(table), "formula": config.formula.to_json()},
-                     ensure_ascii=False))
+    print(json.dumps({"written": str(out), "districts": len(table), "formula": config.formula.to_json(),
+                      "ballots": {"counted": sum(b.counted for b in ballots.districts.values()),
+                                  "flagged": sum(b.flagged for b in ballots.districts.values()),
+                                  "unreadable_records": ballots.unreadable}}, ensure_ascii=False))
     return 0

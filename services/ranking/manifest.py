@@ -28,18 +28,6 @@ def _command(name: str):
     return add_arguments, run
 
 
-def _topics_arguments(parser: ArgumentParser) -> None:
-    from shared.topics import cli
-
-    cli.add_arguments(parser)
-
-
-def _topics_run(args: Namespace, settings: Settings) -> int:
-    from shared.topics import cli
-
-    return cli.run(args)
-
-
 MANIFEST = ServiceManifest(
     name="ranking",
     processes={"web": web("services.ranking.wsgi:app"), "consumer": ("-m", "services.ranking.consumer")},
@@ -54,9 +42,5 @@ MANIFEST = ServiceManifest(
         "awards": Command("close an award (a frozen, hashed ranking) or verify one from votes.v1", *_command("awards")),
         "rerank": Command("what-if: rank again from votes.v1 with another formula or parameters", *_command("rerank")),
         "export": Command("all 878 districts with figures, scores and ranks, as CSV or XLSX", *_command("export")),
-        # The comment topic tagger (shared/topics, docs/topics.md): the central office's analysis of what
-        # citizens talk about will sit beside these exports.
-        "topics": Command("tag Thai comments with service aspects and polarity (JSON lines), or evaluate the tagger",
-                          _topics_arguments, _topics_run),
     },
 )

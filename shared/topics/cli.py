@@ -1,7 +1,7 @@
 """`sangsuk topics tag` (JSON lines in, JSON lines out) and `sangsuk topics eval` (the figures).
 
-Offered through services/ranking/manifest.py: the central office's comment analysis will sit beside
-ranking's exports. Reads one line at a time, so a stream of any length takes constant memory; a line that
+Offered through services/notify/manifest.py (which adds `retag`: the feedback view keeps the tags).
+Reads one line at a time, so a stream of any length takes constant memory; a line that
 is not a JSON object with a string "id" and "text" stops the run with its line number on stderr, exit 2.
 """
 
@@ -22,12 +22,14 @@ class BadLine(ValueError):
     pass
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser):
+    """`tag` and `eval`; returns the subcommands so the offering service adds its own (notify: `retag`)."""
     actions = parser.add_subparsers(dest="topics_action", required=True)
     actions.add_parser("tag", help='JSON lines {"id","text"} on stdin -> {"id","topics"} on stdout, same order')
     ev = actions.add_parser("eval", help="micro-F1 and per-aspect precision/recall on the labelled comments")
     ev.add_argument("--file", type=Path, default=LABELLED)
     ev.add_argument("--split", choices=["dev", "heldout", "both"], default="both")
+    return actions
 
 
 def _parse(line: str, number: int) -> tuple[object, str]:

@@ -32,7 +32,7 @@ from pathlib import Path
 ASPECTS = ("waiting", "courtesy", "competence", "documents", "facilities", "access", "digital", "fees")
 POLARITIES = ("positive", "negative")
 LEXICON_PATH = Path(__file__).with_name("lexicon.json")
-TAGGER_VERSION = "lexicon-1"
+TAGGER_VERSION = "lexicon-2"
 
 _PUNCT = re.compile(r"[,!?;:()\[\]\"'“”…/|~\n\r\t]+")
 _RUN = re.compile(r"(.)\1{2,}")
@@ -48,6 +48,11 @@ class _Entry:
     polarity: str | None = None  # strict, generic; for a noun its polarity when absent
     allowed: frozenset[str] | None = None  # generic: the aspects it may attach to (None: any; "staff": a person)
     as_staff: str | None = None  # generic: the aspect it names when it describes a member of staff
+
+
+def normalised(text: str) -> str:
+    """Lower case, runs of one character cut to one ("มากกก" -> "มาก"), ๆ dropped, "." a space."""
+    return _normalise(text)
 
 
 def _normalise(text: str) -> str:
@@ -89,6 +94,11 @@ class Tagger:
         self._phrases = phrases
         self._weak = frozenset(_normalise(w) for w in lexicon.get("weak", []))
         self._lengths = sorted({len(p) for p in phrases}, reverse=True)
+
+    def words(self, text: str) -> list[str]:
+        """A text's newmm tokens as the tagger sees them (normalised; no spaces or punctuation): the centre's
+        search terms, so a query and a comment are cut the same way."""
+        return [w for w in self._tokenizer.word_tokenize(_PUNCT.sub(" ", normalised(text))) if w.strip()]
 
     def _cues(self, text: str) -> list[tuple[int, str, _Entry]]:
         """(position, surface, entry) for every matched phrase and every other token; whitespace and

@@ -14,6 +14,7 @@ from shared.counting import LogCounter
 from shared.districts import default_registry
 from shared.events import CommentEvent, VoteEvent, ballots_record
 from shared.timeutil import bangkok_day, utcnow
+from shared.topics import TAGGER_VERSION
 from tests.integration.notify_env import built
 from tests.support.fakes import Clock
 
@@ -65,7 +66,9 @@ def test_the_processor_writes_the_view_and_a_replay_changes_nothing(settings):
     assert docs[praise.vote_id]["praise"]["person_key"] == "นก" and docs[praise.vote_id]["praise_counted"]
     assert docs[qr.vote_id]["praise"] is None
     assert abs(docs[line.vote_id]["received_at"] - line.received_at) < timedelta(milliseconds=1)
-    assert not any("topics" in d or "tagger_version" in d for d in docs.values())
+    # every counted comment is tagged as it is written (services/notify/topic_tags.py); praise only: no topics
+    assert docs[qr.vote_id]["topics"] == {"waiting": "negative"} and docs[other.vote_id]["topics"]
+    assert docs[praise.vote_id]["topics"] == {} and {d["tagger_version"] for d in docs.values()} == {TAGGER_VERSION}
 
     notify.processor().handle(first + second)  # a replay, by a fresh processor as after a restart
     assert {d["_id"]: feedback.get(d["_id"]) for d in feedback.docs.find({})} == docs
@@ -79,7 +82,7 @@ def test_the_processor_writes_the_view_and_a_replay_changes_nothing(settings):
     assert [d["_id"] for d in newest] == [line.vote_id, praise.vote_id, qr.vote_id]
     assert [d["_id"] for d in feedback.newest("3706", today, limit=1)] == [line.vote_id]
     assert {d["_id"] for d in feedback.across_districts(today - timedelta(days=1), today)} == set(docs)
-    assert feedback.set_topics(qr.vote_id, {"waiting": "negative"}, "t1")
-    assert feedback.get(qr.vote_id)["topics"] == {"waiting": "negative"}
-    notify.processor().handle(first)  # the ballots processor never touches the tagger's fields
-    assert feedback.get(qr.vote_id)["tagger_version"] == "t1"
+    assert feedback.set_topics(praise.vote_id, {"courtesy": "positive"}, "t1")
+    assert feedback.get(praise.vote_id)["topics"] == {"courtesy": "positive"}
+    notify.processor().handle(first)  # a praise-only vote replayed keeps what was set since (tags on insert only)
+    assert feedback.get(praise.vote_id)["tagger_version"] == "t1"

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from services.ranking import export
 from services.ranking.store import RankingStore
 from shared import mongo
 from shared.districts import load_registry
@@ -190,6 +191,6 @@ def test_rerank_against_an_award_and_export_from_the_cli(settings, tmp_path):
 
     sheet = load_workbook(exported).active
     assert sheet.max_row == 879
-    at = [c.value for c in sheet[1]].index("campaign_eligible")
+    at = [export.key_of(c.value) for c in sheet[1]].index("campaign_eligible")
     eligible = [row[at] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert eligible and set(eligible) <= {"ใช่", "ไม่ใช่"}  # not True/False

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.ranking import export
 from services.ranking.app import create_app
 from services.ranking.bootstrap import bootstrap
 from services.ranking.config import RankingConfig
@@ -161,7 +162,9 @@ def test_exports_need_the_central_office_key(client):
 def test_csv_export_has_bom_all_districts_and_ranks(client):
     r = client.get("/v1/exports/districts.csv", headers={"Authorization": f"Bearer {CENTRAL}"})
     assert r.status_code == 200 and r.data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(r.data.decode("utf-8-sig"))))
+    reader = csv.reader(io.StringIO(r.data.decode("utf-8-sig")))
+    keys = [export.key_of(h) for h in next(reader)]  # Thai headers, the key in brackets
+    rows = [dict(zip(keys, row, strict=True)) for row in reader]
     assert len(rows) == 878
     top = next(row for row in rows if row["district_code"] == SMALL[0])
     assert (top["campaign_votes"], top["campaign_sum"], top["campaign_h5"], top["campaign_rank_in_group"],
@@ -174,7 +177,7 @@ def test_xlsx_export_opens_with_every_district(client):
     r = client.get("/v1/exports/districts.xlsx", headers={"Authorization": f"Bearer {CENTRAL}"})
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(r.data)).active
-    assert sheet.max_row == 879 and sheet.cell(1, 1).value == "district_code"
+    assert sheet.max_row == 879 and sheet.cell(1, 1).value == "รหัสอำเภอ (district_code)"
 
 
 def test_openapi_lists_the_routes(client):

@@ -37,3 +37,20 @@ def test_yes_no_cells_are_thai_not_true_false():
 
     sheet = load_workbook(io.BytesIO(export.to_xlsx(rows))).active
     assert (sheet.cell(2, 8).value, sheet.cell(2, 9).value) == ("ใช่", "ไม่ใช่")
+
+
+def test_headers_are_thai_first_with_the_key_after_it():
+    heads = export.headers(ballots=True)
+    assert heads[0] == "รหัสอำเภอ (district_code)"
+    assert "คะแนนเฉลี่ย ทั้งโครงการ (campaign_mean)" in heads
+    assert "บริการบัตรประจำตัวประชาชน: จำนวนโหวตที่นับ (service_id_card_votes)" in heads
+    assert [export.key_of(h) for h in heads] == export.columns(ballots=True)
+    assert all(any("\u0e00" <= ch <= "\u0e7f" for ch in h) for h in heads)  # every header has Thai in it
+
+
+def test_the_xlsx_header_row_is_frozen_and_columns_fit_it():
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(export.to_xlsx(table()))).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["A"].width >= len(export.headers()[0])

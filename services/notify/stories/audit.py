@@ -27,4 +27,4 @@ def to_csv(entries: list[dict]) -> bytes:
 
 
 def to_xlsx(entries: list[dict]) -> bytes:
-    return xlsx_bytes("audit", COLUMNS, rows(entries))
+    return xlsx_bytes(COLUMNS, rows(entries), "audit")
