@@ -12,10 +12,9 @@ import io
 import json
 
 from services.ranking.domain import movement
-from services.ranking.export import YES_NO
 from services.ranking.live import View
 from shared.districts import Registry
-from shared.spreadsheet import safe_cell
+from shared.spreadsheet import YES_NO, safe_cell
 
 LICENCE = {
     "name": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
