@@ -78,7 +78,8 @@ class Notify:
     @property
     def feedback(self) -> FeedbackStore:
         """The feedback view (one document per counted vote with a comment or praise): feedback.py."""
-        return FeedbackStore(self.store.db.notify_feedback, self.store.db.notify_feedback_latest)
+        db = self.store.db
+        return FeedbackStore(db.notify_feedback, db.notify_feedback_latest, db.notify_praise_days)
 
     @property
     def praise(self) -> PraiseDirectories:

@@ -15,6 +15,7 @@ from services.notify.inbox import parse_filter
 from services.notify.lifecycle import STATUSES, Alert, TransitionError
 from services.notify.outbox import DEAD
 from services.notify.praise_centre import COLUMNS, centre_rows
+from services.notify.praise_store import PraiseChangeError
 from services.notify.rules import RULES
 from services.notify.schemas import NoteSchema, SilenceSchema, load_body
 from shared.errors import ApiError
@@ -136,12 +137,37 @@ def digest_send_now(code: str):
 def praise_across_districts():
     """The most praised units and people (`?from=&to=` Bangkok days, at most 92; `group`, `province`;
     `format=json|csv|xlsx`): staff names, so for the central office only."""
+    try:
+        return praise_export(request.args)
+    except PraiseQueryError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
+
+
+@bp.put("/v1/praise/units/<code>")
+def praise_units(code: str):
+    """A district's own units (JSON list of `{id, th, en, aliases}`), added to the defaults for its praise."""
+    ctx = _ctx()
+    if code not in ctx.notify.registry:
+        raise ApiError(404, "not_found", "no such district in the programme")
+    try:
+        units = ctx.praise.set_units(code, parse_json_body(what="the units"))
+    except PraiseChangeError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
+    return jsonify({"district": code, "units": units})
+
+
+class PraiseQueryError(ValueError):
+    """A value of the praise query refused (named in the message)."""
+
+
+def praise_export(args) -> Response:
+    """The centre's praise table as JSON, CSV or XLSX: shared by the API (Bearer key) and the centre's
+    browser view (its session), which decide who may ask."""
     ctx = _ctx()
     registry = ctx.notify.registry
-    chosen, problems = parse_filter({k: request.args.get(k, "") for k in ("from", "to")},
-                                    bangkok_day(ctx.notify.clock()))
-    group, province = request.args.get("group") or None, request.args.get("province") or None
-    fmt = request.args.get("format", "json")
+    chosen, problems = parse_filter({k: args.get(k, "") for k in ("from", "to")}, bangkok_day(ctx.notify.clock()))
+    group, province = args.get("group") or None, args.get("province") or None
+    fmt = args.get("format", "json")
     if group and group not in {d.size_group for d in registry}:
         problems.append("group")
     if province and province not in {d.province_code for d in registry}:
@@ -149,7 +175,7 @@ def praise_across_districts():
     if fmt not in ("json", "csv", "xlsx"):
         problems.append("format")
     if problems:
-        raise ApiError(400, "bad_request", "not valid: " + ", ".join(problems))
+        raise PraiseQueryError("not valid: " + ", ".join(problems))
     rows = centre_rows(ctx.feedback.across_districts(chosen.first, chosen.last), registry, ctx.praise.directory,
                        size_group=group, province=province)
     name = f"praise-{chosen.first.isoformat()}-{chosen.last.isoformat()}"

@@ -11,6 +11,7 @@ import secrets
 
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 
+from services.notify.centre import PraiseQueryError, praise_export
 from services.notify.lifecycle import STATUSES
 from services.notify.messages import RULE_NAMES, STATUS_TH
 from services.notify.outbox import DEAD
@@ -78,6 +79,19 @@ def logout():
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Strict", secure=request.is_secure)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/centre/praise")
+def praise_download():
+    """The praise table for a signed-in centre browser (CSV or XLSX links on /centre); 400 for a bad value."""
+    if not _signed_in():
+        return _login_page(401)
+    try:
+        return praise_export(request.args)
+    except PraiseQueryError as exc:
+        return make_response(render_template("problem.html", title_th="ค่าที่เลือกไม่ถูกต้อง",
+                                             text_th="กรุณาเลือกช่วงวันที่ กลุ่มขนาด และจังหวัดให้ถูกต้อง",
+                                             text_en=str(exc)), 400)
 
 
 @bp.get("/centre")

@@ -17,15 +17,19 @@ from pymongo.collection import Collection
 
 from services.notify.feedback import FeedbackWrite, complete, district_day
 from services.notify.feedback_latest import comment_entries, folded
+from services.notify.store import vote_key
+from shared.praise import PERSON, UNIT
 
 
 class FeedbackStore:
     """Keyed writes and per-day reads of the feedback view; with `latest`, also each district's newest
     comments in one document (`{_id: district, items: [...]}`, feedback_latest.py) for the alert page."""
 
-    def __init__(self, collection: Collection, latest: Collection | None = None):
+    def __init__(self, collection: Collection, latest: Collection | None = None,
+                 praise_days: Collection | None = None):
         self.docs = collection
         self.latest = latest
+        self.praise_days = praise_days
 
     def ensure_indexes(self) -> None:
         """Equality indexes (each gets its GIN twin on FerretDB) and, for MongoDB, a district's newest first."""
@@ -48,7 +52,36 @@ class FeedbackStore:
             self.docs.bulk_write(ops, ordered=True)
             if self.latest is not None:
                 self._fold_latest(writes)
+            if self.praise_days is not None:
+                self._tally_praise(writes)
         return len(ops)
+
+    def _tally_praise(self, writes: list[FeedbackWrite]) -> None:
+        """Each counted praise beside its district-day, as a set keyed by vote (a replay sets the same entry):
+        `{_id: dday, m: {<vote key>: [unit_id, person_key]}}`. The inbox then counts a month of praise from
+        30 small documents instead of reading every feedback document of the month."""
+        sets: dict[str, dict] = {}
+        for write in writes:
+            praise = write.sets.get("praise")
+            if write.sets.get("praise_counted") and praise:
+                sets.setdefault(write.sets["dday"], {})[f"m.{vote_key(write.vote_id)}"] = [
+                    praise.get("unit_id"), praise.get("person_key")]
+        ops = [UpdateOne({"_id": dday}, {"$set": fields}, upsert=True) for dday, fields in sets.items()]
+        if ops:
+            self.praise_days.bulk_write(ops, ordered=False)
+
+    def praise_mentions(self, district: str, first: date, last: date) -> list[dict]:
+        """The counted praise of a district's days, shaped as feedback documents for `count_praise`
+        (one keyed read per day)."""
+        out = []
+        day = first
+        while day <= last and self.praise_days is not None:
+            doc = self.praise_days.find_one({"_id": district_day(district, day.isoformat())}) or {}
+            for unit_id, person_key in (doc.get("m") or {}).values():
+                out.append({"praise_counted": True, "praise": {"kind": PERSON if person_key else UNIT,
+                                                               "unit_id": unit_id, "person_key": person_key}})
+            day += timedelta(days=1)
+        return out
 
     def _fold_latest(self, writes: list[FeedbackWrite]) -> None:
         """One keyed read and one keyed write per district with new comments in the batch."""

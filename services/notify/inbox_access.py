@@ -21,10 +21,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from services.notify.links import LinkError
+from services.notify.links import LinkError, signed_data
+from services.notify.sessions import SESSION_S, record_signout
 from shared.expiry import DUE, due_label, ensure_due_index, expire_due
 
-SESSION_S = 8 * 3600
 SIGN_IN_S = 3600
 MAX_TOKEN = 512
 
@@ -64,16 +64,8 @@ class InboxAccess:
 
     def enter(self, token: str, now: datetime) -> Reader:
         """The reader a link names; a sign-in link's nonce is taken here, so a second use is refused."""
-        if len(token) > MAX_TOKEN:
-            raise LinkError("bad_link", "this link is not valid")
-        try:
-            data = self.links.loads(token, max_age=self.entry_max_age_s)
-        except SignatureExpired as exc:
-            raise LinkError("link_expired", "this link has expired; ask for a new sign-in link") from exc
-        except BadSignature as exc:
-            raise LinkError("bad_link", "this link is not valid") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("d"), str) or not isinstance(data.get("c"), str):
-            raise LinkError("bad_link", "this link is not valid")
+        data = signed_data(self.links, token, self.entry_max_age_s, ("d", "c"),
+                           "this link has expired; ask for a new sign-in link")
         nonce = data.get("n")
         if nonce is not None:
             self._use_once(token, nonce, now)
@@ -117,7 +109,4 @@ class InboxAccess:
     def close(self, cookie: str, now: datetime) -> None:
         """Sign out: the session ends for good, in any copy of its cookie too."""
         data = self._read(cookie)
-        if data is not None:
-            until = now + timedelta(seconds=SESSION_S)
-            self.signouts.update_one({"_id": data["s"]}, {"$set": {DUE: due_label(until)}}, upsert=True)
-        expire_due(self.signouts, now)
+        record_signout(self.signouts, data["s"] if data else None, now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict
+from itertools import islice
 
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 
@@ -144,10 +145,12 @@ def inbox():
     store = ctx.notify.store
     today = bangkok_day(ctx.notify.clock())
     chosen, problems = parse_filter(request.args, today)
-    docs = list(ctx.feedback.district_days(reader.district, chosen.last, chosen.first))
-    shown = [d for d in docs if chosen.keeps(d) and d.get("comment")][:PAGE_SIZE]
-    directory = ctx.praise.directory(reader.district)
-    praise = count_praise(docs, directory)
+    # newest day first, read until the page is full (a praise without a comment is listed when asked for)
+    found = (d for d in ctx.feedback.district_days(reader.district, chosen.last, chosen.first)
+             if chosen.keeps(d) and (d.get("comment") or chosen.praise))
+    shown = list(islice(found, PAGE_SIZE))
+    praise = count_praise(ctx.feedback.praise_mentions(reader.district, chosen.first, chosen.last),
+                          ctx.praise.directory(reader.district))
     comments = [{"score": d["score"], "text": redact(str(d["comment"]))[0], "at": be_datetime(d["at"]),
                  "channel": CHANNELS_TH.get(d.get("comment_channel") or d.get("channel") or "", "-"),
                  "service": SERVICES.get(d.get("service") or "", ("", ""))[0],

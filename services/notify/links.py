@@ -23,6 +23,23 @@ class Holder:
     contact_key: str
 
 
+def signed_data(serializer: URLSafeTimedSerializer, token: str, max_age_s: int, fields: tuple[str, ...],
+                expired: str) -> dict:
+    """The signed dict a link carries, each of `fields` a string; LinkError (bad_link, link_expired) otherwise.
+    A token longer than any we sign is refused before its signature is checked."""
+    if len(token) > 512:
+        raise LinkError("bad_link", "this link is not valid")
+    try:
+        data = serializer.loads(token, max_age=max_age_s)
+    except SignatureExpired as exc:
+        raise LinkError("link_expired", expired) from exc
+    except BadSignature as exc:
+        raise LinkError("bad_link", "this link is not valid") from exc
+    if not isinstance(data, dict) or not all(isinstance(data.get(f), str) for f in fields):
+        raise LinkError("bad_link", "this link is not valid")
+    return data
+
+
 class AlertLinks:
     def __init__(self, secret: str, base_url: str, *, max_age_s: int = 14 * 86400):
         self.serializer = URLSafeTimedSerializer(secret, salt="notify-alert-page")
@@ -36,14 +53,6 @@ class AlertLinks:
         return f"{self.base_url}/a/{self.token(alert_id, contact_key)}"
 
     def read(self, token: str) -> Holder:
-        if len(token) > 512:
-            raise LinkError("bad_link", "this link is not valid")
-        try:
-            data = self.serializer.loads(token, max_age=self.max_age_s)
-        except SignatureExpired as exc:
-            raise LinkError("link_expired", "this link has expired; open the newest message about the alert") from exc
-        except BadSignature as exc:
-            raise LinkError("bad_link", "this link is not valid") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("a"), str) or not isinstance(data.get("c"), str):
-            raise LinkError("bad_link", "this link is not valid")
+        data = signed_data(self.serializer, token, self.max_age_s, ("a", "c"),
+                           "this link has expired; open the newest message about the alert")
         return Holder(data["a"], data["c"])

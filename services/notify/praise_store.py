@@ -2,21 +2,28 @@
 person and renames, kept as the list of changes in the order made and replayed onto the default directory
 (shared.praise), so counts stored under an old key follow (`PraiseDirectory.canonical`).
 
-Document: `{_id: "<district>", changes: [{op: "merge", spelling, into} | {op: "rename", key, name}]}`; one keyed
-read and one keyed `$push` per change (docs/store.md). Names are officials' personal data: never logged.
+Document: `{_id: "<district>", changes: [{op: "merge", spelling, into} | {op: "rename", key, name}],
+units: [{id, th, en, aliases}]}`: the district's own units (set by the centre) extend the defaults or replace
+one of the same id. One keyed read, one keyed write per change (docs/store.md). Names are officials'
+personal data: never logged.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from pymongo.collection import Collection
 
-from shared.praise import PraiseDirectory
+from shared.praise import PraiseDirectory, with_units
 
 MAX_CHANGES = 500
 MAX_NAME = 100
+MAX_UNITS = 30
+MAX_ALIASES = 10
+_UNIT_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 class PraiseChangeError(ValueError):
@@ -32,8 +39,26 @@ def _clean(text: object) -> str:
     return cleaned
 
 
-def replay(changes: list[dict], base: PraiseDirectory | None = None) -> PraiseDirectory:
+def units_checked(units: object) -> list[dict]:
+    """A district's units as stored: at most MAX_UNITS of `{id, th, en, aliases}`, each name 1-100 characters."""
+    if not isinstance(units, list) or len(units) > MAX_UNITS:
+        raise PraiseChangeError(f"units must be a list of at most {MAX_UNITS}")
+    out = []
+    for unit in units:
+        if not isinstance(unit, dict) or not isinstance(unit.get("id"), str) or not _UNIT_ID.match(unit["id"]):
+            raise PraiseChangeError("each unit needs an id of lower-case letters, digits and _ (at most 40)")
+        aliases = unit.get("aliases") or []
+        if not isinstance(aliases, list) or len(aliases) > MAX_ALIASES:
+            raise PraiseChangeError(f"aliases must be a list of at most {MAX_ALIASES}")
+        out.append({"id": unit["id"], "th": _clean(unit.get("th")), "en": _clean(unit.get("en") or unit.get("th")),
+                    "aliases": [_clean(a) for a in aliases]})
+    return out
+
+
+def replay(changes: list[dict], base: PraiseDirectory | None = None, units: list[dict] = ()) -> PraiseDirectory:
     directory = base or PraiseDirectory()
+    if units:
+        directory = replace(directory, units=with_units(units, directory.units))
     for change in changes:
         if change.get("op") == "merge":
             directory = directory.merged(change["spelling"], change["into"])
@@ -52,7 +77,13 @@ class PraiseDirectories:
     def directory(self, district: str) -> PraiseDirectory:
         """The district's directory now (one keyed read)."""
         doc = self.docs.find_one({"_id": district}) or {}
-        return replay(doc.get("changes") or [])
+        return replay(doc.get("changes") or [], units=doc.get("units") or [])
+
+    def set_units(self, district: str, units: object) -> list[dict]:
+        """The district's own units, replacing the earlier list: checked whole (400 otherwise)."""
+        checked = units_checked(units)
+        self.docs.update_one({"_id": district}, {"$set": {"units": checked}}, upsert=True)
+        return checked
 
     def cached(self, district: str) -> PraiseDirectory:
         """For the ballots processor: at most `ttl_s` old. Staleness only delays how a new spelling is first

@@ -62,7 +62,13 @@ class CentreSessions:
     def close(self, cookie: str, now: datetime) -> None:
         """End the session for good (a copy of the cookie is refused too) and forget the sign-outs that are over."""
         data = self._read(cookie)
-        if data is not None:
-            until = now + timedelta(seconds=SESSION_S)
-            self.signouts.update_one({"_id": data["s"]}, {"$set": {DUE: due_label(until)}}, upsert=True)
-        expire_due(self.signouts, now)
+        record_signout(self.signouts, data["s"] if data else None, now)
+
+
+def record_signout(signouts: Collection, session_id: str | None, now: datetime) -> None:
+    """A session ended for good until it would have expired anyway (keyed upsert), and the sign-outs that
+    are over deleted: they never outnumber one session lifetime's sign-outs."""
+    if session_id is not None:
+        signouts.update_one({"_id": session_id}, {"$set": {DUE: due_label(now + timedelta(seconds=SESSION_S))}},
+                            upsert=True)
+    expire_due(signouts, now)

@@ -16,6 +16,7 @@ from shared.timeutil import utcnow
 from tests.integration.ingest_env import ingest_env
 from tests.integration.notify_env import built, load_directory, notify_env, vote_records
 from tests.support import line_api as line
+from tests.support.axe import ensure_axe
 from tests.support.browser import ARTIFACTS, PHONE, chromium
 from tests.support.fakes import Clock
 from tests.support.notify_peers import MailServer
@@ -120,4 +121,18 @@ def test_a_chief_without_an_alert_reads_the_inbox_and_merges_praise(settings):
                 assert page.locator(".notice").inner_text().startswith("บันทึกแล้ว")
                 assert _people(page) == {"นก": "2"}
                 assert all(url.startswith(web.url + "/") for url in seen), seen
+                cookies = context.cookies()
                 context.close()
+
+                # accessibility (axe, WCAG 2.1 AA): JavaScript on for axe only, the same session
+                checked = browser.new_context(viewport=PHONE, locale="th-TH", bypass_csp=True)
+                checked.add_cookies(cookies)
+                page = checked.new_page()
+                page.goto(web.url + "/inbox")
+                assert page.locator("h1").inner_text().startswith("กล่องความคิดเห็น")
+                page.add_script_tag(path=str(ensure_axe()))
+                violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+                    .violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)""")
+                assert violations == []
+                assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # phone-first
+                checked.close()

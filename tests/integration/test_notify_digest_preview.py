@@ -17,7 +17,7 @@ import requests
 
 from services.notify.app import create_app
 from services.notify.bootstrap import bootstrap
-from services.notify.digest_preview import preview
+from services.notify.digest_preview import main, preview
 from services.notify.directory import HEADER, parse_directory
 from shared.events import VoteEvent
 from shared.timeutil import utcnow
@@ -61,6 +61,9 @@ def test_the_preview_states_the_boards_rank_and_the_weeks_feedback(infra, tmp_pa
         for name in ("digest.eml", "line.json", "digest.txt", "digest.html"):
             assert stat.S_IMODE((tmp_path / code / name).stat().st_mode) == 0o600
         assert notify.store.outbox.count_documents({}) == 0  # nothing sent
+        assert main(["preview", "--district", "99"], notify) == 2
+        assert main(["preview", "--district", code, "--out", str(tmp_path / "cli")], notify) == 0
+        assert (tmp_path / "cli" / code / "digest.eml").exists() and notify.store.outbox.count_documents({}) == 0
 
         client = create_app(notify).test_client()
         auth = {"Authorization": f"Bearer {CENTRAL_KEY}"}

@@ -76,6 +76,8 @@ def test_the_processor_writes_the_view_and_a_replay_changes_nothing(settings):
     latest = feedback.newest_comments("3706")  # the alert page's one keyed read
     assert [e["v"] for e in latest] == [line.vote_id, qr.vote_id] and latest[0]["t"] == "ขอบคุณที่ช่วยค่ะ"
     today = bangkok_day(now)
+    assert feedback.praise_mentions("3706", today, today) == [  # the tally, still one after the replay
+        {"praise_counted": True, "praise": {"kind": "person", "unit_id": "id_card", "person_key": "นก"}}]
     newest = feedback.newest("3706", today, limit=10)
     assert [d["_id"] for d in newest] == [line.vote_id, praise.vote_id, qr.vote_id]
     assert [d["_id"] for d in feedback.newest("3706", today, limit=1)] == [line.vote_id]

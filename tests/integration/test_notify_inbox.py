@@ -80,6 +80,8 @@ def test_the_chief_signs_in_by_mail_and_reads_every_comment(world):
 
     page = client.get("/inbox?score=1").get_data(as_text=True)
     assert "รอนานมาก" in page and "บริการดีมาก" not in page
+    page = client.get("/inbox?praise=1").get_data(as_text=True)
+    assert "คำชม: คุณนกน้อย" in page and "คำชม: พี่นก งานบัตร" in page and "รอนานมาก" not in page
     page = client.get("/inbox?channel=line").get_data(as_text=True)
     assert "ตอบทางไลน์" in page and "รอนานมาก" not in page
     assert client.get("/inbox?score=9").status_code == 400
@@ -171,3 +173,38 @@ def test_the_centre_exports_praise_across_districts(world):
     assert client.get(f"/v1/praise?province={elsewhere}", headers=auth).get_json()["rows"] == []
     for bad in ("group=huge", "province=xx", "format=pdf", "from=2020-01-01", "to=tomorrow"):
         assert client.get(f"/v1/praise?{bad}", headers=auth).status_code == 400, bad
+
+
+def test_the_centre_downloads_praise_from_its_browser_session(world):
+    _notify, client, _mail, _clock = world
+    from tests.integration.notify_env import CENTRAL_KEY
+
+    assert client.get("/centre/praise?format=csv").status_code == 401  # no session: the sign-in form
+    csrf = csrf_of(client.get("/centre").get_data(as_text=True))
+    assert client.post("/centre/login", data={"key": CENTRAL_KEY, "csrf": csrf}).status_code == 303
+    page = client.get("/centre").get_data(as_text=True)
+    assert "/centre/praise?format=xlsx" in page
+    r = client.get("/centre/praise?format=csv")
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    assert "unit,3706" in r.get_data(as_text=True) and "นกน้อย" in r.get_data(as_text=True)
+    assert client.get("/centre/praise?format=pdf").status_code == 400
+
+
+def test_a_district_s_own_units_are_read_and_counted(world):
+    notify, client, mail, clock = world
+    from tests.integration.notify_env import CENTRAL_KEY
+
+    auth = {"Authorization": f"Bearer {CENTRAL_KEY}"}
+    units = [{"id": "mobile_office", "th": "อำเภอเคลื่อนที่", "en": "Mobile office", "aliases": ["หน่วยเคลื่อนที่"]}]
+    assert client.put("/v1/praise/units/3706", json=units).status_code == 401
+    assert client.put("/v1/praise/units/3706", json=units, headers=auth).status_code == 200
+    for bad in ([{"id": "Bad Id", "th": "x"}], [{"id": "x"}], {"id": "x"}, [{"id": "x", "th": "x"}] * 31,
+                [{"id": "x", "th": "x", "aliases": ["a"] * 11}]):
+        assert client.put("/v1/praise/units/3706", json=bad, headers=auth).status_code == 400, bad
+    assert client.put("/v1/praise/units/9999", json=units, headers=auth).status_code == 404
+    assert client.put("/v1/praise/units/3706", data="x", headers=auth).status_code == 415
+
+    notify.processor().handle(_records([_vote(5, clock() + timedelta(minutes=5), staff="ขอบคุณหน่วยเคลื่อนที่ค่ะ")]))
+    client.get(sign_in(notify, client, mail))
+    page = client.get("/inbox").get_data(as_text=True)
+    assert re.search(r"อำเภอเคลื่อนที่</td><td class=\"units-count\">1<", page)

@@ -22,7 +22,7 @@ from tests.integration.ingest_env import AUTH, ingest_env
 from tests.integration.notify_env import CENTRAL_KEY, notify_env
 from tests.support.processes import ManagedProcess, ServiceProcess
 from tests.support.ranking import RankingConsumer, ranking_env
-from tests.support.scoring import ConsumerProcess, scoring_env
+from tests.support.scoring import ConsumerProcess, scoring_env, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -53,15 +53,6 @@ def _raw_topic(bootstrap: str, topic: str) -> list[bytes]:
         consumer.close()
 
 
-def _wait(check, what: str, timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_a_praised_name_reaches_the_chief_and_the_centre_and_nowhere_else(settings):
     db = mongo.database(settings)
     scoring = scoring_env(settings, tempfile.mkdtemp(prefix="scoring-state-"))
@@ -80,9 +71,10 @@ def test_a_praised_name_reaches_the_chief_and_the_centre_and_nowhere_else(settin
                  {"district_code": "3706", "score": 4, "staff": f"คุณ {NAME}", "idempotency_key": "praise-2"}]
         r = requests.post(ingest.url + "/v1/votes/batch", json={"votes": votes}, headers=AUTH, timeout=30)
         assert [v["status"] for v in r.json()["results"]] == [202, 202], r.text
-        _wait(lambda: db.notify_feedback.count_documents({"district": "3706"}) == 2, "notify's feedback view")
-        _wait(lambda: '"votes": 2' in json.dumps(requests.get(site.url + "/v1/districts/3706/rank", timeout=10)
-                                               .json()), "ranking's figures")
+        wait_until(lambda: db.notify_feedback.count_documents({"district": "3706"}) == 2, 90,
+                   "notify's feedback view")
+        wait_until(lambda: '"votes": 2' in json.dumps(requests.get(site.url + "/v1/districts/3706/rank", timeout=10)
+                                                    .json()), 90, "ranking's figures")
 
         # the chief's and the centre's views have it (the positive control)
         praise = requests.get(notify_web.url + "/v1/praise", headers={"Authorization": f"Bearer {CENTRAL_KEY}"},
