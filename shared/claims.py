@@ -4,7 +4,11 @@ and one vote per voter per day; any service needing "only once" reuses it).
 A claim is a document with a unique `_id`, taken with a plain insert (FerretDB reports a clash on
 insert as 11000, but not inside an upsert). Claims move pending → published, or pending → failed
 when Kafka did not take the vote; a failed or long-pending claim may be taken over by a retry,
-guarded by a version number so two retries cannot both win.
+guarded by a version number so two retries cannot both win. The guard is a unique insert (a ticket
+`take:<claim id>:<version>` among the marks), not a conditional update: FerretDB v1 runs
+`find_one_and_update` and `update_one` as a read then a write, so several concurrent callers all
+matched `{_id, version}` (measured: 6 threads, more than one winner in 42 of 60 trials), while a
+unique `_id` is enforced by PostgreSQL on both stores.
 
 Every write is by key (docs/store.md): a claim's outcome is not an update of the claim but an
 inserted mark `<claim id>:<version>` (one insert for a whole batch, where per-claim updates cost a
@@ -17,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from pymongo import DeleteOne, ReturnDocument
@@ -94,10 +98,22 @@ def mark_id(claim_id: str, version: int) -> str:
     return f"{claim_id}:{version}"
 
 
+def _aware(at: datetime) -> datetime:
+    """The store gives datetimes back naive (UTC) unless the client was made tz-aware."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def ticket_id(claim_id: str, version: int) -> str:
+    """The take-over ticket of a claim's `version`: whoever inserts it owns that attempt."""
+    return f"take:{claim_id}:{version}"
+
+
 class MongoClaimStore:
     """Collections `<name>` (claims) and `<name>_marks` (their outcomes)."""
 
     REMEMBERED = 100_000  # claims this process holds and will mark (a bounded memory)
+    TICKET_STALE = timedelta(seconds=30)  # a take-over's winner moves the claim within milliseconds
+    TICKET_TRIES = 3
 
     def __init__(self, collection: Collection):
         self.collection = collection
@@ -138,14 +154,30 @@ class MongoClaimStore:
                      fingerprint=doc.get("fingerprint"), expires_at=doc.get("expires_at"))
 
     def take_over(self, held: Claim, vote_id: str, now: datetime) -> bool:
+        """Win the next attempt of `held` by inserting its ticket, then move the claim to it.
+
+        A ticket whose winner died before moving the claim (a crash between the two writes) is left
+        behind once it is older than `TICKET_STALE`, and the next version is tried, a few at most."""
+        expires_at = held.expires_at or now + timedelta(days=1)
+        for version in range(held.version + 1, held.version + 1 + self.TICKET_TRIES):
+            won = not insert_ignoring_clashes(self.marks, [{"_id": ticket_id(held.id, version), "at": now,
+                                                            DUE: due_label(expires_at)}])
+            if won:
+                break
+            ticket = self.marks.find_one({"_id": ticket_id(held.id, version)})
+            if ticket is not None and now - _aware(ticket["at"]) <= self.TICKET_STALE:
+                return False  # another caller holds this attempt
+        else:
+            return False
         doc = self.collection.find_one_and_update(
-            {"_id": held.id, "version": held.version},
-            {"$set": {"vote_id": vote_id, "updated_at": now}, "$inc": {"version": 1}},
+            {"_id": held.id},
+            {"$set": {"vote_id": vote_id, "updated_at": now, "version": version}},
             return_document=ReturnDocument.AFTER,
         )
-        if doc is not None:
-            self._remember(held.id, doc["version"], doc["expires_at"])
-        return doc is not None
+        if doc is None:  # expired meanwhile: nothing to take over
+            return False
+        self._remember(held.id, version, doc["expires_at"])
+        return True
 
     def mark(self, ids: list[str], state: str, now: datetime) -> None:
         """One insert for all: the outcome of the attempt this process holds (its version)."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from shared import mongo
-from shared.claims import FAILED, PENDING, PUBLISHED, MongoClaimStore, MongoRateLimiter, NewClaim
+from shared.claims import FAILED, PENDING, PUBLISHED, MongoClaimStore, MongoRateLimiter, NewClaim, ticket_id
 
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 
@@ -40,6 +41,48 @@ def test_take_over_is_a_compare_and_set(db):
     assert (now_held.vote_id, now_held.state, now_held.version) == ("v2", PENDING, held.version + 1)
     store.mark(["k"], PUBLISHED, NOW)
     assert store.claim([NewClaim("k", "v5", NOW)], NOW)[0].state == PUBLISHED
+
+
+def _take_over(store: MongoClaimStore, held, vote_id: str, start: threading.Barrier, wins: list[str]) -> None:
+    start.wait()
+    if store.take_over(held, vote_id, NOW):
+        wins.append(vote_id)
+
+
+def test_concurrent_take_overs_have_one_winner(db):
+    """Six stores (six ingest processes) take over one stale claim at once, twenty times: one wins each time.
+    With a conditional update as the guard, FerretDB let several win in most rounds."""
+    stores = [MongoClaimStore(db.claims) for _ in range(6)]
+    for round_ in range(20):
+        key = f"race-{round_}"
+        stores[0].claim([NewClaim(key, "v1", NOW + timedelta(days=1))], NOW)
+        stores[0].mark([key], FAILED, NOW)
+        [held] = stores[1].claim([NewClaim(key, "v2", NOW)], NOW)
+        start, wins = threading.Barrier(len(stores)), []
+
+        threads = [threading.Thread(target=_take_over, args=(s, held, f"w{i}", start, wins))
+                   for i, s in enumerate(stores)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(wins) == 1, (round_, wins)
+        [now_held] = stores[2].claim([NewClaim(key, "v9", NOW)], NOW)
+        assert (now_held.vote_id, now_held.version) == (wins[0], held.version + 1)
+
+
+def test_a_take_over_whose_winner_died_before_moving_the_claim_is_won_again_later(db):
+    store = MongoClaimStore(db.claims)
+    store.claim([NewClaim("d", "v1", NOW + timedelta(days=1))], NOW)
+    store.mark(["d"], FAILED, NOW)
+    [held] = store.claim([NewClaim("d", "v2", NOW)], NOW)
+    # The winner inserted its ticket and died before it moved the claim.
+    db.claims_marks.insert_one({"_id": ticket_id("d", held.version + 1), "at": NOW})
+    assert store.take_over(held, "v3", NOW + timedelta(seconds=5)) is False  # maybe still moving it
+    later = NOW + MongoClaimStore.TICKET_STALE + timedelta(seconds=1)
+    assert store.take_over(held, "v3", later) is True
+    [now_held] = store.claim([NewClaim("d", "v4", later)], later)
+    assert (now_held.vote_id, now_held.version) == ("v3", held.version + 2)
 
 
 def test_pending_claim_goes_stale_after_the_limit(db):
