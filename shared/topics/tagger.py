@@ -32,7 +32,7 @@ from pathlib import Path
 ASPECTS = ("waiting", "courtesy", "competence", "documents", "facilities", "access", "digital", "fees")
 POLARITIES = ("positive", "negative")
 LEXICON_PATH = Path(__file__).with_name("lexicon.json")
-TAGGER_VERSION = "lexicon-2"
+TAGGER_VERSION = "lexicon-3"
 
 _PUNCT = re.compile(r"[,!?;:()\[\]\"'“”…/|~\n\r\t]+")
 _RUN = re.compile(r"(.)\1{2,}")
@@ -162,6 +162,8 @@ class Tagger:
                 _add(scores, last, nouns[0][1].aspect, "negative", weight)
                 continue
             carried: dict[int, bool | str] = {}  # each cue's negation, for the cue right after it
+            # a wish word (อยากให้, ควร) covers the rest of its clause, nouns and all: what follows is wanted
+            wish_at = next((k for k, (_, _, e) in enumerate(clause) if e.kind == "wish"), len(clause))
             last_cue = max((k for k, (_, _, e) in enumerate(clause) if e.kind in _CUES), default=-1)
             for k, (_, surface, entry) in enumerate(clause):
                 if entry.kind not in ("strict", "generic", "noun"):
@@ -184,6 +186,8 @@ class Tagger:
                 polarity = entry.polarity
                 if negated == "hypothetical" and entry.kind == "generic":
                     continue  # "ถ้าจะเอาเร็ว…": a condition, not an experience
+                if negated is False and wish_at < k:
+                    negated = "wish"  # "อยากให้เจ้าหน้าที่ยิ้มบ้าง": a wish covers its clause, nouns and all
                 if negated == "wish":  # "อยากให้ปรับปรุงห้องน้ำ", "ควรมีที่จอดรถเพิ่ม": wanted, so lacking
                     polarity = "negative"
                 elif negated is True:
