@@ -28,11 +28,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.topics.model import TopicModel
 
 ASPECTS = ("waiting", "courtesy", "competence", "documents", "facilities", "access", "digital", "fees")
 POLARITIES = ("positive", "negative")
 LEXICON_PATH = Path(__file__).with_name("lexicon.json")
-TAGGER_VERSION = "lexicon-3"
+TAGGER_VERSION = "lexicon-3+model-1"
 
 _PUNCT = re.compile(r"[,!?;:()\[\]\"'“”…/|~\n\r\t]+")
 _RUN = re.compile(r"(.)\1{2,}")
@@ -65,7 +69,7 @@ class Tagger:
 
     version = TAGGER_VERSION
 
-    def __init__(self, lexicon: dict) -> None:
+    def __init__(self, lexicon: dict, model: TopicModel | None = None) -> None:
         from pythainlp.corpus.common import thai_words
         from pythainlp.tokenize import Tokenizer
 
@@ -94,6 +98,7 @@ class Tagger:
         self._phrases = phrases
         self._weak = frozenset(_normalise(w) for w in lexicon.get("weak", []))
         self._lengths = sorted({len(p) for p in phrases}, reverse=True)
+        self._model = model
 
     def words(self, text: str) -> list[str]:
         """A text's newmm tokens as the tagger sees them (normalised; no spaces or punctuation): the centre's
@@ -148,8 +153,21 @@ class Tagger:
         return out
 
     def tag(self, text: str) -> dict[str, str]:
-        """{aspect: "positive"|"negative"} for each aspect the comment speaks of (possibly none)."""
+        """{aspect: "positive"|"negative"} for each aspect the comment speaks of (possibly none): the lexicon's
+        tags, plus the aspects the trained model is sure of that the lexicon missed (model.py)."""
         items = self._cues(text)
+        tags = self._lexicon_tags(items)
+        return self._model.revise(items, tags) if self._model is not None else tags
+
+    def lexicon_tag(self, text: str) -> dict[str, str]:
+        """The lexicon's tags alone (what the model adds to; train.py learns beside it)."""
+        return self._lexicon_tags(self._cues(text))
+
+    def cues(self, text: str) -> list[tuple[int, str, _Entry]]:
+        """The items the lexicon and the model read: the model's features are made from them (train.py)."""
+        return self._cues(text)
+
+    def _lexicon_tags(self, items: list[tuple[int, str, _Entry]]) -> dict[str, str]:
         scores: dict[str, float] = {}
         last: dict[str, str] = {}
         weak: dict[str, float] = {}  # cues that count only when nothing else names an aspect
@@ -343,5 +361,7 @@ def _add(scores: dict[str, float], last: dict[str, str], aspect: str, polarity: 
 
 @cache
 def default_tagger() -> Tagger:
-    """The tagger built from the shipped lexicon, once per process."""
-    return Tagger(json.loads(LEXICON_PATH.read_text(encoding="utf-8")))
+    """The tagger built from the shipped lexicon and trained model, once per process."""
+    from shared.topics.model import load_model
+
+    return Tagger(json.loads(LEXICON_PATH.read_text(encoding="utf-8")), load_model())
