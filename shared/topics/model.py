@@ -63,23 +63,30 @@ class TopicModel:
     def __init__(self, data: dict) -> None:
         self.weights: dict[str, dict[str, list[float]]] = data["weights"]
         self.add_at: float = data["add_at"]
+        self._aspects = list(self.weights)
+        # one lookup per feature at tagging time: feature -> [(aspect index, w_none, w_pos, w_neg), ...]
+        self._by_feature: dict[str, list[tuple[int, float, float, float]]] = {}
+        for index, table in enumerate(self.weights.values()):
+            for feature, (w0, w1, w2) in table.items():
+                if feature:
+                    self._by_feature.setdefault(feature, []).append((index, w0, w1, w2))
 
     def probabilities(self, feats: list[str]) -> dict[str, tuple[float, float, float]]:
         """Per aspect, P(none), P(positive), P(negative); a feature counts once however often it recurs."""
-        uniq = set(feats)
+        z = [list(table[""]) for table in self.weights.values()]
+        by_feature = self._by_feature
+        for f in set(feats):
+            for index, w0, w1, w2 in by_feature.get(f, ()):
+                row = z[index]
+                row[0] += w0
+                row[1] += w1
+                row[2] += w2
         out = {}
-        for aspect, table in self.weights.items():
-            z = list(table[""])
-            for f in uniq:
-                w = table.get(f)
-                if w is not None:
-                    z[0] += w[0]
-                    z[1] += w[1]
-                    z[2] += w[2]
-            top = max(z)
-            e = [math.exp(v - top) for v in z]
-            total = sum(e)
-            out[aspect] = (e[0] / total, e[1] / total, e[2] / total)
+        for aspect, row in zip(self._aspects, z, strict=True):
+            top = max(row)
+            e0, e1, e2 = (math.exp(v - top) for v in row)
+            total = e0 + e1 + e2
+            out[aspect] = (e0 / total, e1 / total, e2 / total)
         return out
 
     def revise(self, items, tags: dict[str, str]) -> dict[str, str]:
