@@ -1,7 +1,8 @@
 """The topic tagger: a lexicon over newmm tokens, with negation scope, intensifiers and contrast clauses.
 
-Why a lexicon and not a model: it runs on the platform's own hardware with nothing downloaded, gives the
-same answer for the same text on every machine, and an analyst can read why a comment got its tags.
+Why a lexicon first: it runs on the platform's own hardware with nothing downloaded, gives the same answer
+for the same text on every machine, and an analyst can read why a comment got its tags; the small model of
+step 7 only adds what the lexicon's phrasings miss.
 Rules, in order (docs/topics.md):
 1. Normalise (lower case, runs of one character cut to one, ๆ dropped, "." a space) and segment with newmm over
    PyThaiNLP's word list plus every lexicon phrase.
@@ -17,6 +18,8 @@ Rules, in order (docs/topics.md):
    clause it may describe, else to its default aspect, else to nothing. Weak cues (bare "รอ", "ยืนรอ",
    "ชั่วโมง"; lexicon "weak") count only when nothing else in the comment names an aspect.
 6. Each aspect's polarity is the sign of its weighted sum; a tie goes to the last cue.
+7. A trained model (model.py, its weights committed) adds aspects the lexicon missed when it is sure; the
+   lexicon's own tags stand.
 """
 
 from __future__ import annotations
