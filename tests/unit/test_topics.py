@@ -21,7 +21,7 @@ from shared.topics.train import training_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 AIM = 0.85  # issue 20: micro-F1 over (aspect, polarity) pairs on the held-out comments
-FLOOR = 0.80  # tagger lexicon-3+model-1 reaches 0.812 held out (docs/topics.md); the lexicon alone, 0.786
+FLOOR = 0.80  # tagger lexicon-3+model-1 reaches 0.808 held out (docs/topics.md); the lexicon alone, 0.786
 
 
 def _held_out():
@@ -33,7 +33,7 @@ def _held_out():
 
 def test_held_out_micro_f1_does_not_regress() -> None:
     """Not the issue's aim (0.85, not reached: docs/topics.md); a floor under what lexicon-3+model-1 reaches
-    (0.812), above the lexicon alone (0.786)."""
+    (0.808), above the lexicon alone (0.786)."""
     scores = _held_out()
     assert scores.micro[2] >= FLOOR, report("heldout", scores)
 
