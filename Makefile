@@ -28,7 +28,7 @@ export PROXY_PORT ?= 8080
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PROXY_PORT)
 
 .PHONY: run stop status restart test test-unit bench bench-ingest bench-scoring bench-ballots bench-ranking bench-site bench-pdpa lint servers \
-	bench-topics bench-centre eval-topics \
+	bench-topics bench-centre eval-topics train-topics \
 	servers-stop init secrets venv clean browser postgresql nginx axe k8s-tools k8s-check k8s-rules k8s-schemas monitoring
 
 $(VENV)/.installed: pyproject.toml
@@ -157,6 +157,9 @@ bench-centre: venv postgresql  ## the centre's view: comments tagged per second,
 
 bench-topics: venv  ## comments per second of the Thai topic tagger over 10,000 comments (docs/topics.md)
 	nice $(PY) bench/topics_bench.py
+
+train-topics: venv  ## retrain the topic tagger's model (shared/topics/model.json) from the development and training comments
+	nice $(PY) -m shared.topics.train
 
 eval-topics: venv  ## the topic tagger's micro-F1 and per-aspect precision/recall, development and held-out (docs/topics.md)
 	$(PY) -m shared.cli topics eval

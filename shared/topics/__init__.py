@@ -1,8 +1,9 @@
 """Thai comment topics: which service aspects a citizen's comment mentions, and whether for better or worse.
 
-Offline and deterministic (docs/topics.md): PyThaiNLP's `newmm` segmenter with its bundled word list, and our
-lexicon (lexicon.json). `TAGGER_VERSION` changes whenever the lexicon or the rules change, so tags kept with a
-comment say which tagger made them and history can be re-tagged from the log.
+Offline and deterministic (docs/topics.md): PyThaiNLP's `newmm` segmenter with its bundled word list, our
+lexicon (lexicon.json), and a small trained model (model.json) adding what the lexicon misses.
+`TAGGER_VERSION` changes whenever the lexicon, the rules or the model change, so tags kept with a comment say
+which tagger made them and history can be re-tagged from the log.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The topic tagger: a lexicon over newmm tokens, with negation scope, intensifiers and contrast clauses.
 
-Why a lexicon and not a model: it runs on the platform's own hardware with nothing downloaded, gives the
-same answer for the same text on every machine, and an analyst can read why a comment got its tags.
+Why a lexicon first: it runs on the platform's own hardware with nothing downloaded, gives the same answer
+for the same text on every machine, and an analyst can read why a comment got its tags; the small model of
+step 7 only adds what the lexicon's phrasings miss.
 Rules, in order (docs/topics.md):
 1. Normalise (lower case, runs of one character cut to one, ๆ dropped, "." a space) and segment with newmm over
    PyThaiNLP's word list plus every lexicon phrase.
@@ -17,6 +18,8 @@ Rules, in order (docs/topics.md):
    clause it may describe, else to its default aspect, else to nothing. Weak cues (bare "รอ", "ยืนรอ",
    "ชั่วโมง"; lexicon "weak") count only when nothing else in the comment names an aspect.
 6. Each aspect's polarity is the sign of its weighted sum; a tie goes to the last cue.
+7. A trained model (model.py, its weights committed) adds aspects the lexicon missed when it is sure; the
+   lexicon's own tags stand.
 """
 
 from __future__ import annotations
@@ -28,11 +31,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.topics.model import TopicModel
 
 ASPECTS = ("waiting", "courtesy", "competence", "documents", "facilities", "access", "digital", "fees")
 POLARITIES = ("positive", "negative")
 LEXICON_PATH = Path(__file__).with_name("lexicon.json")
-TAGGER_VERSION = "lexicon-2"
+TAGGER_VERSION = "lexicon-3+model-1"
 
 _PUNCT = re.compile(r"[,!?;:()\[\]\"'“”…/|~\n\r\t]+")
 _RUN = re.compile(r"(.)\1{2,}")
@@ -65,7 +72,7 @@ class Tagger:
 
     version = TAGGER_VERSION
 
-    def __init__(self, lexicon: dict) -> None:
+    def __init__(self, lexicon: dict, model: TopicModel | None = None) -> None:
         from pythainlp.corpus.common import thai_words
         from pythainlp.tokenize import Tokenizer
 
@@ -94,6 +101,7 @@ class Tagger:
         self._phrases = phrases
         self._weak = frozenset(_normalise(w) for w in lexicon.get("weak", []))
         self._lengths = sorted({len(p) for p in phrases}, reverse=True)
+        self._model = model
 
     def words(self, text: str) -> list[str]:
         """A text's newmm tokens as the tagger sees them (normalised; no spaces or punctuation): the centre's
@@ -148,8 +156,21 @@ class Tagger:
         return out
 
     def tag(self, text: str) -> dict[str, str]:
-        """{aspect: "positive"|"negative"} for each aspect the comment speaks of (possibly none)."""
+        """{aspect: "positive"|"negative"} for each aspect the comment speaks of (possibly none): the lexicon's
+        tags, plus the aspects the trained model is sure of that the lexicon missed (model.py)."""
         items = self._cues(text)
+        tags = self._lexicon_tags(items)
+        return self._model.revise(items, tags) if self._model is not None else tags
+
+    def lexicon_tag(self, text: str) -> dict[str, str]:
+        """The lexicon's tags alone (what the model adds to; train.py learns beside it)."""
+        return self._lexicon_tags(self._cues(text))
+
+    def cues(self, text: str) -> list[tuple[int, str, _Entry]]:
+        """The items the lexicon and the model read: the model's features are made from them (train.py)."""
+        return self._cues(text)
+
+    def _lexicon_tags(self, items: list[tuple[int, str, _Entry]]) -> dict[str, str]:
         scores: dict[str, float] = {}
         last: dict[str, str] = {}
         weak: dict[str, float] = {}  # cues that count only when nothing else names an aspect
@@ -162,6 +183,8 @@ class Tagger:
                 _add(scores, last, nouns[0][1].aspect, "negative", weight)
                 continue
             carried: dict[int, bool | str] = {}  # each cue's negation, for the cue right after it
+            # a wish word (อยากให้, ควร) covers the rest of its clause, nouns and all: what follows is wanted
+            wish_at = next((k for k, (_, _, e) in enumerate(clause) if e.kind == "wish"), len(clause))
             last_cue = max((k for k, (_, _, e) in enumerate(clause) if e.kind in _CUES), default=-1)
             for k, (_, surface, entry) in enumerate(clause):
                 if entry.kind not in ("strict", "generic", "noun"):
@@ -184,6 +207,8 @@ class Tagger:
                 polarity = entry.polarity
                 if negated == "hypothetical" and entry.kind == "generic":
                     continue  # "ถ้าจะเอาเร็ว…": a condition, not an experience
+                if negated is False and wish_at < k:
+                    negated = "wish"  # "อยากให้เจ้าหน้าที่ยิ้มบ้าง": a wish covers its clause, nouns and all
                 if negated == "wish":  # "อยากให้ปรับปรุงห้องน้ำ", "ควรมีที่จอดรถเพิ่ม": wanted, so lacking
                     polarity = "negative"
                 elif negated is True:
@@ -339,5 +364,7 @@ def _add(scores: dict[str, float], last: dict[str, str], aspect: str, polarity: 
 
 @cache
 def default_tagger() -> Tagger:
-    """The tagger built from the shipped lexicon, once per process."""
-    return Tagger(json.loads(LEXICON_PATH.read_text(encoding="utf-8")))
+    """The tagger built from the shipped lexicon and trained model, once per process."""
+    from shared.topics.model import load_model
+
+    return Tagger(json.loads(LEXICON_PATH.read_text(encoding="utf-8")), load_model())

@@ -16,10 +16,12 @@ from shared.manifest import manifests
 from shared.topics import ASPECTS, POLARITIES, TAGGER_VERSION, default_tagger
 from shared.topics.cli import LABELLED, MAX_LINE, BadLine, tag_stream
 from shared.topics.evaluation import load, report, score, split_of
+from shared.topics.model import MODEL_PATH, added, load_model
+from shared.topics.train import training_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 AIM = 0.85  # issue 20: micro-F1 over (aspect, polarity) pairs on the held-out comments
-FLOOR = 0.775  # tagger lexicon-2 reaches 0.787 held out (docs/topics.md): a change must not lose more than a little
+FLOOR = 0.80  # tagger lexicon-3+model-1 reaches 0.808 held out (docs/topics.md); the lexicon alone, 0.786
 
 
 def _held_out():
@@ -30,7 +32,8 @@ def _held_out():
 
 
 def test_held_out_micro_f1_does_not_regress() -> None:
-    """Not the issue's aim (0.85, not reached: docs/topics.md); a floor under what lexicon-2 reaches (0.787)."""
+    """Not the issue's aim (0.85, not reached: docs/topics.md); a floor under what lexicon-3+model-1 reaches
+    (0.808), above the lexicon alone (0.786)."""
     scores = _held_out()
     assert scores.micro[2] >= FLOOR, report("heldout", scores)
 
@@ -48,6 +51,30 @@ def test_the_labelled_set_is_large_varied_and_split_sixty_forty() -> None:
     assert all(pairs[(a, p)] >= 3 for a in ASPECTS for p in POLARITIES), pairs  # every pair is measured
     assert sum(1 for r in rows if not r.topics) >= 40  # comments about no aspect
     assert sum(1 for r in rows if len(set(r.topics.values())) == 2) >= 20  # mixed polarity in one comment
+
+
+def test_the_training_comments_are_new_text_never_in_the_labelled_set() -> None:
+    """tests/data/topics_train.jsonl: comments written to tune on, so none may repeat a labelled (held-out) one."""
+    train = load(ROOT / "tests" / "data" / "topics_train.jsonl")
+    assert len(train) >= 200 and len({r.id for r in train}) == len({r.text for r in train}) == len(train)
+    assert not {r.text for r in train} & {r.text for r in load(LABELLED)}
+    assert not {r.id for r in train} & {r.id for r in load(LABELLED)}
+    for r in train:
+        assert set(r.topics) <= set(ASPECTS) and set(r.topics.values()) <= set(POLARITIES), r.id
+
+
+def test_the_model_only_adds_what_it_is_sure_of() -> None:
+    """The lexicon's tags stand; the model adds an aspect the lexicon missed at add_at or above, nothing else."""
+    probs = {"waiting": (0.05, 0.05, 0.9), "courtesy": (0.1, 0.1, 0.8), "fees": (0.5, 0.1, 0.4)}
+    assert added({"courtesy": "positive"}, probs, 0.8) == {"waiting": "negative", "courtesy": "positive"}
+    assert added({}, probs, 0.95) == {}
+
+
+def test_the_shipped_model_is_loaded_and_trained_without_held_out_comments() -> None:
+    model = load_model()
+    assert model is not None and set(model.weights) == set(ASPECTS) and 0.5 < model.add_at < 1
+    assert {split_of(r.id) for r in training_rows() if r.id.startswith("tc")} == {"dev"}
+    assert MODEL_PATH.stat().st_size < 1_000_000  # small enough to review in a diff and load in a blink
 
 
 def test_the_split_depends_on_the_id_alone() -> None:
@@ -73,6 +100,8 @@ def test_the_split_depends_on_the_id_alone() -> None:
     ("staff friendly, toilet dirty", {"courtesy": "positive", "facilities": "negative"}),
     ("อยากให้มีเก้าอี้มากกว่านี้", {"facilities": "negative"}),  # a wish names what is missing
     ("อย่างอื่นดีหมด ยกเว้นที่จอดรถ", {"facilities": "negative"}),
+    ("อยากให้เจ้าหน้าที่ยิ้มบ้าง", {"courtesy": "negative"}),  # a wish covers its clause past the noun
+    ("ควรให้ระบบออนไลน์ใช้ได้จริง", {"digital": "negative"}),
     ("ขอบคุณค่ะ", {}),
     ("ดีมากครับ", {}),
     ("", {}),

@@ -1,0 +1,111 @@
+"""The trained part of the tagger: per aspect, a small softmax model (none / positive / negative) over a
+comment's tokens, token pairs, negated tokens, character trigrams and the lexicon's cue kinds, that adds the
+aspects the lexicon missed.
+
+Why: a lexicon generalises only to phrasings it has seen (held out it missed a quarter of the labelled pairs,
+docs/topics.md); tokens and character trigrams learnt from labelled comments reach new phrasings. The lexicon
+stays the first word: the model only adds an aspect the lexicon did not name, when it is at least ADD_AT sure
+(letting it drop or flip the lexicon's tags lost F1 on fresh comments, docs/topics.md). The weights are
+trained by `make train-topics` (train.py) and committed (model.json); nothing is trained or downloaded at run
+time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from itertools import pairwise
+from pathlib import Path
+
+MODEL_PATH = Path(__file__).with_name("model.json")
+CLASSES = ("none", "positive", "negative")
+_NEGATING = frozenset({"negator", "absence", "wish"})
+_SKIP = frozenset({"space", "break"})
+
+
+def features(items: Iterable[tuple[int, str, object]]) -> list[str]:
+    """A comment's features from the tagger's items (newmm tokens with lexicon phrases merged); the same
+    function serves training and tagging, so they never drift apart."""
+    out: list[str] = []
+    tokens: list[str] = []
+    negated_for = 0
+    for _, surface, entry in items:
+        kind = entry.kind  # type: ignore[attr-defined]
+        if kind in _SKIP:
+            if kind == "break":
+                negated_for = 0
+            continue
+        tokens.append(surface)
+        out.append("w:" + surface)
+        if negated_for:
+            out.append("n:" + surface)
+            negated_for -= 1
+        if kind in _NEGATING:
+            negated_for = 2
+        elif kind == "strict":
+            out.append(f"s:{entry.aspect}:{entry.polarity}")  # type: ignore[attr-defined]
+        elif kind == "noun":
+            out.append("o:" + entry.aspect)  # type: ignore[attr-defined]
+        elif kind == "generic":
+            out.append("g:" + entry.polarity)  # type: ignore[attr-defined]
+    for a, b in pairwise(tokens):
+        out.append(f"b:{a}_{b}")
+    joined = "".join(tokens)
+    out.extend("c:" + joined[i:i + 3] for i in range(len(joined) - 2))
+    return out
+
+
+class TopicModel:
+    """Weights per aspect ({feature: [none, positive, negative]}, with "" the bias) and the probability at
+    which the model adds an aspect the lexicon missed."""
+
+    def __init__(self, data: dict) -> None:
+        self.weights: dict[str, dict[str, list[float]]] = data["weights"]
+        self.add_at: float = data["add_at"]
+        self._aspects = list(self.weights)
+        # one lookup per feature at tagging time: feature -> [(aspect index, w_none, w_pos, w_neg), ...]
+        self._by_feature: dict[str, list[tuple[int, float, float, float]]] = {}
+        for index, table in enumerate(self.weights.values()):
+            for feature, (w0, w1, w2) in table.items():
+                if feature:
+                    self._by_feature.setdefault(feature, []).append((index, w0, w1, w2))
+
+    def probabilities(self, feats: list[str]) -> dict[str, tuple[float, float, float]]:
+        """Per aspect, P(none), P(positive), P(negative); a feature counts once however often it recurs."""
+        z = [list(table[""]) for table in self.weights.values()]
+        by_feature = self._by_feature
+        for f in set(feats):
+            for index, w0, w1, w2 in by_feature.get(f, ()):
+                row = z[index]
+                row[0] += w0
+                row[1] += w1
+                row[2] += w2
+        out = {}
+        for aspect, row in zip(self._aspects, z, strict=True):
+            top = max(row)
+            e0, e1, e2 = (math.exp(v - top) for v in row)
+            total = e0 + e1 + e2
+            out[aspect] = (e0 / total, e1 / total, e2 / total)
+        return out
+
+    def revise(self, items, tags: dict[str, str]) -> dict[str, str]:
+        """The lexicon's tags plus any aspect the model is at least add_at sure of (the aspects' order kept)."""
+        return added(tags, self.probabilities(features(items)), self.add_at)
+
+
+def added(tags: dict[str, str], probs: dict[str, tuple[float, float, float]], add_at: float) -> dict[str, str]:
+    out = {}
+    for aspect, (_none, p_pos, p_neg) in probs.items():
+        if aspect in tags:
+            out[aspect] = tags[aspect]
+        elif max(p_pos, p_neg) >= add_at:
+            out[aspect] = "positive" if p_pos >= p_neg else "negative"
+    return out
+
+
+def load_model(path: Path = MODEL_PATH) -> TopicModel | None:
+    """The committed model, or None when there is none (the lexicon alone then tags)."""
+    if not path.exists():
+        return None
+    return TopicModel(json.loads(path.read_text(encoding="utf-8")))
