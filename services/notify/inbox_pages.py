@@ -24,6 +24,7 @@ from services.notify.messages import RULE_NAMES, STATUS_TH
 from services.notify.pages import security_headers
 from services.notify.praise_counts import count_praise
 from services.notify.praise_store import PraiseChangeError
+from services.notify.stories.inbox import district_stories
 from services.notify.trend import recent_trend
 from shared.pdpa import redact
 from shared.secrets import same_secret
@@ -159,7 +160,8 @@ def inbox():
     alerts = [{"alert": a, "rule_th": RULE_NAMES[a.rule][0], "status_th": STATUS_TH[a.status],
                "opened": be_datetime(a.opened_at)} for a in store.list_alerts(district=reader.district, limit=50)]
     return _page("inbox.html", 400 if problems else 200, district=ctx.notify.registry.get(reader.district),
-                 comments=comments, alerts=alerts, trend=recent_trend(store, reader.district, today), praise=praise,
+                 comments=comments, alerts=alerts, stories=district_stories(ctx.notify.story_store, reader.district),
+                 trend=recent_trend(store, reader.district, today), praise=praise,
                  chosen=chosen, problems=problems, services=SERVICES, channels=CHANNELS_TH, be_date=be_date,
                  period=(be_date(chosen.first), be_date(chosen.last)), done=request.args.get("done"))
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from services.notify.app import create_app
-from shared.events import CommentEvent, VoteEvent
+from shared.events import CommentEvent, StoryEvent, VoteEvent
 from shared.timeutil import utcnow
 from tests.integration.notify_env import built, load_directory
 from tests.integration.test_notify_feedback_view import _records
@@ -208,3 +208,30 @@ def test_a_district_s_own_units_are_read_and_counted(world):
     client.get(sign_in(notify, client, mail))
     page = client.get("/inbox").get_data(as_text=True)
     assert re.search(r"อำเภอเคลื่อนที่</td><td class=\"units-count\">1<", page)
+
+
+def test_the_chief_reads_the_district_s_stories_approved_or_not_but_never_an_original_or_a_withdrawn_one(world):
+    """Issue 21: the stories about the district in the inbox, in the words the centre may publish."""
+    notify, client, mail, clock = world
+    store, now = notify.story_store, clock()
+
+    def told(story_id: str, text: str, district: str = "3706", publish: bool = True) -> StoryEvent:
+        return StoryEvent(story_id, "told", district, "qr", now, vote_id="v-" + story_id, voter_key="c" * 64,
+                          text=text, publish=publish, credit="initials" if publish else "anonymous",
+                          credit_name="ส.จ." if publish else None, consent_version="2026-12-v1")
+
+    store.told(told("s-new", "ปลัดช่วยกรอกแบบฟอร์มให้จนเสร็จ"))
+    store.told(told("s-edited", "คุณสมศรีเบอร์ 0812345678 ช่วยพาไปห้องน้ำ"))
+    assert store.edit("s-edited", "เจ้าหน้าที่ช่วยพาไปห้องน้ำ", "moderator", now)
+    store.told(told("s-private", "เรื่องที่ไม่ให้เผยแพร่", publish=False))
+    store.told(told("s-gone", "เรื่องที่ถอนแล้ว"))
+    store.withdrawn(StoryEvent("s-gone", "withdrawn", "3706", "qr", now))
+    store.told(told("s-other", "อีกอำเภอหนึ่ง", district="4408"))
+    client.get(sign_in(notify, client, mail))
+    page = client.get("/inbox").get_data(as_text=True)
+    stories = page[page.index('id="stories"'):page.index('id="alerts"')]
+    assert "ปลัดช่วยกรอกแบบฟอร์มให้จนเสร็จ" in stories and "รอสำนักงานกลางพิจารณา" in stories
+    assert "เจ้าหน้าที่ช่วยพาไปห้องน้ำ" in stories and "คุณสมศรี" not in page  # the edit; its original stays
+    assert "เรื่องที่ไม่ให้เผยแพร่" in stories and "ไม่อนุญาตให้เผยแพร่" in stories
+    assert "เรื่องที่ถอนแล้ว" not in page and "อีกอำเภอหนึ่ง" not in page
+
