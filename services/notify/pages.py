@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 
 from services.notify.actions import AlertNotFound
-from services.notify.directory import CHIEF
+from services.notify.directory import inbox_district
 from services.notify.inbox_access import Reader
 from services.notify.lifecycle import TransitionError
 from services.notify.links import LinkError
@@ -86,7 +86,7 @@ def alert_page(token: str):
         comments=recent_comments(ctx.feedback, alert.district, today),
         be_date=be_date, be_datetime=be_datetime, silence_days=SILENCE_DAYS,
         inbox_url=ctx.inbox_access.entry_url(Reader(alert.district, holder.contact_key))
-        if holder.contact_key == f"{CHIEF}:{alert.district}" else None,
+        if inbox_district(holder.contact_key) == alert.district else None,
         done=DONE_TH.get(request.args.get("done", "")), error=request.args.get("error")))
     response.set_cookie(CSRF_COOKIE, csrf, max_age=86400, httponly=True, samesite="Strict",
                         secure=request.is_secure, path="/a/")
