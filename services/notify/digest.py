@@ -75,12 +75,16 @@ class WeeklyDigest:
         directory = self.praise.directory(code) if self.praise is not None else PraiseDirectory()
         return WeekFeedback(count_praise(docs, directory), representative(docs), link)
 
-    def compose(self, code: str, monday: date, now: datetime) -> tuple[Contact | None, Message]:
-        """One district's digest for the week before `monday`, built and not sent."""
+    def _week_of(self, code: str, monday: date) -> tuple[date, date, list]:
+        """The seven Bangkok days before `monday` and the district's alerts opened in them."""
         last = monday - timedelta(days=1)
         first = last - timedelta(days=6)
         start = datetime.combine(first, time(0), BANGKOK)
-        alerts = [a for a in self.store.list_alerts(district=code, limit=200) if a.opened_at >= start]
+        return first, last, [a for a in self.store.list_alerts(district=code, limit=200) if a.opened_at >= start]
+
+    def compose(self, code: str, monday: date, now: datetime) -> tuple[Contact | None, Message]:
+        """One district's digest for the week before `monday`, built and not sent: the chief's copy."""
+        first, last, alerts = self._week_of(code, monday)
         contact = self.store.contact(f"{CHIEF}:{code}")
         week = self.week_feedback(f"{CHIEF}:{code}", code, first, last)
         return contact, self.render(self.registry.get(code), first, last, self.ranks.district(code), alerts, now,
@@ -98,10 +102,7 @@ class WeeklyDigest:
         readers = [c for c in self.store.district_readers(code) if c.role == CHIEF or c.digest]
         if not readers:
             return 0
-        last = bangkok_day(now)
-        first = last - timedelta(days=6)
-        start = datetime.combine(first, time(0), BANGKOK)
-        alerts = [a for a in self.store.list_alerts(district=code, limit=200) if a.opened_at >= start]
+        first, last, alerts = self._week_of(code, bangkok_day(now) + timedelta(days=1))
         board, week = self.ranks.district(code), self.week_feedback(readers[0].key, code, first, last)
         minute = now.strftime("%Y%m%dT%H%M")
         sent = 0

@@ -17,7 +17,7 @@ from services.notify.app import create_app
 from services.notify.directory import COLUMNS, parse_directory
 from services.notify.inbox_access import Reader
 from shared.events import VoteEvent
-from shared.timeutil import utcnow
+from shared.timeutil import bangkok_day, utcnow
 from tests.integration.notify_env import built
 from tests.integration.test_notify_feedback_view import _records
 from tests.support.fakes import Clock
@@ -235,3 +235,9 @@ def test_alerts_and_the_digest_reach_each_reader_who_wants_them_with_their_own_l
     assert links["chief:3706"] != links["deputy:3706:d1"]
     assert notify.inbox_access().enter(links["deputy:3706:d1"].rsplit("/", 1)[1], now) == Reader(
         "3706", "deputy:3706:d1")
+
+    monday = bangkok_day(now) + timedelta(days=7 - bangkok_day(now).weekday())
+    assert notify.digest().run(monday, now) == 4  # the weekly run: every chief and deputy with digest yes
+    weekly = sorted(d["contact"] for d in notify.store.outbox.find({}) if
+                    d["content"]["payload"]["type"] == "weekly_digest" and d["keys"][0].startswith("digest-2"))
+    assert weekly == ["chief:3706", "chief:4408", "deputy:3706:d1", "deputy:4408:d1"]
