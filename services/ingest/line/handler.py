@@ -2,7 +2,8 @@
 
 Votes go through ingest's intake like every channel's (channel `line`, voter_id = the LINE
 userId, which intake HMACs); the webhookEventId is the idempotency key, so LINE's
-redeliveries publish nothing new. Comments become `comments.v1` events.
+redeliveries publish nothing new. Comments become `comments.v1` events, and so does the praise asked
+for after a vote of 4 or 5 (praise_step.py).
 """
 
 from __future__ import annotations
@@ -64,12 +65,12 @@ class LineHandler:
                     self.replier.reply(event.reply_token, [said])
                     return "story"
             comment_id = keyed_hash(self.secret, "line-comment", event.webhook_event_id)[:32]
-            if self.praise is not None:
-                praised = self.praise.on_text(key, comment_id, event.message.text, self.store.get(key), now,
-                                              redelivery)
+            conversation = self.store.get(key)
+            if self.praise is not None:  # a text at the praise question: the praise, a skip, or not its own
+                praised = self.praise.on_text(key, comment_id, event.message.text, conversation, now, redelivery)
                 if praised is not None:
                     return self._said(event, praised)
-            decision = self.rules.on_text(event.message.text, self.store.get(key), now, comment_id)
+            decision = self.rules.on_text(event.message.text, conversation, now, comment_id)
             if isinstance(decision, AttachComment):
                 return self._comment(event, key, comment_id, decision, redelivery, now)
         elif isinstance(event, MessageEvent):
