@@ -19,10 +19,12 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from services.ingest.line.praise_units import DistrictUnits, MongoPraiseUnits
 from services.notify.praise_counts import count_praise
 from services.scoring.domain import Vote
 from services.scoring.store import ScoringStore
 from shared import mongo
+from shared.praise import DEFAULT_UNITS
 from shared.timeutil import bangkok_day, utcnow
 from tests.integration.notify_env import built
 from tests.support import line_api as line
@@ -126,3 +128,20 @@ def test_scorings_early_and_live_joins_on_the_store_keep_comment_and_praise(sett
     assert (doc["c"], doc["st"]) == ("อีกเรื่อง", "พี่สมศรี")
     doc = store.attach_comment("v-early", DISTRICT, "", at + timedelta(minutes=4), "งานทะเบียน")
     assert (doc["c"], doc["st"], doc["o"]) == ("อีกเรื่อง", "งานทะเบียน", 3)
+
+
+def test_the_units_offered_are_the_districts_own_then_the_defaults_and_a_bad_document_gives_the_defaults(settings):
+    db = mongo.database(settings)
+    db.notify_praise.insert_many([{"_id": "3706", "units": OWN, "changes": []}, {"_id": "4408", "units": [{"id": 1}]},
+                                  {"_id": "4712", "units": "not a list"}])
+    now = [0.0]
+    reader = MongoPraiseUnits(db.notify_praise, clock=lambda: now[0], ttl_s=60)
+    own = reader.for_district("3706")
+    assert own.own == ("mobile_office",) and [u.id for u in own.units] == [u.id for u in DEFAULT_UNITS] + [
+        "mobile_office"]
+    for code in ("4408", "4712", "1001"):  # malformed, malformed, no document
+        assert reader.for_district(code) == DistrictUnits(DEFAULT_UNITS)
+    db.notify_praise.update_one({"_id": "3706"}, {"$set": {"units": []}})
+    assert reader.for_district("3706") == own  # within the minute: the cached list
+    now[0] = 61.0
+    assert reader.for_district("3706") == DistrictUnits(DEFAULT_UNITS)
