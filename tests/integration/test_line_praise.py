@@ -45,6 +45,11 @@ def _post(ingest, *events) -> None:
     assert r.status_code == 200, r.text
 
 
+def _ballot_records(settings) -> list[SimpleNamespace]:
+    return [SimpleNamespace(value=json.dumps(b, ensure_ascii=False).encode())
+            for _, b in read_topic(settings.kafka_bootstrap, settings.topics.ballots)]
+
+
 def _labels(reply: dict) -> list[str]:
     return [i["action"]["label"] for i in reply["messages"][-1].get("quickReply", {}).get("items", [])]
 
@@ -83,25 +88,34 @@ def test_line_praise_reaches_notifys_counts_once_beside_the_comment(settings):
     assert sorted((bool(m["comment"]), m["staff"] is not None) for m in messages) == [
         (False, True)] * 3 + [(True, False)] * 2
 
-    # A replay after a kill: a consumer without offsets reads both topics again onto the same store.
+    notify = built(settings, Clock(utcnow()), line_url="http://127.0.0.1:9", smtp_port=9)
+    processor = notify.processor()
+    today = bangkok_day(utcnow())
+
+    def counted() -> tuple[dict, dict]:
+        counts = count_praise(notify.feedback.praise_mentions(DISTRICT, today - timedelta(days=1), today),
+                              notify.praise.directory(DISTRICT))
+        return {c.key: c.votes for c in counts.units}, {c.key: c.votes for c in counts.people}
+
+    expected = ({"id_card": 1, "civil_registration": 1, "mobile_office": 1}, {"สมศรี": 1})
+    live = _ballot_records(settings)
+    assert sum(len(json.loads(r.value)["ballots"]) for r in live) == 10  # 5 votes, 5 follow-ups (the live join)
+    processor.handle(live)
+    assert counted() == expected
+    processor.handle(live)  # a redelivery
+    assert counted() == expected
+
+    # A replay after a kill: a consumer without offsets reads both topics again onto the same store; its vote
+    # ballots now carry what the follow-ups joined (scoring's store holds it), and notify reads them all again.
     replay = f"scoring-replay-{settings.mongo_db}"
     with ConsumerProcess(scoring_env(settings, tempfile.mkdtemp(prefix="scoring-state-"), SCORING_GROUP_ID=replay)):
         wait_until(lambda: committed_on(settings.kafka_bootstrap, replay, settings.topics.votes) == 5
                    and committed_on(settings.kafka_bootstrap, replay, settings.topics.comments) == 5, 120,
                    "the replay")
-    records = [SimpleNamespace(value=json.dumps(b, ensure_ascii=False).encode())
-               for _, b in read_topic(settings.kafka_bootstrap, settings.topics.ballots)]
+    records = _ballot_records(settings)
     assert sum(len(json.loads(r.value)["ballots"]) for r in records) == 20  # 5 votes + 5 follow-ups, twice
-
-    notify = built(settings, Clock(utcnow()), line_url="http://127.0.0.1:9", smtp_port=9)
-    processor = notify.processor()
     processor.handle(records)
-    processor.handle(records)  # a redelivery of everything, replay included
-    today = bangkok_day(utcnow())
-    directory = notify.praise.directory(DISTRICT)
-    counts = count_praise(notify.feedback.praise_mentions(DISTRICT, today - timedelta(days=1), today), directory)
-    assert {c.key: c.votes for c in counts.units} == {"id_card": 1, "civil_registration": 1, "mobile_office": 1}
-    assert {c.key: c.votes for c in counts.people} == {"สมศรี": 1}
+    assert counted() == expected
     docs = {d["praise"]["unit_id"] if d["praise"] else d["comment"]: d
             for d in db.notify_feedback.find({"district": DISTRICT})}
     assert len(docs) == 3  # A, B, E; C and D said nothing
