@@ -64,7 +64,7 @@ def question(vote_id: str, units: Sequence[Unit], own: Sequence[str] = ()) -> Re
     buttons.append(QuickButton(label=SKIP_LABEL, data=f"{POSTBACK}|{vote_id}|{SKIP}", display_text=SKIP_LABEL))
     return Reply("อยากชมเจ้าหน้าที่หรืองานไหนเป็นพิเศษไหมคะ 😊\n"
                  "กดเลือกงานด้านล่าง หรือพิมพ์ชื่อเจ้าหน้าที่ (เช่น พี่สมศรี งานทะเบียน) หรือกด “ข้าม”\n"
-                 "(ชื่อเจ้าหน้าที่ส่งถึงนายอำเภอเท่านั้น ไม่แสดงบนเว็บไซต์)", tuple(buttons))
+                 "(ชื่อเจ้าหน้าที่ส่งถึงนายอำเภอและกรมการปกครองเท่านั้น ไม่แสดงบนเว็บไซต์)", tuple(buttons))
 
 
 @dataclass(frozen=True)
