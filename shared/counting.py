@@ -12,7 +12,9 @@ The rules, in the order they apply to a vote read from `votes.v1`:
    a `repeat` (ingest's claim refuses most; this is the second line of defence);
 4. a vote ingest flagged (past a cap or a burst rule) is `flagged`: kept, counted apart, not in the figures;
 5. otherwise it is `counted`, on the Bangkok day it was *submitted*;
-6. a comment sent later (`comments.v1`) joins its vote, whichever of the two the log holds first;
+6. a comment sent later (`comments.v1`) joins its vote, whichever of the two the log holds first; a message
+   carries a comment, a praise (`staff`), or both, and the part it leaves empty keeps what an earlier
+   message of the vote gave (`FollowUp`): a praise never wipes a comment, nor a comment a praise;
 7. a counted vote's source (`source_key`; `voter_key` on votes written before it) joins its district-day's
    set of sources, which keeps at most `cap` (MIN_SOURCES) of them: a window's union of such capped sets
    reaches `cap` exactly when the union of the full sets does, so `sources` (up to `cap`) is exact for
@@ -68,31 +70,58 @@ def decide(*, repeat_of_day: bool, flagged: bool) -> str:
     return FLAGGED if flagged else COUNTED
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """Rule 6's join: what the later messages of one vote said, the latest comment and the latest praise.
+
+    One rule for every place that keeps it (scoring's store as `follow_up_sets`, `LogCounter` in memory):
+    a message's empty part (`comment` "", `staff` None) leaves the earlier one as it was."""
+
+    comment: str = ""
+    comment_at: datetime | None = None
+    staff: str | None = None
+
+    def joined(self, event: CommentEvent) -> FollowUp:
+        return FollowUp(event.comment or self.comment, event.received_at if event.comment else self.comment_at,
+                        event.staff or self.staff)
+
+
+def follow_up_sets(comment: str, at: datetime, staff: str | None) -> dict:
+    """The fields a message sets on its vote's record in scoring's store (`c`, `ca`, `st`): only its own
+    non-empty parts, as `FollowUp.joined` keeps them, so a praise never wipes a comment nor the reverse."""
+    return {**({"c": comment, "ca": at} if comment else {}), **({"st": staff} if staff else {})}
+
+
 def ballot_fields(vote: Mapping, decision: str, offset: int, *, day: date | None = None,
-                  comment: str | None = None, comment_at: datetime | None = None) -> dict:
+                  comment: str | None = None, comment_at: datetime | None = None, staff: str | None = None) -> dict:
     """A decided vote's ballot fields, from the vote's own (a VoteEvent's, or the fields scoring loaded);
-    `comment` is an earlier-arrived comment joined; `day`, when the caller has it (rule 5's) already."""
+    `comment` and `staff` are an earlier-arrived message's joined (the vote's own win); `day`, when the
+    caller has it (rule 5's) already."""
     text = vote["comment"] or (comment or "")
     at = (vote["received_at"] if vote["comment"] else comment_at) if text else None
     return {"vote_id": vote["vote_id"], "district_code": vote["district_code"], "kind": BALLOT_VOTE,
             "decision": decision, "day": (day or vote_day(vote["submitted_at"])).isoformat(), "score": vote["score"],
             "comment": text, "submitted_at": vote["submitted_at"], "channel": vote["channel"],
-            "service": vote["service"], "staff": vote["staff"], "received_at": vote["received_at"],
+            "service": vote["service"], "staff": vote["staff"] or staff or None, "received_at": vote["received_at"],
             "comment_at": at, "flag_reason": vote["flag_reason"] if decision == FLAGGED else None,
             "votes_offset": offset}
 
 
-def ballot_of(vote: VoteEvent, decision: str, offset: int, *, comment: str | None = None,
-              comment_at: datetime | None = None) -> BallotEvent:
-    """The decided vote as `ballots.v1` publishes it."""
-    return BallotEvent(**ballot_fields(vote.__dict__, decision, offset, comment=comment, comment_at=comment_at))
+def ballot_of(vote: VoteEvent, decision: str, offset: int, *, early: FollowUp | None = None) -> BallotEvent:
+    """The decided vote as `ballots.v1` publishes it, with what earlier-arrived messages said (`early`)."""
+    early = early or FollowUp()
+    return BallotEvent(**ballot_fields(vote.__dict__, decision, offset, comment=early.comment,
+                                       comment_at=early.comment_at, staff=early.staff))
 
 
 def comment_ballot(comment: CommentEvent, decision: str, score: int, submitted_at: datetime) -> BallotEvent:
-    """A comment that reached an already decided vote (rule 6), as a follow-up ballot."""
+    """A message that reached an already decided vote (rule 6), as a follow-up ballot carrying its own parts:
+    its comment ("" on a praise alone; `comment_at` then null) and its praise (`staff`); readers keep the
+    part it leaves empty as it was (services/notify/feedback.py)."""
     return BallotEvent(comment.vote_id, comment.district_code, BALLOT_COMMENT, decision,
                        vote_day(submitted_at).isoformat(), score, comment.comment, submitted_at,
-                       comment.channel, None, None, None, comment.received_at, None, -1)
+                       comment.channel, None, comment.staff or None, None,
+                       comment.received_at if comment.comment else None, None, -1)
 
 
 @dataclass
@@ -230,7 +259,7 @@ class LogCounter:
     seen: set[str] = field(default_factory=set)
     held_days: set[str] = field(default_factory=set)
     votes: dict[str, BallotEvent] = field(default_factory=dict)  # vote_id -> its decided ballot
-    early_comments: dict[str, CommentEvent] = field(default_factory=dict)
+    early_comments: dict[str, FollowUp] = field(default_factory=dict)
     days: dict[str, dict[date, Tally]] = field(default_factory=dict)
     duplicates: int = 0
     refused: int = 0
@@ -251,8 +280,7 @@ class LogCounter:
             self.held_days.add(key)
         early = self.early_comments.pop(event.vote_id, None)
         decision = decide(repeat_of_day=repeat, flagged=event.flagged)
-        ballot = ballot_of(event, decision, offset, comment=early.comment if early else None,
-                           comment_at=early.received_at if early else None)
+        ballot = ballot_of(event, decision, offset, early=early)
         self.votes[event.vote_id] = ballot
         tally = self.days.setdefault(event.district_code, {}).setdefault(vote_day(event.submitted_at), Tally())
         if decision == COUNTED:
@@ -269,7 +297,7 @@ class LogCounter:
             return None
         decided = self.votes.get(event.vote_id)
         if decided is None:
-            self.early_comments[event.vote_id] = event
+            self.early_comments[event.vote_id] = self.early_comments.get(event.vote_id, FollowUp()).joined(event)
             return None
         return comment_ballot(event, decided.decision, decided.score, decided.submitted_at)
 

@@ -126,19 +126,25 @@ class VoteEvent(DistrictEvent):
 
 @dataclass(frozen=True)
 class CommentEvent(DistrictEvent):
-    """`comments.v1`: a comment sent after the vote it belongs to (LINE: typed within 30 minutes).
+    """`comments.v1`: a comment sent after the vote it belongs to (LINE: typed within 30 minutes), or the
+    praise the citizen gave after it (LINE asks whom to praise after a vote of 4 or 5).
 
-    Scoring attaches it to the vote with `vote_id`; `comment_id` makes redelivery harmless.
+    Scoring attaches it to the vote with `vote_id`; `comment_id` makes redelivery harmless. A part left
+    empty (`comment` "" on a praise, `staff` null on a comment) says nothing about that part: it never
+    replaces what an earlier message of the same vote gave (shared.counting.FollowUp).
     """
 
     SCHEMA_NAME = SCHEMA_COMMENTS_V1
     comment_id: str = _f(wire("str", length=(1, 64), doc="unique; redelivery-safe"))
     vote_id: str = _f(wire("str", length=(1, 64), doc="the vote it belongs to"))
     district_code: str = _f(wire("str", pattern=DISTRICT_CODE, doc="the vote's district"))
-    comment: str = _f(wire("str", doc="redacted as a vote's comment"))
+    comment: str = _f(wire("str", doc="redacted as a vote's comment; \"\" on a praise alone"))
     channel: str = _f(_CHANNEL)
     received_at: datetime = _f(wire("time", doc="when ingest accepted the comment"))
     schema: str = _f(wire("str", doc="schema name"), SCHEMA_COMMENTS_V1)
+    # Last, with a default: records written before it (and positional construction) stay valid.
+    staff: str | None = _f(wire("str", default=None, doc="the staff member or unit "
+                                "praised (redacted as a vote's `staff`); null when the message praises no one"), None)
 
 
 # What scoring decided about a vote (ballots.v1 `decision`).

@@ -22,6 +22,7 @@ from services.ingest.auth import ChannelKeys
 from services.ingest.config import IngestConfig
 from services.ingest.counters import MongoVoteCounters, VoteCounters
 from services.ingest.intake import VoteIntake
+from services.ingest.line.praise_units import MongoPraiseUnits, PraiseUnits, StaticPraiseUnits
 from services.ingest.line.state import ConversationStore, MongoConversationStore
 from services.ingest.line.story_steps import MongoStorySteps, StorySteps
 from services.ingest.marks import GroupMarks
@@ -86,6 +87,7 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
               conversations: ConversationStore | None = None, counters: VoteCounters | None = None,
               story_publisher: EventPublisher | None = None, story_register: StoryRegister | None = None,
               story_limiter: RateLimiter | None = None, story_steps: StorySteps | None = None,
+              praise_units: PraiseUnits | None = None,
               readiness: dict[str, ReadinessCheck] | None = None, clock: Callable[[], datetime] = utcnow) -> Ingest:
     """A setting missing or unreadable stops it with `shared.config.MissingSetting`, as every service's bootstrap."""
     config = config or IngestConfig.from_env()
@@ -123,7 +125,10 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
     ingest.stories = StoryDesk(story_publisher, story_register, story_limiter,
                                secret=_derived_secret("STORY_CODE_SECRET", voter_secret, "story-code"), clock=clock)
     ingest.vote_tickets = VoteTickets(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie"))
-    _with_line(ingest, conversations, comment_publisher, voter_secret, story_steps)
+    # The units the LINE praise question offers: notify's per-district list, read-only (praise_units.py).
+    if praise_units is None:
+        praise_units = MongoPraiseUnits(db.notify_praise) if db is not None else StaticPraiseUnits()
+    _with_line(ingest, conversations, comment_publisher, voter_secret, story_steps, praise_units)
     return ingest
 
 
@@ -136,13 +141,14 @@ def _beside(votes: EventPublisher, config: IngestConfig, topic: str, event: str)
 
 
 def _with_line(ingest: Ingest, conversations: ConversationStore, comment_publisher: EventPublisher,
-               voter_secret: bytes, story_steps: StorySteps) -> None:
+               voter_secret: bytes, story_steps: StorySteps, praise_units: PraiseUnits) -> None:
     """The LINE handler, when the channel's credentials are set (the SDK takes a second to import)."""
     credentials = LineCredentials.from_env()
     if credentials is None:
         return
     from services.ingest.line.conversation import Rules
     from services.ingest.line.handler import LineHandler
+    from services.ingest.line.praise_step import LinePraise
     from services.ingest.line.sdk import LineReplier
     from services.ingest.line.story import LineStories
     from shared.line import LineMessaging
@@ -151,8 +157,9 @@ def _with_line(ingest: Ingest, conversations: ConversationStore, comment_publish
     rules = Rules(ingest.registry, comment_window=timedelta(minutes=channels.line_comment_window_min),
                   postback_max_age=timedelta(hours=channels.line_postback_max_age_h))
     replier = LineReplier(LineMessaging(credentials.access_token, channels.line_api_host))
+    praise = LinePraise(conversations, comment_publisher, praise_units, rules.matcher)
     ingest.line_handler = LineHandler(rules, ingest.intake, conversations, comment_publisher, replier,
-                                      voter_secret, ingest.clock, LineStories(ingest.stories, story_steps))
+                                      voter_secret, ingest.clock, LineStories(ingest.stories, story_steps), praise)
     ingest.line_secret = credentials.channel_secret
 
 

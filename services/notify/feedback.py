@@ -3,7 +3,10 @@
 One document per counted vote that carries a comment or a praise text, keyed by the vote's id, so the
 chief's inbox, the centre's search and the topic tagger read what citizens said without counting again
 (ballots.v1 is the only source of what counts: docs/events.md). A `comment` ballot (a comment sent
-after the vote, as LINE's second message) attaches to its vote's document.
+after the vote, as LINE's second message, or the praise LINE asks for after a vote of 4 or 5) attaches
+to its vote's document: it sets only the parts it carries, so a praise never wipes a comment, a comment
+never wipes a praise, and a vote's ballot read again never wipes either (its missing parts are set on
+insert only).
 
 Document (`notify_feedback`), the interface other readers build on (keep it stable):
 
@@ -107,23 +110,41 @@ def vote_write(ballot: BallotEvent, directory: PraiseDirectory) -> FeedbackWrite
         return None
     facts = VoteFacts(ballot.service, ballot.channel, ballot.received_at)
     vote_at = ballot.received_at or ballot.submitted_at
-    sets = _vote_fields(ballot, facts) | {
-        "praise": praise, "praise_counted": praise is not None and counts_as_praise(ballot.score, praise["text"],
-                                                                                   directory)}
+    sets = _vote_fields(ballot, facts) | _praise_fields(ballot, praise, directory)
     on_insert: dict = {}
     if ballot.comment:
         sets |= _comment_fields(ballot, vote_at)
     else:  # praise only: a later comment may come; its fields must not be overwritten by a replay
         on_insert = {"comment": "", "comment_channel": None, "comment_at": None, "at": vote_at}
+    if praise is None:  # comment only: a later praise (LINE's) may come; a replay must not wipe it
+        on_insert |= {"praise": None, "praise_counted": False}
     return FeedbackWrite(ballot.vote_id, sets, on_insert)
 
 
-def comment_write(ballot: BallotEvent, facts: VoteFacts) -> FeedbackWrite | None:
-    """A later comment joined to its vote: its fields set, the vote's written only if the vote had no document."""
-    if not ballot.comment:
+def _praise_fields(ballot: BallotEvent, praise: dict | None, directory: PraiseDirectory) -> dict:
+    """The praise and whether it counts (the one rule: `shared.praise.counts_as_praise`, never below 3)."""
+    if praise is None:
+        return {}
+    return {"praise": praise, "praise_counted": counts_as_praise(ballot.score, praise["text"], directory)}
+
+
+def comment_write(ballot: BallotEvent, facts: VoteFacts,
+                  directory: PraiseDirectory | None = None) -> FeedbackWrite | None:
+    """A later message joined to its vote: the parts it carries set (its comment, its praise), the others
+    left as they are; the vote's fields written only if the vote had no document."""
+    praise = praise_of(ballot, directory or PraiseDirectory())
+    if not ballot.comment and praise is None:
         return None
-    on_insert = _vote_fields(ballot, facts) | {"praise": None, "praise_counted": False}
-    return FeedbackWrite(ballot.vote_id, _comment_fields(ballot, ballot.submitted_at), on_insert)
+    at = ballot.comment_at or facts.received_at or ballot.submitted_at
+    sets = _praise_fields(ballot, praise, directory or PraiseDirectory())
+    on_insert = _vote_fields(ballot, facts)
+    if ballot.comment:
+        sets |= _comment_fields(ballot, ballot.submitted_at)
+    else:
+        on_insert |= {"comment": "", "comment_channel": None, "comment_at": None, "at": at}
+    if praise is None:
+        on_insert |= {"praise": None, "praise_counted": False}
+    return FeedbackWrite(ballot.vote_id, sets, on_insert)
 
 
 def feedback_writes(ballots: list[BallotEvent], directory_for: Callable[[str], PraiseDirectory],
@@ -141,9 +162,9 @@ def feedback_writes(ballots: list[BallotEvent], directory_for: Callable[[str], P
         if ballot.kind == BALLOT_VOTE:
             in_batch[ballot.vote_id] = VoteFacts(ballot.service, ballot.channel, ballot.received_at)
             write = vote_write(ballot, directory_for(ballot.district_code))
-        elif ballot.comment:
+        elif ballot.comment or (ballot.staff or "").strip():
             facts = in_batch.get(ballot.vote_id) or facts_for(ballot)
-            write = comment_write(ballot, facts)
+            write = comment_write(ballot, facts, directory_for(ballot.district_code))
         else:
             write = None
         if write is not None:

@@ -61,12 +61,21 @@ class FeedbackStore:
         `{_id: dday, m: {<vote key>: [unit_id, person_key]}}`. The inbox then counts a month of praise from
         30 small documents instead of reading every feedback document of the month."""
         sets: dict[str, dict] = {}
+        unsets: dict[str, dict] = {}
         for write in writes:
             praise = write.sets.get("praise")
-            if write.sets.get("praise_counted") and praise:
-                sets.setdefault(write.sets["dday"], {})[f"m.{vote_key(write.vote_id)}"] = [
-                    praise.get("unit_id"), praise.get("person_key")]
-        ops = [UpdateOne({"_id": dday}, {"$set": fields}, upsert=True) for dday, fields in sets.items()]
+            if not praise:
+                continue  # this write says nothing of praise (a comment alone): the day's entry stays
+            dday = (write.on_insert | write.sets)["dday"]  # a later message carries the vote's day on insert
+            entry = f"m.{vote_key(write.vote_id)}"
+            if write.sets.get("praise_counted"):
+                sets.setdefault(dday, {})[entry] = [praise.get("unit_id"), praise.get("person_key")]
+                unsets.get(dday, {}).pop(entry, None)
+            else:  # a praise given again that names no one: the earlier one no longer counts
+                unsets.setdefault(dday, {})[entry] = ""
+                sets.get(dday, {}).pop(entry, None)
+        ops = [UpdateOne({"_id": dday}, {"$set": fields}, upsert=True) for dday, fields in sets.items() if fields]
+        ops += [UpdateOne({"_id": dday}, {"$unset": fields}) for dday, fields in unsets.items() if fields]
         if ops:
             self.praise_days.bulk_write(ops, ordered=False)
 

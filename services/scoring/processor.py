@@ -120,17 +120,19 @@ class ScoringProcessor:
             self.partition_of[v.district] = v.partition
             if v.comment:
                 fresh_comments[v.district].append(domain.comment_entry(v.vote_id, v.score, v.comment, v.received_at))
-            elif v.vote_id in recorded.early_comments:
-                text, at = recorded.early_comments[v.vote_id]
-                fresh_comments[v.district].append(domain.comment_entry(v.vote_id, v.score, text, at))
+            elif v.vote_id in recorded.early_comments and recorded.early_comments[v.vote_id].comment:
+                early = recorded.early_comments[v.vote_id]
+                fresh_comments[v.district].append(domain.comment_entry(v.vote_id, v.score, early.comment,
+                                                                       early.comment_at or v.received_at))
         ballots = self._vote_ballots(recorded)
         for _message, event in comments:
-            vote = self.store.attach_comment(event.vote_id, event.district_code, event.comment, event.received_at)
+            vote = self.store.attach_comment(event.vote_id, event.district_code, event.comment, event.received_at,
+                                             event.staff)
             if vote is not None:
                 ballot = _comment_ballot(event, vote)
                 ballots.append(ballot.__dict__)
-                if ballot.decision == REPEAT:
-                    continue  # a repeat of the voter's day is not counted, nor are its words shown as counted
+                if ballot.decision == REPEAT or not event.comment:
+                    continue  # a repeat's words are not shown as counted; a praise alone is no public comment
                 self.partition_of.setdefault(vote["d"], vote["p"])
                 fresh_comments[vote["d"]].append(
                     domain.comment_entry(event.vote_id, vote["s"], event.comment, event.received_at))
@@ -301,9 +303,10 @@ class ScoringProcessor:
         return len(out)
 
 
-def _vote_ballot(vote: Vote, decision: str, early: tuple[str, datetime] | None) -> Mapping:
-    text, at = early if early else (None, None)
-    return counting.ballot_fields(vote.wire, decision, vote.offset, day=vote.day, comment=text, comment_at=at)
+def _vote_ballot(vote: Vote, decision: str, early: counting.FollowUp | None) -> Mapping:
+    early = early or counting.FollowUp()
+    return counting.ballot_fields(vote.wire, decision, vote.offset, day=vote.day, comment=early.comment,
+                                  comment_at=early.comment_at, staff=early.staff)
 
 
 def _comment_ballot(event: CommentEvent, vote: dict) -> BallotEvent:

@@ -23,6 +23,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.scoring.domain import Bucket, Increment, Standing, Tally, Vote
+from shared.counting import FollowUp, follow_up_sets
 from shared.mongo import DUPLICATE_KEY
 
 VOTER_DAY_DUPLICATE = "voter_already_counted_today"
@@ -34,8 +35,8 @@ class Recorded:
 
     to_count: list[Vote]
     duplicates: list[Vote]
-    # A comment that arrived (comments.v1) before its vote, now joined to it: vote_id -> (text, at).
-    early_comments: dict[str, tuple[str, datetime]]
+    # What comments.v1 said before its vote arrived, now joined to it: vote_id -> comment and praise.
+    early_comments: dict[str, FollowUp]
     # Duplicates by reason other than a repeated vote_id: vote_id -> reason (recorded on the vote).
     reasons: dict[str, str] = field(default_factory=dict)
 
@@ -130,8 +131,9 @@ class ScoringStore:
                 stored[vote.vote_id] = doc
             if (doc.get("p"), doc.get("o")) == (vote.partition, vote.offset):
                 to_count.append(vote)  # our own earlier attempt: the bucket's applied offset decides
-                if doc.get("c") and not vote.comment:
-                    early[vote.vote_id] = (doc["c"], doc.get("ca") or vote.received_at)
+                if doc.get("c") or doc.get("st"):
+                    early[vote.vote_id] = FollowUp(doc.get("c") or "", (doc.get("ca") or vote.received_at)
+                                                   if doc.get("c") else None, doc.get("st"))
             else:
                 duplicates.append(vote)  # the same vote again at another log position
         return Recorded(to_count, duplicates, early)
@@ -143,15 +145,22 @@ class ScoringStore:
                       "t": vote.submitted_at, **({"f": True} if vote.flagged else {})}},
             return_document=True)
 
-    def attach_comment(self, vote_id: str, district: str, text: str, at: datetime) -> dict | None:
-        """Join a comments.v1 comment to its vote; returns the vote, or None if the vote is not here yet."""
-        update = {"$set": {"c": text, "ca": at}}
+    def attach_comment(self, vote_id: str, district: str, text: str, at: datetime,
+                       staff: str | None = None) -> dict | None:
+        """Join a comments.v1 message to its vote; returns the vote, or None if the vote is not here yet.
+
+        Only the message's non-empty parts are set (`counting.follow_up_sets`): a praise keeps the comment
+        an earlier message left, a comment keeps the praise, here and in the placeholder an early one leaves."""
+        sets = follow_up_sets(text, at, staff)
         for _ in range(3):
-            doc = self.votes.find_one_and_update({"_id": vote_id}, update, return_document=True)
+            if sets:
+                doc = self.votes.find_one_and_update({"_id": vote_id}, {"$set": sets}, return_document=True)
+            else:  # nothing to join (no such message is published): the vote as it is
+                doc = self.votes.find_one({"_id": vote_id})
             if doc is not None:
                 return doc if "o" in doc else None
             try:  # plain insert, not upsert: FerretDB reports a clash only for a plain insert
-                self.votes.insert_one({"_id": vote_id, "d": district, "c": text, "ca": at})
+                self.votes.insert_one({"_id": vote_id, "d": district, **sets})
                 return None
             except DuplicateKeyError:
                 continue  # the vote (or another copy of the comment) arrived meanwhile

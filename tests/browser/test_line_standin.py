@@ -1,6 +1,7 @@
 """The LINE stand-in's chat page (make run's `line` program) driving a whole conversation with ingest under
-gunicorn on the real broker: a shared district name chosen by province, a score tapped, a comment and a second
-one appended to the same vote; every webhook signed, every reply through LINE's reply endpoint."""
+gunicorn on the real broker: a shared district name chosen by province, a score tapped, a unit praised (issue
+19), a comment and a second one appended to the same vote; every webhook signed, every reply through LINE's
+reply endpoint."""
 
 from __future__ import annotations
 
@@ -57,6 +58,9 @@ def test_a_whole_conversation_on_the_chat_page(ingest, standin, settings):
         page.locator("#quick button", has_text="4 พอใจ").click()
         page.locator("#chat li.citizen", has_text="4 พอใจ").wait_for()  # the postback's displayText
         _bot_says(page, "ขอบคุณที่ให้คะแนน 4 (พอใจ)")
+        _bot_says(page, "อยากชมเจ้าหน้าที่หรืองานไหนเป็นพิเศษ")  # the praise question (issue 19)
+        page.locator("#quick button", has_text="งานทะเบียนราษฎร").click()
+        _bot_says(page, "ได้รับคำชมแล้ว")
         message.fill("เจ้าหน้าที่ใจดีมาก")
         page.get_by_role("button", name="ส่ง").click()
         _bot_says(page, "ได้รับความคิดเห็นแล้ว")
@@ -74,8 +78,9 @@ def test_a_whole_conversation_on_the_chat_page(ingest, standin, settings):
 
     [(key, vote)] = read_topic(settings.kafka_bootstrap, settings.topics.votes)
     assert (key, vote["channel"], vote["score"]) == (b"8023", "line", 4)
-    first, second = [c for _key, c in read_topic(settings.kafka_bootstrap, settings.topics.comments)]
-    assert first["vote_id"] == second["vote_id"] == vote["vote_id"]
+    praise, first, second = [c for _key, c in read_topic(settings.kafka_bootstrap, settings.topics.comments)]
+    assert praise["vote_id"] == first["vote_id"] == second["vote_id"] == vote["vote_id"]
+    assert (praise["staff"], praise["comment"], first["staff"]) == ("งานทะเบียนราษฎร", "", None)
     assert second["comment"] == "เจ้าหน้าที่ใจดีมาก\nอีกเรื่องหนึ่ง: ที่จอดรถไม่พอ"
 
 

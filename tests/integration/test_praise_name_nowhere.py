@@ -1,7 +1,9 @@
-"""A citizen praises a staff member by name through ingest; the whole platform runs (ingest, scoring's and
-ranking's consumers, ranking's public site, notify's consumer and web). The name reaches the chief's and the
-centre's views, and appears nowhere else: no public page or open-data file, no /metrics, no process log, no
-published event outside votes.v1 and ballots.v1 (whose contract carries it to those views: docs/events.md)."""
+"""A citizen praises a staff member by name through ingest, on the API and on LINE (the name typed at the
+praise question after a vote of 5); the whole platform runs (ingest, scoring's and ranking's consumers,
+ranking's public site, notify's consumer and web). The name reaches the chief's and the centre's views, and
+appears nowhere else: no public page or open-data file, no /metrics, no process log, no published event
+outside votes.v1, comments.v1 (LINE's praise, read by scoring only) and ballots.v1 (whose contracts carry it
+to those views: docs/events.md)."""
 
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from kafka import KafkaConsumer, TopicPartition
 
 from services.ranking.domain import GROUPS
 from shared import mongo
-from tests.integration.ingest_env import AUTH, ingest_env
+from tests.integration.ingest_env import AUTH
 from tests.integration.notify_env import CENTRAL_KEY, notify_env
+from tests.support import line_api as line
 from tests.support.processes import ManagedProcess, ServiceProcess
 from tests.support.ranking import RankingConsumer, ranking_env
 from tests.support.scoring import ConsumerProcess, scoring_env, wait_until
@@ -60,7 +63,9 @@ def test_a_praised_name_reaches_the_chief_and_the_centre_and_nowhere_else(settin
                              NOTIFY_STATE_DIR=tempfile.mkdtemp(prefix="notify-state-"),
                              NOTIFY_GROUP_ID=f"notify-{settings.mongo_db}", NOTIFY_POLL_TIMEOUT_MS="200")
     ranking = ranking_env(settings, PUBLIC_BASE_URL="http://127.0.0.1")
-    with ServiceProcess("services.ingest.wsgi:app", ingest_env(settings), workers=1, threads=4) as ingest, \
+    with line.FakeLineApi() as line_api, \
+            ServiceProcess("services.ingest.wsgi:app", line.line_ingest_env(settings, line_api.url), workers=1,
+                           threads=4) as ingest, \
             ConsumerProcess(scoring) as scorer, RankingConsumer(ranking) as ranker, \
             ManagedProcess([sys.executable, "-m", "services.notify.consumer"], notify_vars,
                            log_prefix="notify-consumer-") as notifier, \
@@ -71,16 +76,23 @@ def test_a_praised_name_reaches_the_chief_and_the_centre_and_nowhere_else(settin
                  {"district_code": "3706", "score": 4, "staff": f"คุณ {NAME}", "idempotency_key": "praise-2"}]
         r = requests.post(ingest.url + "/v1/votes/batch", json={"votes": votes}, headers=AUTH, timeout=30)
         assert [v["status"] for v in r.json()["results"]] == [202, 202], r.text
-        wait_until(lambda: db.notify_feedback.count_documents({"district": "3706"}) == 2, 90,
+        user = line.user_id()  # LINE: a vote of 5, then the name typed at the praise question
+        for event in (line.text(user, "3706"), None, line.text(user, f"น้อง{NAME} ห้องบัตร")):
+            event = event or line.postback(user, line.button_data(line_api.replies()[-1], "5"))
+            body = line.payload(event)
+            assert requests.post(ingest.url + "/v1/channels/line/webhook", data=body, timeout=15, headers={
+                "Content-Type": "application/json", "X-Line-Signature": line.sign(body)}).status_code == 200
+        assert line_api.replies()[-1]["messages"][0]["text"].startswith("ได้รับคำชมแล้ว")
+        wait_until(lambda: db.notify_feedback.count_documents({"district": "3706"}) == 3, 90,
                    "notify's feedback view")
-        wait_until(lambda: '"votes": 2' in json.dumps(requests.get(site.url + "/v1/districts/3706/rank", timeout=10)
+        wait_until(lambda: '"votes": 3' in json.dumps(requests.get(site.url + "/v1/districts/3706/rank", timeout=10)
                                                     .json()), 90, "ranking's figures")
 
         # the chief's and the centre's views have it (the positive control)
         praise = requests.get(notify_web.url + "/v1/praise", headers={"Authorization": f"Bearer {CENTRAL_KEY}"},
                               timeout=30).json()["rows"]
         assert any(NAME in row["name"] for row in praise), praise
-        assert any(NAME in (d["praise"] or {}).get("text", "") for d in db.notify_feedback.find({}))
+        assert sum(NAME in (d["praise"] or {}).get("text", "") for d in db.notify_feedback.find({})) == 3
 
         # every public route and open-data file
         pages = ["/", "/ranking/district/3706", "/ranking/province/37", "/ranking/search?q=3706", "/ranking/awards",
@@ -99,13 +111,14 @@ def test_a_praised_name_reaches_the_chief_and_the_centre_and_nowhere_else(settin
             assert body and not _leaks(body), service.url
 
         # every published event outside the chief's and centre's feeds
-        carried = {settings.topics.votes, settings.topics.ballots}
+        carried = {settings.topics.votes, settings.topics.comments, settings.topics.ballots}
         topics = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap).topics()
         ours = [t for t in topics if t.endswith(settings.mongo_db.removeprefix("test_")) and t not in carried]
         assert settings.topics.scores in ours
         assert [t for t in ours for raw in _raw_topic(settings.kafka_bootstrap, t)
                 if _leaks(raw.decode("utf-8", "replace")) or NAME.encode().hex() in raw.hex()] == []
         assert any(NAME in raw.decode() for raw in _raw_topic(settings.kafka_bootstrap, settings.topics.ballots))
+        assert any(NAME in raw.decode() for raw in _raw_topic(settings.kafka_bootstrap, settings.topics.comments))
 
         # every process's log
         logs = {p.log.name: Path(p.log.name).read_text(errors="replace")

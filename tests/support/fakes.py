@@ -141,6 +141,11 @@ class MemoryConversationStore:
                               replace(current, comment_published=True, comment_text=text,
                                       comment_ids=(*current.comment_ids, comment_id)))
 
+    def set_praise(self, key: str, vote_id: str, step: str, praise_id: str | None) -> None:
+        current = self.docs.get(key)
+        if current and current.vote_id == vote_id:
+            self.docs[key] = replace(current, praise_step=step, praise_id=praise_id)
+
     def expire(self, now: datetime) -> int:
         old = [k for k, c in self.docs.items() if c.comment_until + KEEP_AFTER_WINDOW < now]
         for k in old:

@@ -92,8 +92,12 @@ def test_follow_code_score_comment_is_a_vote_and_a_comment(bot):
                                                      "data": f"v1|vote|3706|5|{int(NOW.timestamp())}",
                                                      "displayText": "5 พอใจมาก"}}
     vote = line.postback(user, line.button_data(prompt, "4"))
-    assert _texts(bot.say(vote)) == ["ขอบคุณที่ให้คะแนน 4 (พอใจ) แก่อ.หัวตะพาน จ.อำนาจเจริญ 🙏\n"
-                                     "อยากชมเจ้าหน้าที่ หรือมีคำติชม ข้อเสนอแนะ พิมพ์ส่งมาได้ภายใน 30 นาที"]
+    [thanks] = bot.say(vote)
+    assert _texts([thanks])[0] == "ขอบคุณที่ให้คะแนน 4 (พอใจ) แก่อ.หัวตะพาน จ.อำนาจเจริญ 🙏"
+    assert _texts([thanks])[1].startswith("อยากชมเจ้าหน้าที่หรืองานไหนเป็นพิเศษ")  # the praise question (issue 19)
+    assert _texts(bot.say(line.postback(user, line.button_data(thanks, "ข้าม")))) == [
+        "รับทราบค่ะ 🙏 มีคำติชม ข้อเสนอแนะ พิมพ์ส่งมาได้ภายใน 30 นาที"]
+    assert bot.comments.events == []  # a skip publishes nothing
     [event] = bot.votes.events
     assert (event.district_code, event.score, event.channel) == ("3706", 4, "line")
     assert len(event.voter_key) == 64 and user not in repr(event) and user not in repr(bot.conversations.docs)

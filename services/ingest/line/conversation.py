@@ -1,6 +1,7 @@
 """The LINE conversation's rules, without LINE or storage: what a citizen's event means, what to say.
 
 The flow: district (code or name) → five scores as a quick reply → the tapped score is a vote →
+after a vote of 4 or 5, whom to praise (praise.py: units as quick replies, a name typed, or skip) →
 thanks and an invitation to comment → a text within the window is that vote's comment, and every
 further text within the window is appended to it (the vote keeps one comment, as comments.v1's
 consumers expect: docs/events.md; each append is published as the whole comment so far, which
@@ -49,6 +50,8 @@ class Conversation:
     comment_published: bool = False
     comment_text: str = ""  # the vote's comment so far (redacted): every text attached, one per line
     comment_ids: tuple[str, ...] = ()  # the texts already attached, so a redelivery adds nothing
+    praise_step: str = ""  # "" never asked (a vote of 1-3), "asked", "answered" (praise.py)
+    praise_id: str | None = None  # the event that answered it, so LINE's redelivery publishes nothing new
 
     def seen_comment(self, comment_id: str) -> bool:
         return comment_id == self.comment_id or comment_id in self.comment_ids

@@ -2,7 +2,8 @@
 
 Votes go through ingest's intake like every channel's (channel `line`, voter_id = the LINE
 userId, which intake HMACs); the webhookEventId is the idempotency key, so LINE's
-redeliveries publish nothing new. Comments become `comments.v1` events.
+redeliveries publish nothing new. Comments become `comments.v1` events, and so does the praise asked
+for after a vote of 4 or 5 (praise_step.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent, TextMe
 
 from services.ingest.intake import Result, Source, Submission, VoteIntake
 from services.ingest.line import conversation as talk
+from services.ingest.line import praise as praise_words
 from services.ingest.line.conversation import AttachComment, CastVote, Conversation, Ignore, Reply, Rules, SayOnly
+from services.ingest.line.praise_step import LinePraise, Said
 from services.ingest.line.state import ConversationStore
 from services.ingest.publisher import EventPublisher
 from shared.events import CommentEvent
@@ -42,6 +45,7 @@ class LineHandler:
     secret: bytes
     clock: Callable[[], datetime]
     stories: object | None = None  # services.ingest.line.story.LineStories: the story step (issue 21)
+    praise: LinePraise | None = None  # the praise question after a vote of 4 or 5 (issue 19)
 
     def handle(self, event) -> str:
         """Process one event; returns what happened (for logs and tests). Never raises for bad input."""
@@ -61,7 +65,12 @@ class LineHandler:
                     self.replier.reply(event.reply_token, [said])
                     return "story"
             comment_id = keyed_hash(self.secret, "line-comment", event.webhook_event_id)[:32]
-            decision = self.rules.on_text(event.message.text, self.store.get(key), now, comment_id)
+            conversation = self.store.get(key)
+            if self.praise is not None:  # a text at the praise question: the praise, a skip, or not its own
+                praised = self.praise.on_text(key, comment_id, event.message.text, conversation, now, redelivery)
+                if praised is not None:
+                    return self._said(event, praised)
+            decision = self.rules.on_text(event.message.text, conversation, now, comment_id)
             if isinstance(decision, AttachComment):
                 return self._comment(event, key, comment_id, decision, redelivery, now)
         elif isinstance(event, MessageEvent):
@@ -71,6 +80,12 @@ class LineHandler:
             if said is not None:
                 self.replier.reply(event.reply_token, [said])
                 return "story"
+            if self.praise is not None:
+                praise_id = keyed_hash(self.secret, "line-comment", event.webhook_event_id)[:32]
+                praised = self.praise.on_postback(key, praise_id, event.postback.data, self.store.get(key), now,
+                                                  redelivery)
+                if praised is not None:
+                    return self._said(event, praised)
             decision = self.rules.on_postback(event.postback.data, now)
         else:
             decision = Ignore("unsupported event type")
@@ -87,15 +102,22 @@ class LineHandler:
         replayed = outcome.result == Result.REPLAYED
         if outcome.accepted:
             existing = self.store.get(key)
+            question: tuple[Reply, ...] = ()
             if replayed and existing and existing.vote_id == outcome.vote_id:
                 result = "vote:replayed"  # a redelivery: the conversation already knows this vote
+                if self.praise is not None and existing.praise_step == praise_words.ASKED:
+                    question = self.praise.asked(existing, vote.score)[1]
             else:
                 _reply, conversation = self.rules.after_vote(vote.district, vote.score, outcome.vote_id, now)
+                if self.praise is not None:
+                    conversation, question = self.praise.asked(conversation, vote.score)
                 self.store.save(key, conversation)
                 result = "vote:replayed" if replayed else "vote:accepted"
             if not (replayed and redelivery):
-                self.replier.reply(event.reply_token, [talk.thanks(vote.district, vote.score,
-                                                                   self.rules.comment_window)])
+                # after a vote of 4 or 5 the praise question; the invitation to comment follows its answer
+                thanks = ([praise_words.vote_thanks(vote.district, vote.score), *question] if question else
+                          [talk.thanks(vote.district, vote.score, self.rules.comment_window)])
+                self.replier.reply(event.reply_token, thanks)
             return result
         if outcome.result == Result.INVALID:
             self.replier.reply(event.reply_token, [talk.stale()])
@@ -144,6 +166,11 @@ class LineHandler:
         attached = self.store.get(key) or held
         self.replier.reply(event.reply_token, [self._attached(attached, now)])
         return "comment:appended" if held.comment_text else "comment:accepted"
+
+    def _said(self, event, said: Said) -> str:
+        if said.replies:
+            self.replier.reply(getattr(event, "reply_token", None), list(said.replies))
+        return said.result
 
     def _attached(self, conversation: Conversation, now: datetime) -> Reply:
         count = len(conversation.comment_ids)

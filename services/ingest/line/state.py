@@ -33,6 +33,9 @@ class ConversationStore(Protocol):
     def set_comment_published(self, key: str, comment_id: str, text: str | None) -> None:
         """Record the publish of the whole comment `text`; None (failure) frees the slot for a retry."""
 
+    def set_praise(self, key: str, vote_id: str, step: str, praise_id: str | None) -> None:
+        """The praise question's step for this vote (a later vote's conversation is left alone)."""
+
     def expire(self, now: datetime) -> int: ...
 
 
@@ -40,7 +43,8 @@ def _from_doc(doc: dict) -> Conversation:
     return Conversation(vote_id=doc["vote_id"], district_code=doc["district_code"], voted_at=doc["voted_at"],
                         comment_until=doc["comment_until"], comment_id=doc.get("comment_id"),
                         comment_published=bool(doc.get("comment_published")),
-                        comment_text=doc.get("comment_text") or "", comment_ids=tuple(doc.get("comment_ids") or ()))
+                        comment_text=doc.get("comment_text") or "", comment_ids=tuple(doc.get("comment_ids") or ()),
+                        praise_step=doc.get("praise_step") or "", praise_id=doc.get("praise_id"))
 
 
 class MongoConversationStore:
@@ -59,6 +63,7 @@ class MongoConversationStore:
                "voted_at": conversation.voted_at, "comment_until": conversation.comment_until,
                "comment_id": conversation.comment_id, "comment_published": conversation.comment_published,
                "comment_text": conversation.comment_text, "comment_ids": list(conversation.comment_ids),
+               "praise_step": conversation.praise_step, "praise_id": conversation.praise_id,
                "expires_at": conversation.comment_until + KEEP_AFTER_WINDOW}
         doc[DUE] = due_label(doc["expires_at"])
         self.collection.replace_one({"_id": key}, doc, upsert=True)
@@ -81,6 +86,10 @@ class MongoConversationStore:
         self.collection.update_one({"_id": key, "comment_id": comment_id},
                                    {"$set": {"comment_published": True, "comment_text": text},
                                     "$push": {"comment_ids": comment_id}})
+
+    def set_praise(self, key: str, vote_id: str, step: str, praise_id: str | None) -> None:
+        self.collection.update_one({"_id": key, "vote_id": vote_id},
+                                   {"$set": {"praise_step": step, "praise_id": praise_id}})
 
     def expire(self, now: datetime) -> int:
         return expire_due(self.collection, now)
