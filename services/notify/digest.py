@@ -2,7 +2,8 @@
 directory), each with their own inbox link: the public board's figures for the
 district (votes, mean, rank in the size group and its movement, over the board's last 7 days, asked of
 ranking: services/notify/ranks.py), the week's alerts, the week's praise (per unit and person, from the
-feedback view), three representative comments and the link to the district's inbox. Sent through the outbox
+feedback view), the week's topics (comments per aspect blamed and praised, as tagged when counted), three
+representative comments and the link to the district's inbox. Sent through the outbox
 like alerts, claimed once per (week, receiver), so a restart or a second consumer never sends it twice.
 `compose` builds one district's message without sending it (`sangsuk digest preview`, the centre's
 "send now")."""
@@ -23,6 +24,7 @@ from services.notify.praise_counts import PraiseCounts, count_praise
 from services.notify.praise_store import PraiseDirectories
 from services.notify.ranks import RankSource
 from services.notify.store import NotifyStore
+from services.notify.topic_stats import ASPECT_TH, POLARITY_TH, Group
 from shared.board_words import GROUP_LABELS, WINDOW_LABELS
 from shared.districts import Registry
 from shared.pdpa import redact
@@ -33,6 +35,7 @@ from shared.timeutil import BANGKOK, bangkok_day, iso_utc
 WINDOW = "last_7_days"  # the board's window the digest states
 BOARD_KEY = "7d"  # its key in ranking's API (services/ranking/domain.py WINDOWS)
 REPRESENTATIVE = 3  # comments quoted in a digest
+TOPICS_SHOWN = 4  # aspects named in a digest's topic line
 MAX_QUOTE = 280  # characters of each
 MOVES_TH = {"up": "ขึ้น {places} อันดับ", "down": "ลง {places} อันดับ", "same": "คงที่", "new": "ติดอันดับใหม่"}
 
@@ -54,6 +57,7 @@ class WeekFeedback:
     praise: PraiseCounts | None = None
     comments: tuple[str, ...] = ()  # redacted, at most REPRESENTATIVE
     inbox_link: str | None = None
+    topics: Group | None = None  # the week's comments by (aspect, polarity), as tagged when counted
 
 
 class WeeklyDigest:
@@ -73,7 +77,7 @@ class WeeklyDigest:
             return WeekFeedback(inbox_link=link)
         docs = list(self.feedback.district_days(code, last, first))
         directory = self.praise.directory(code) if self.praise is not None else PraiseDirectory()
-        return WeekFeedback(count_praise(docs, directory), representative(docs), link)
+        return WeekFeedback(count_praise(docs, directory), representative(docs), link, week_topics(docs))
 
     def _week_of(self, code: str, monday: date) -> tuple[date, date, list]:
         """The seven Bangkok days before `monday` and the district's alerts opened in them."""
@@ -198,7 +202,8 @@ class WeeklyDigest:
                    "alerts": [{"alert_id": a.id, "rule": a.rule, "status": a.status} for a in alerts],
                    "praise_units": [{"unit_id": u.key, "votes": u.votes} for u in (week.praise.units if week.praise
                                                                                     else [])],
-                   "comments": len(week.comments), "inbox_url": week.inbox_link, "sent_at": iso_utc(now)}
+                   "comments": len(week.comments), "inbox_url": week.inbox_link, "sent_at": iso_utc(now),
+                   "topics": week.topics.json() if week.topics is not None else None}
         buttons = [{"label": "กล่องความคิดเห็น", "url": week.inbox_link}] if week.inbox_link else []
         return Message(subject, text, page, buttons, payload)
 
@@ -240,8 +245,29 @@ def feedback_lines(week: WeekFeedback) -> list[str]:
         units = ", ".join(f"{u.name} {u.votes}" for u in week.praise.units[:5]) or "ไม่มี"
         people = ", ".join(f"{p.name} {p.votes}" for p in week.praise.people[:5]) or "ไม่มี"
         lines += [f"คำชมหน่วยงานในสัปดาห์: {units}", f"คำชมเจ้าหน้าที่ในสัปดาห์: {people}"]
+    if week.topics is not None and (said := topic_line(week.topics)):
+        lines.append(f"เรื่องที่ประชาชนพูดถึงในสัปดาห์ (จาก {week.topics.comments} ความคิดเห็น): {said}")
     if week.comments:
         lines += ["ความคิดเห็นตัวอย่าง:", *(f"- {c}" for c in week.comments)]
     if week.inbox_link:
         lines.append(f"ความคิดเห็นทั้งหมดในกล่องความคิดเห็น: {week.inbox_link}")
     return lines
+
+
+def week_topics(docs: list[dict]) -> Group:
+    """The week's counted comments by (aspect, polarity): the tags notify set when it wrote each comment
+    (services/notify/topic_tags.py), counted the same way as the centre's /v1/topics (topic_stats.Group)."""
+    group = Group()
+    for doc in docs:
+        if doc.get("comment"):
+            group.add(doc.get("topics") or {})
+    return group
+
+
+def topic_line(group: Group, top: int = TOPICS_SHOWN) -> str:
+    """The most mentioned aspects, most first, each with how many comments blamed and praised it
+    ("การรอคอย ติ 3 ชม 1"); empty when no comment named an aspect."""
+    named = [(a, c["negative"], c["positive"]) for a, c in group.topics.items() if c["negative"] or c["positive"]]
+    named.sort(key=lambda t: (-(t[1] + t[2]), -t[1], t[0]))
+    return "; ".join(f"{ASPECT_TH[a]} {POLARITY_TH['negative']} {neg} {POLARITY_TH['positive']} {pos}"
+                     for a, neg, pos in named[:top])

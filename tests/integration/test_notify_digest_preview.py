@@ -56,6 +56,8 @@ def test_the_preview_states_the_boards_rank_and_the_weeks_feedback(infra, tmp_pa
         assert "คำชมหน่วยงานในสัปดาห์: งานบัตรประจำตัวประชาชน 1" in text and "นก 1" in text
         assert "- (1) รอนาน" in text and "- (5) ประทับใจ" in text and "- (3) พอใช้" in text and "/inbox/enter/" in text
         assert text.count("\n- (") == 3  # three representative comments
+        topics = next(t for t in text.splitlines() if t.startswith("เรื่องที่ประชาชนพูดถึงในสัปดาห์"))
+        assert "(จาก 4 ความคิดเห็น)" in topics and "การรอคอย ติ 1 ชม 0" in topics  # tagged when counted
         line = json.loads((tmp_path / code / "line.json").read_text())
         assert f"อันดับ {entry['rank']} จาก {ranked}" in line[0]["text"]
         for name in ("digest.eml", "line.json", "digest.txt", "digest.html"):

@@ -1,11 +1,11 @@
 """The inbox's pure parts: filters checked value by value, praise counted with merges followed, the digest's
-three representative comments."""
+three representative comments and its line of topics."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from services.notify.digest import representative
+from services.notify.digest import WeekFeedback, feedback_lines, representative, topic_line, week_topics
 from services.notify.inbox import MAX_DAYS, parse_filter
 from services.notify.praise_counts import count_praise
 from services.notify.praise_store import PraiseChangeError, _clean, replay
@@ -64,3 +64,23 @@ def test_three_representative_comments_span_the_scores():
     assert picked[0].startswith("(1) แย่") and "081" not in picked[0]
     assert picked[1] == "(5) ดีมาก" and picked[2] == "(3) กลาง"
     assert representative([]) == ()
+
+
+def test_the_digest_counts_the_weeks_topics_as_tagged_and_names_the_most_mentioned_first():
+    docs = [{"score": 2, "comment": "รอนาน", "topics": {"waiting": "negative"}, "at": AT},
+            {"score": 1, "comment": "รอนานมาก ห้องน้ำสกปรก", "topics": {"waiting": "negative",
+                                                                   "facilities": "negative"}, "at": AT},
+            {"score": 5, "comment": "ไม่ต้องรอเลย", "topics": {"waiting": "positive"}, "at": AT},
+            {"score": 5, "comment": "ยิ้มแย้ม", "topics": {"courtesy": "positive"}, "at": AT},
+            {"score": 5, "comment": "ขอบคุณ", "topics": {}, "at": AT},
+            {"score": 5, "comment": "", "staff": "พี่สมศรี", "topics": {"fees": "negative"}, "at": AT}]
+    week = week_topics(docs)
+    assert week.comments == 5  # praise without a comment is not a comment
+    assert week.topics["waiting"] == {"positive": 1, "negative": 2} and week.topics["fees"]["negative"] == 0
+    line = topic_line(week)
+    assert line.split("; ")[0] == "การรอคอย ติ 2 ชม 1"
+    assert line.index("สถานที่") < line.index("มารยาท")  # a tie: the more blamed first
+    assert topic_line(week_topics([{"comment": "ขอบคุณ", "topics": {}}])) == ""
+    lines = feedback_lines(WeekFeedback(topics=week))
+    assert lines == [f"เรื่องที่ประชาชนพูดถึงในสัปดาห์ (จาก 5 ความคิดเห็น): {line}"]
+    assert feedback_lines(WeekFeedback(topics=week_topics([]))) == []
