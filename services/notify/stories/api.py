@@ -10,10 +10,11 @@ from services.notify.centre import bp
 from services.notify.schemas import load_body
 from services.notify.stories.audit import to_csv, to_xlsx
 from services.notify.stories.decisions import StoryNotFound
-from services.notify.stories.moderation import ACTIONS, SHORTLISTS, STATUSES, Refused, Story
+from services.notify.stories.moderation import ACTIONS, STATUSES, Refused, Story
 from services.notify.stories.publisher import PublishFailed
 from services.notify.stories.schemas import SCHEMAS
 from shared.errors import ApiError
+from shared.events import SHORTLISTS
 from shared.timeutil import iso_utc
 from shared.web import parse_json_body
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.events import PUBLISHED, WITHDRAWN, PublishedStoryEvent
+from shared.events import DECISIONS, PUBLISHED, WITHDRAWN, PublishedStoryEvent
 
 NEW, APPROVED, REJECTED = "new", "approved", "rejected"
 GONE = "withdrawn"  # the citizen withdrew consent: the text is erased from the store
 STATUSES = (NEW, APPROVED, REJECTED, GONE)
-SHORTLISTS = ("film", "award")
-ACTIONS = ("edit", "approve", "reject", "shortlist")
+ACTIONS = DECISIONS  # what the centre may do (the contract of stories.decisions.v1 names them once)
 
 
 class Refused(Exception):
