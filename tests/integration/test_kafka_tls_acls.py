@@ -80,7 +80,7 @@ def _poll_one(consumer: KafkaConsumer, timeout_s: float = 60) -> list:
 def test_the_init_job_user_creates_every_platform_topic_once(broker, topics):
     names, created = topics
     assert sorted(created) == sorted([names.votes, names.comments, names.scores, names.ballots, names.votes_dlq,
-                                      names.stories, names.stories_published])
+                                      names.stories, names.stories_published, names.stories_decisions])
     assert kafka.ensure_topics(broker.settings["kafka-init"]) == []
 
 
