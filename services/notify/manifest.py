@@ -98,7 +98,9 @@ def _stories(args: Namespace, settings: Settings) -> int:
 
     kafka.ensure_topics(settings)  # a deploy older than stories.decisions.v1 gets it (idempotent)
     producer = StoryProducer(lambda: kafka.make_producer(settings, client_id="notify-stories-rebuild"))
-    summary = rebuild(settings, StoryStore(mongo.database(settings)),
+    store = StoryStore(mongo.database(settings))
+    store.ensure_indexes()  # the collections may have been lost with their indexes
+    summary = rebuild(settings, store,
                       lambda event: producer.publish(settings.topics.stories_published, event), utcnow,
                       progress=not args.quiet)
     print(json.dumps(summary, ensure_ascii=False))
