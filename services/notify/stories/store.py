@@ -35,6 +35,9 @@ class StoryStore:
     def ensure_indexes(self) -> None:
         self.stories.create_index([("status", ASCENDING), ("told_at", DESCENDING)])
         self.stories.create_index([("district_code", ASCENDING), ("told_at", DESCENDING)])
+        # FerretDB's GIN twins serve single-field indexes only (docs/store.md): this one makes the district's
+        # equality reads (the chief's inbox, the queue by province) keyed there; MongoDB uses either.
+        self.stories.create_index([("district_code", ASCENDING)])
         self.audit.create_index([("at", ASCENDING)])
 
     # ------------------------------------------------------------------ from the log (the consumer)
