@@ -60,6 +60,11 @@ def check(story: Story, action: str) -> None:
         raise Refused("empty", "an empty text cannot be published")
 
 
+def may_show(story: Story) -> bool:
+    """Whether the public may see the story now: approved, consented, not withdrawn, with words to show."""
+    return story.status == APPROVED and story.publish and bool(story.approved_text.strip())
+
+
 def published(story: Story, now: datetime) -> PublishedStoryEvent:
     """The public record of an approved story (checked again here: no path publishes without consent)."""
     check(story, "approve")

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from services.notify.stories.moderation import APPROVED, Story, published, withdrawn
+from services.notify.stories.moderation import may_show, published, withdrawn
 from services.notify.stories.store import StoryStore
 from shared.events import (
     PUBLISHED,
@@ -105,10 +105,6 @@ def last_published(records: Sequence[Record], into: dict[str, PublishedStoryEven
         into[event.story_id] = event
 
 
-def should_show(story: Story) -> bool:
-    return story.status == APPROVED and story.publish and bool(story.approved_text.strip())
-
-
 def reconcile(store: StoryStore, public: dict[str, PublishedStoryEvent],
               send: Callable[[PublishedStoryEvent], None], clock) -> dict[str, int]:
     """Make stories.published.v1's last record of every story agree with the store, and `public` with it."""
@@ -118,7 +114,7 @@ def reconcile(store: StoryStore, public: dict[str, PublishedStoryEvent],
         known.add(story.story_id)
         last = public.get(story.story_id)
         out = last is not None and last.status == PUBLISHED
-        if should_show(story):
+        if may_show(story):
             event = published(story, clock())
             if not out or (last.text, last.credit, last.district_code) != (event.text, event.credit,
                                                                            event.district_code):
