@@ -127,8 +127,8 @@ def digest_send_now(code: str):
     ctx = _ctx()
     if code not in ctx.notify.registry:
         raise ApiError(404, "not_found", "no such district in the programme")
-    if ctx.notify.store.contact(f"chief:{code}") is None:
-        raise ApiError(409, "no_receiver", "the directory names no chief for this district")
+    if not ctx.notify.store.district_readers(code):
+        raise ApiError(409, "no_receiver", "the directory names no chief or deputy for this district")
     queued = ctx.notify.digest().send_now(code, ctx.notify.clock())
     return jsonify({"district": code, "queued": queued}), 202
 

@@ -1,4 +1,4 @@
-"""`sangsuk directory …`: load the chiefs' and governors' directory from CSV, export it masked, or
+"""`sangsuk directory …`: load the chiefs', deputies' and governors' directory from CSV, export it masked, or
 write and load the made-up development directory (`make run`). Prints counts, never contact data."""
 
 from __future__ import annotations

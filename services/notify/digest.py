@@ -1,4 +1,5 @@
-"""The weekly digest (Monday 08:00 Bangkok) to each chief who wants it: the public board's figures for the
+"""The weekly digest (Monday 08:00 Bangkok) to each chief and deputy who wants it (`digest=yes` in the
+directory), each with their own inbox link: the public board's figures for the
 district (votes, mean, rank in the size group and its movement, over the board's last 7 days, asked of
 ranking: services/notify/ranks.py), the week's alerts, the week's praise (per unit and person, from the
 feedback view), three representative comments and the link to the district's inbox. Sent through the outbox
@@ -9,10 +10,10 @@ like alerts, claimed once per (week, receiver), so a restart or a second consume
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from services.notify.directory import CHIEF, Contact
+from services.notify.directory import CHIEF, INBOX_ROLES, Contact
 from services.notify.feedback_store import FeedbackStore
 from services.notify.inbox_access import InboxAccess, Reader
 from services.notify.messages import RULE_NAMES, STATUS_TH, Message
@@ -74,24 +75,41 @@ class WeeklyDigest:
         directory = self.praise.directory(code) if self.praise is not None else PraiseDirectory()
         return WeekFeedback(count_praise(docs, directory), representative(docs), link)
 
-    def compose(self, code: str, monday: date, now: datetime) -> tuple[Contact | None, Message]:
-        """One district's digest for the week before `monday`, built and not sent."""
+    def _week_of(self, code: str, monday: date) -> tuple[date, date, list]:
+        """The seven Bangkok days before `monday` and the district's alerts opened in them."""
         last = monday - timedelta(days=1)
         first = last - timedelta(days=6)
         start = datetime.combine(first, time(0), BANGKOK)
-        alerts = [a for a in self.store.list_alerts(district=code, limit=200) if a.opened_at >= start]
+        return first, last, [a for a in self.store.list_alerts(district=code, limit=200) if a.opened_at >= start]
+
+    def compose(self, code: str, monday: date, now: datetime) -> tuple[Contact | None, Message]:
+        """One district's digest for the week before `monday`, built and not sent: the chief's copy."""
+        first, last, alerts = self._week_of(code, monday)
         contact = self.store.contact(f"{CHIEF}:{code}")
         week = self.week_feedback(f"{CHIEF}:{code}", code, first, last)
         return contact, self.render(self.registry.get(code), first, last, self.ranks.district(code), alerts, now,
                                     week)
 
+    def linked(self, week: WeekFeedback, contact: Contact) -> WeekFeedback:
+        """The same week with this reader's own inbox link (a link names the person it was sent to)."""
+        if self.inbox is None:
+            return week
+        return replace(week, inbox_link=self.inbox.entry_url(Reader(contact.code, contact.key)))
+
     def send_now(self, code: str, now: datetime) -> int:
-        """The centre's "send now": this district's digest of the last seven days, once per minute at most."""
-        contact, message = self.compose(code, bangkok_day(now) + timedelta(days=1), now)
-        if contact is None:
+        """The centre's "send now": this district's digest of the last seven days, once per minute at most, to
+        the chief and to each deputy who wants the digest."""
+        readers = [c for c in self.store.district_readers(code) if c.role == CHIEF or c.digest]
+        if not readers:
             return 0
+        first, last, alerts = self._week_of(code, bangkok_day(now) + timedelta(days=1))
+        board, week = self.ranks.district(code), self.week_feedback(readers[0].key, code, first, last)
         minute = now.strftime("%Y%m%dT%H%M")
-        return self._enqueue(contact, asdict(message), [(f"digest-now-{code}-{minute}", "digest")], now)
+        sent = 0
+        for contact in readers:
+            message = self.render(self.registry.get(code), first, last, board, alerts, now, self.linked(week, contact))
+            sent += self._enqueue(contact, asdict(message), [(f"digest-now-{code}-{minute}", "digest")], now)
+        return sent
 
     def _enqueue(self, contact: Contact, content: dict, items: list[tuple[str, str]], now: datetime) -> int:
         sent = 0
@@ -122,15 +140,18 @@ class WeeklyDigest:
         for alert in self.store.list_alerts(limit=5000):
             if alert.opened_at >= start:
                 week_alerts.setdefault(alert.district, []).append(alert)
-        sent = 0
+        readers: dict[str, list[Contact]] = {}
         for contact in self.store.contacts():
-            if contact.role != CHIEF or not contact.digest or contact.code not in self.registry:
-                continue
-            district = self.registry.get(contact.code)
-            message = self.render(district, first, last, self.ranks.district(contact.code),
-                                  week_alerts.get(contact.code, []), now,
-                                  self.week_feedback(contact.key, contact.code, first, last))
-            sent += self._enqueue(contact, asdict(message), [(f"digest-{monday.isoformat()}", "digest")], now)
+            if contact.role in INBOX_ROLES and contact.digest and contact.code in self.registry:
+                readers.setdefault(contact.code, []).append(contact)
+        sent = 0
+        for code, its_readers in readers.items():  # the district's figures read once, whoever reads them
+            district, board = self.registry.get(code), self.ranks.district(code)
+            week = self.week_feedback(its_readers[0].key, code, first, last)
+            for contact in its_readers:
+                message = self.render(district, first, last, board, week_alerts.get(code, []), now,
+                                      self.linked(week, contact))
+                sent += self._enqueue(contact, asdict(message), [(f"digest-{monday.isoformat()}", "digest")], now)
         return sent
 
     def render(self, district, first: date, last: date, board: dict | None, alerts: list, now: datetime,

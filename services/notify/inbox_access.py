@@ -1,7 +1,7 @@
 """Who may open a district's inbox: signed links and the browser session they open.
 
 Two kinds of link, both signed with NOTIFY_LINK_SECRET and naming the district and the directory key of
-the person they were sent to:
+the person they were sent to (the chief `chief:3706` or a deputy `deputy:3706:d1`; never an address):
 - the **sign-in link** mailed on request to the address in the directory: one use only (its nonce is
   claimed by a plain insert, docs/store.md), one hour;
 - the **entry link** in every alert mail or LINE message and the digest: as long-lived as the alert links
@@ -31,7 +31,7 @@ MAX_TOKEN = 512
 
 @dataclass(frozen=True)
 class Reader:
-    """Who reads an inbox: the district and the directory key (`chief:3706`) of the person."""
+    """Who reads an inbox: the district and the directory key (`chief:3706`, `deputy:3706:d1`) of the person."""
 
     district: str
     contact_key: str

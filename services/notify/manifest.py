@@ -116,7 +116,7 @@ MANIFEST = ServiceManifest(
     topics=_topics,
     prepare_store=_indexes,
     metrics_prefix="notify_",
-    commands={"directory": Command("notify's directory of chiefs and governors: load FILE, export, dev",
+    commands={"directory": Command("notify's directory of chiefs, deputies and governors: load FILE, export, dev",
                                    _directory_arguments, _directory),
               # The comment topic tagger (shared/topics, docs/topics.md): the feedback view keeps its tags.
               "topics": Command("tag Thai comments with service aspects and polarity (JSON lines), evaluate the "

@@ -1,5 +1,6 @@
-"""Routes an alert's due events to people: the chief of the district, the governor of its province,
-on each transport the person wants; renders the message and hands it to the outbox."""
+"""Routes an alert's due events to people: the chief and the deputies of the district (those whose directory
+row does not say `alerts=no`), the governor of its province, on each transport the person wants; renders
+each person's message, with their own alert and inbox links, and hands it to the outbox."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from services.notify import metrics
-from services.notify.directory import CHIEF, GOVERNOR
+from services.notify.directory import CHIEF, GOVERNOR, Contact, inbox_district
 from services.notify.inbox_access import InboxAccess, Reader
 from services.notify.lifecycle import Due
 from services.notify.links import AlertLinks
@@ -39,7 +40,7 @@ class Notifier:
                 if alert is not None:
                     rendered.append(Item(alert, event, self.links.url(alert_id, contact_key)))
             inbox_link = None
-            if self.inbox is not None and contact_key == f"{CHIEF}:{district_code}":
+            if self.inbox is not None and inbox_district(contact_key) == district_code:
                 inbox_link = self.inbox.entry_url(Reader(district_code, contact_key))
             return asdict(render(rendered, self.registry.get(district_code), now, inbox_link))
 
@@ -52,17 +53,24 @@ class Notifier:
     def send(self, district_code: str, dues: list[Due], now: datetime) -> int:
         """Queue the messages for these events, then record them as notified. Safe to repeat."""
         district = self.registry.get(district_code)
-        by_contact: dict[str, list[Due]] = defaultdict(list)
+        audiences: dict[str, list[Due]] = defaultdict(list)
         for due in dues:
-            key = f"{CHIEF}:{district_code}" if due.audience == CHIEF else f"{GOVERNOR}:{district.province_code}"
-            by_contact[key].append(due)
-        queued = 0
-        for contact_key, its_dues in by_contact.items():
-            contact = self.store.contact(contact_key)
-            if contact is None:
+            audiences[due.audience].append(due)
+        by_contact: dict[str, tuple[Contact, list[Due]]] = {}
+        for audience, its_dues in audiences.items():
+            if audience == CHIEF:
+                wanted, nobody = self.store.district_readers(district_code), f"{CHIEF}:{district_code}"
+            else:
+                nobody = f"{GOVERNOR}:{district.province_code}"
+                wanted = [c for c in [self.store.contact(nobody)] if c is not None]
+            wanted = [c for c in wanted if c.alerts]
+            if not wanted:
                 metrics.UNROUTABLE.labels("not_in_directory").inc()
-                log.warning("no receiver in the directory", extra={"receiver": contact_key})
-                continue
+                log.warning("no receiver in the directory", extra={"receiver": nobody})
+            for contact in wanted:
+                by_contact[contact.key] = (contact, its_dues)
+        queued = 0
+        for contact_key, (contact, its_dues) in by_contact.items():
             items = [(d.alert.id, d.event) for d in its_dues]
             for transport in contact.channels:
                 if transport not in self.enabled:

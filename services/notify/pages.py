@@ -9,10 +9,10 @@ from datetime import timedelta
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 
 from services.notify.actions import AlertNotFound
-from services.notify.directory import CHIEF
+from services.notify.directory import DEPUTY, inbox_district
 from services.notify.inbox_access import Reader
 from services.notify.lifecycle import TransitionError
-from services.notify.links import LinkError
+from services.notify.links import Holder, LinkError
 from services.notify.messages import RULE_NAMES, STATUS_TH, figures_en, figures_th
 from services.notify.trend import recent_comments, recent_trend
 from shared.fonts import FONT_DIR
@@ -50,15 +50,31 @@ def _problem(status: int, title_th: str, text_th: str, text_en: str) -> Response
     return make_response(render_template("problem.html", title_th=title_th, text_th=text_th, text_en=text_en), status)
 
 
+def _still_named(holder: Holder) -> bool:
+    """A deputy's link works while the directory still names them a deputy of the alert's district: a deputy
+    removed from the file loses the alert pages with the inbox. Chiefs', governors' and the centre's links keep
+    the earlier rule (the signed message is the credential for its lifetime)."""
+    if not holder.contact_key.startswith(f"{DEPUTY}:"):
+        return True
+    contact = _ctx().notify.store.contact(holder.contact_key)
+    return contact is not None and contact.reads_inbox_of(holder.alert_id.split("-")[0])
+
+
 def _holder(token: str):
     try:
-        return _ctx().links.read(token), None
+        holder = _ctx().links.read(token)
     except LinkError as exc:
         if exc.code == "link_expired":
             return None, _problem(410, "ลิงก์หมดอายุแล้ว", "ลิงก์นี้หมดอายุแล้ว กรุณาเปิดจากข้อความแจ้งเตือนล่าสุด",
                                   "This link has expired; open the newest message about the alert.")
         return None, _problem(403, "ลิงก์ไม่ถูกต้อง", "ลิงก์นี้ไม่ถูกต้อง กรุณาเปิดจากข้อความแจ้งเตือนที่ได้รับ",
                               "This link is not valid; open it from the message you received.")
+    if not _still_named(holder):
+        return None, _problem(403, "ไม่มีสิทธิ์เปิดหน้านี้",
+                              "ทะเบียนรายชื่อไม่ได้ระบุท่านเป็นผู้รับการแจ้งเตือนของอำเภอนี้แล้ว หากเป็นความผิดพลาด กรุณาติดต่อสำนักงานกลาง",
+                              "The directory no longer names you for this district's alerts; if this is a mistake, "
+                              "contact the central office.")
+    return holder, None
 
 
 @bp.get("/a/<token>")
@@ -86,7 +102,7 @@ def alert_page(token: str):
         comments=recent_comments(ctx.feedback, alert.district, today),
         be_date=be_date, be_datetime=be_datetime, silence_days=SILENCE_DAYS,
         inbox_url=ctx.inbox_access.entry_url(Reader(alert.district, holder.contact_key))
-        if holder.contact_key == f"{CHIEF}:{alert.district}" else None,
+        if inbox_district(holder.contact_key) == alert.district else None,
         done=DONE_TH.get(request.args.get("done", "")), error=request.args.get("error")))
     response.set_cookie(CSRF_COOKIE, csrf, max_age=86400, httponly=True, samesite="Strict",
                         secure=request.is_secure, path="/a/")

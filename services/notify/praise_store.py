@@ -1,11 +1,12 @@
-"""Each district's praise directory as its chief shaped it (`notify_praise`): merges of two spellings of one
-person and renames, kept as the list of changes in the order made and replayed onto the default directory
-(shared.praise), so counts stored under an old key follow (`PraiseDirectory.canonical`).
+"""Each district's praise directory as its chief and deputies shaped it (`notify_praise`): merges of two
+spellings of one person and renames, kept as the list of changes in the order made and replayed onto the
+default directory (shared.praise), so counts stored under an old key follow (`PraiseDirectory.canonical`).
 
-Document: `{_id: "<district>", changes: [{op: "merge", spelling, into} | {op: "rename", key, name}],
-units: [{id, th, en, aliases}]}`: the district's own units (set by the centre) extend the defaults or replace
-one of the same id. One keyed read, one keyed write per change (docs/store.md). Names are officials'
-personal data: never logged.
+Document: `{_id: "<district>", changes: [{op: "merge", spelling, into, by, at} | {op: "rename", key, name, by,
+at}], units: [{id, th, en, aliases}]}`: `by` the directory key of who made a change (`chief:3706`,
+`deputy:3706:d1`) and `at` when (absent on changes made before deputies); the district's own units (set by
+the centre) extend the defaults or replace one of the same id. One keyed read, one keyed write per change
+(docs/store.md). Names are officials' personal data: never logged.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
 from pymongo.collection import Collection
 
@@ -101,13 +103,19 @@ class PraiseDirectories:
             raise PraiseChangeError(f"at most {MAX_CHANGES} merges and renames per district")
         self.docs.update_one({"_id": district}, {"$push": {"changes": change}}, upsert=True)
 
-    def merge(self, district: str, spelling: str, into: str) -> None:
-        """The chief says `spelling` (a stored person key) is the person `into`."""
+    def merge(self, district: str, spelling: str, into: str, *, by: str | None = None,
+              at: datetime | None = None) -> None:
+        """The chief or a deputy says `spelling` (a stored person key) is the person `into`. `by` (the
+        directory key of who did it, `deputy:3706:d1`) and `at` are kept with the change, for the audit."""
         spelling, into = _clean(spelling), _clean(into)
         directory = self.directory(district)
         if directory.canonical(spelling) == directory.canonical(into):
             raise PraiseChangeError("these are already the same person")
-        self._push(district, {"op": "merge", "spelling": spelling, "into": into})
+        self._push(district, {"op": "merge", "spelling": spelling, "into": into, **_who(by, at)})
 
-    def rename(self, district: str, key: str, name: str) -> None:
-        self._push(district, {"op": "rename", "key": _clean(key), "name": _clean(name)})
+    def rename(self, district: str, key: str, name: str, *, by: str | None = None, at: datetime | None = None) -> None:
+        self._push(district, {"op": "rename", "key": _clean(key), "name": _clean(name), **_who(by, at)})
+
+
+def _who(by: str | None, at: datetime | None) -> dict:
+    return {k: v for k, v in (("by", by), ("at", at)) if v is not None}

@@ -13,7 +13,7 @@ Collections:
 - `notify_log`     `{_id: "<alert>|<event>|<receiver>", message, at}`: the notification log; one per
   (alert, event, receiver), taken by plain insert before anything is sent.
 - `notify_outbox`  `{_id: message id, receiver, contact, transport, state, content, attempts, next_at, …}`.
-- `notify_directory` `{_id: "chief:3706" | "governor:37", …Contact}`.
+- `notify_directory` `{_id: "chief:3706" | "deputy:3706:d1" | "governor:37", …Contact}`, indexed by `code`.
 - `notify_digests` `{_id: "<week>|<receiver>", message}`: the digest's claim.
 """
 
@@ -70,6 +70,7 @@ class NotifyStore:
         self.alerts.create_index("status")
         self.alerts.create_index("district")
         self.outbox.create_index("state")
+        self.directory.create_index("code")
 
     # ------------------------------------------------------------------ votes
     def add_votes(self, district: str, day: date, votes: dict[str, CountedVote],
@@ -209,6 +210,12 @@ class NotifyStore:
     def contact(self, key: str) -> Contact | None:
         doc = self.directory.find_one({"_id": key})
         return Contact.from_document(doc) if doc else None
+
+    def district_readers(self, district: str) -> list[Contact]:
+        """The chief and the deputies the directory names for a district (an indexed equality on `code`;
+        a province's governor has a 2-digit code, never a district's), the chief first."""
+        found = [Contact.from_document(d) for d in self.directory.find({"code": district})]
+        return sorted((c for c in found if c.reads_inbox_of(district)), key=lambda c: (c.role != "chief", c.key))
 
     def contacts(self) -> list[Contact]:
         return [Contact.from_document(d) for d in self.directory.find({}).sort("_id", 1)]

@@ -2,7 +2,8 @@
 as a second message) through ingest under gunicorn and the LINE stand-in; scoring decides them from Kafka;
 notify's ballots processor writes the feedback view. A chief with no open alert asks for a sign-in link,
 opens it from the mail in a phone-sized Chromium without JavaScript, sees both comments, filters by score,
-sees praise counted, merges two spellings of one staff member and the counts follow."""
+sees praise counted, merges two spellings of one staff member and the counts follow; then a deputy the
+directory names asks for their own link with their own address and reads the same inbox (issue 19)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from services.channels.linedev.server import StandInServer
 from services.channels.linedev.standin import LineStandIn
+from services.notify.directory import Contact
 from shared.timeutil import utcnow
 from tests.integration.ingest_env import ingest_env
 from tests.integration.notify_env import built, load_directory, notify_env, vote_records
@@ -136,3 +138,26 @@ def test_a_chief_without_an_alert_reads_the_inbox_and_merges_praise(settings):
                 assert violations == []
                 assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # phone-first
                 checked.close()
+
+                # issue 19: a deputy the directory names asks for their own link with their own address
+                deputy = Contact("deputy", "3706", "สมศักดิ์ มั่นคง", "ปลัดอำเภอฝ่ายทะเบียน", None,
+                                 "deputy3706@dopa.example", None, None, ("email",), True, "d1")
+                notify.store.replace_directory([*notify.store.contacts(), deputy])
+                context = browser.new_context(viewport=PHONE, locale="th-TH", bypass_csp=True)
+                page = context.new_page()
+                page.goto(web.url + "/inbox")
+                page.add_script_tag(path=str(ensure_axe()))  # the sign-in form with its address field
+                assert page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+                    .violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)""") == []
+                page.get_by_label("รหัสอำเภอ 4 หลัก").fill("3706")
+                page.get_by_label(re.compile("อีเมลของท่านในทะเบียน")).fill("deputy3706@dopa.example")
+                page.get_by_role("button", name=re.compile("ส่งลิงก์เข้าใช้")).click()
+                notify.clock.now = utcnow()
+                notify.dispatcher().run_once("email")
+                to, message = mail.keeper.parsed()[-1]
+                assert to == ["deputy3706@dopa.example"] and len(mail.keeper.parsed()) == 2
+                link = re.search(r'href="([^"]+/inbox/enter/[^"]+)"', message.get_body(("html",)).get_content())
+                page.goto(re.sub(r"^http://[^/]+", web.url, link.group(1)))
+                assert "เข้าใช้ในฐานะ ปลัดอำเภอฝ่ายทะเบียน" in page.content()
+                assert _people(page) == {"นก": "2"}  # the same district inbox, with the chief's merge
+                context.close()

@@ -37,7 +37,10 @@ def test_notify_starts_its_three_processes_and_says_line_is_off(settings, monkey
     with own_supervisor(tmp_path) as supervisor:
         starter.start_service(supervisor, str(ROOT / ".venv" / "bin" / "python"), replace(manifest, port=port),
                               tmp_path)
-        assert supervisor.pid("notify") and supervisor.pid("notify-consumer") and supervisor.pid("notify-dispatcher")
+        # start_service returns once the web process listens; the other two reach RUNNING after their own
+        # two start seconds, a moment later under load.
+        wait_until(lambda: all(supervisor.pid(name) for name in ("notify", "notify-consumer", "notify-dispatcher")),
+                   30, "notify's three processes running")
         wait_until(lambda: _status(f"http://127.0.0.1:{port}/readyz") is not None, 90, "notify ready")
         body = _status(f"http://127.0.0.1:{port}/readyz")
         assert body["checks"] == {"store": True, "consumer": True}

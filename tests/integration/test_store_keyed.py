@@ -268,6 +268,27 @@ def test_standings_are_stored_as_one_text_per_district_and_older_documents_still
     assert loaded["4001"].windows == saved.windows and loaded["4001"].district_code == "4001"
 
 
+def test_notify_finds_a_district_s_chief_and_deputies_by_an_indexed_equality(db, probe):
+    """Sign-in, alerts and the digest ask for a district's readers; each inbox request for one person by key.
+    Asked of a district whose chief has no deputy: one row found, so a scan would show (blocks per row)."""
+    from services.notify.directory import Contact
+
+    store = NotifyStore(db)
+    store.ensure_indexes()
+    districts = range(ROWS // 4)
+    people = [Contact("chief", str(1000 + d), f"chief {d}", "t", None, f"c{d}@dopa.example", None, None, ("email",),
+                      True) for d in districts]
+    people += [Contact("deputy", str(1000 + d), f"deputy {d}.{p}", "t", None, f"d{d}.{p}@dopa.example", None, None,
+                       ("email",), True, f"d{p}") for d in districts if d % 2 == 0 for p in range(5)]
+    fill(store.directory, [c.to_document() for c in people])
+    found = []
+    assert_keyed(probe, lambda: found.append(store.district_readers("1043")))
+    assert [c.key for c in found[0]] == ["chief:1043"]
+    assert_keyed(probe, lambda: found.append(store.contact("deputy:1042:d3")))
+    assert found[1].email == "d42.3@dopa.example"
+    assert [c.key for c in store.district_readers("1042")] == ["chief:1042", *(f"deputy:1042:d{p}" for p in range(5))]
+
+
 # ---------------------------------------------------------------- stories (issue 21)
 
 
