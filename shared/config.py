@@ -36,6 +36,7 @@ class Topics:
     ballots: str = "ballots.v1"  # scoring's decided votes: what every other reader follows
     stories: str = "stories.v1"  # stories of service with consent (ingest), issue 21
     stories_published: str = "stories.published.v1"  # what the public may see of them (notify), compacted
+    stories_decisions: str = "stories.decisions.v1"  # the centre's moderation decisions (notify), kept a campaign year
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Settings:
             ballots=env.get("TOPIC_BALLOTS", Topics.ballots),
             stories=env.get("TOPIC_STORIES", Topics.stories),
             stories_published=env.get("TOPIC_STORIES_PUBLISHED", Topics.stories_published),
+            stories_decisions=env.get("TOPIC_STORIES_DECISIONS", Topics.stories_decisions),
         )
         return cls(
             kafka_bootstrap=env.get("KAFKA_BOOTSTRAP", cls.kafka_bootstrap),

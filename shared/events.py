@@ -1,5 +1,5 @@
 """The platform's events, each defined once: `votes.v1`, `comments.v1`, `ballots.v1`, `scores.v1`, `stories.v1`,
-`stories.published.v1`.
+`stories.published.v1`, `stories.decisions.v1`.
 
 Each contract is one frozen dataclass whose fields carry their wire rules (`wire(...)` metadata). From
 that one definition come the marshmallow schema (the precise reason a message is refused), the fast
@@ -30,6 +30,7 @@ SCHEMA_BALLOTS_V1 = "ballots.v1"
 SCHEMA_SCORES_V1 = "scores.v1"
 SCHEMA_STORIES_V1 = "stories.v1"
 SCHEMA_STORIES_PUBLISHED_V1 = "stories.published.v1"
+SCHEMA_STORIES_DECISIONS_V1 = "stories.decisions.v1"
 FLAG_REASONS = ("address_daily_cap", "address_burst", "key_daily_cap", "key_burst", "voter_daily_cap", "voter_burst")
 DISTRICT_CODE = r"^\d{4}$"
 _REQUIRED = object()
@@ -297,8 +298,40 @@ class PublishedStoryEvent(StoryKeyed, DistrictEvent):
     schema: str = _f(wire("str", doc="schema name"), SCHEMA_STORIES_PUBLISHED_V1)
 
 
+# The centre's decisions on a story (notify's moderation); the rules are in services/notify/stories/moderation.py.
+DECISIONS = ("edit", "approve", "reject", "shortlist")
+SHORTLISTS = ("film", "award")
+DECIDER_MAX, REASON_MAX = 80, 500
+
+
+@dataclass(frozen=True)
+class StoryDecisionEvent(StoryKeyed, DistrictEvent):
+    """`stories.decisions.v1`: one decision of the centre on a story, acknowledged by Kafka before notify applies it.
+
+    Produced and read by notify only (the centre's web process writes it; `sangsuk stories rebuild` replays it
+    after stories.v1 into the moderation store). Keyed by story id, so a story's decisions stay in order. An
+    edit's text is the centre's data, like the story's original in stories.v1: nothing public reads this topic.
+    """
+
+    SCHEMA_NAME = SCHEMA_STORIES_DECISIONS_V1
+    decision_id: str = _f(wire("str", pattern=r"^[0-9a-f]{32}$", doc="unique per decision: applying is "
+                                                                      "idempotent by it (the audit entry's id)"))
+    story_id: str = _f(wire("str", pattern=STORY_ID, doc="the story decided on"))
+    district_code: str = _f(wire("str", pattern=DISTRICT_CODE, doc="the story's district"))
+    action: str = _f(wire("str", choices=DECISIONS, doc="`edit`, `approve`, `reject` or `shortlist`"))
+    by: str = _f(wire("str", length=(1, DECIDER_MAX), doc="the moderator as the centre's form names them (what the "
+                                                           "audit trail keeps)"))
+    at: datetime = _f(wire("time", doc="when the centre decided"))
+    text: str = _f(wire("str", default="", length=(0, STORY_MAX), doc="`edit`: the edited text, redacted; "
+                                                                         "otherwise empty"), "")
+    reason: str | None = _f(wire("str", default=None, length=(1, REASON_MAX), doc="`reject`: the reason"), None)
+    shortlist: str | None = _f(wire("str", default=None, choices=SHORTLISTS, doc="`shortlist`: `film` or `award`"),
+                               None)
+    schema: str = _f(wire("str", doc="schema name"), SCHEMA_STORIES_DECISIONS_V1)
+
+
 CONTRACTS: dict[str, type] = {c.SCHEMA_NAME: c for c in (VoteEvent, CommentEvent, BallotEvent, ScoresEvent,
-                                                          StoryEvent, PublishedStoryEvent)}
+                                                          StoryEvent, PublishedStoryEvent, StoryDecisionEvent)}
 
 
 # ---------------------------------------------------------------------------------------------- one schema each

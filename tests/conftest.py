@@ -42,7 +42,8 @@ def settings(infra: Infra) -> Settings:
         topics=Topics(votes=f"votes.v1.{tag}", votes_dlq=f"votes.dlq.{tag}", scores=f"scores.v1.{tag}",
                       ballots=f"ballots.v1.{tag}",
                       comments=f"comments.v1.{tag}", stories=f"stories.v1.{tag}",
-                      stories_published=f"stories.published.v1.{tag}"),
+                      stories_published=f"stories.published.v1.{tag}",
+                      stories_decisions=f"stories.decisions.v1.{tag}"),
         votes_partitions=3,
     )
     kafka.ensure_topics(s)

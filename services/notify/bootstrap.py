@@ -107,15 +107,16 @@ class Notify:
         return StoryStore(self.store.db)
 
     def moderation(self):
-        """The centre's story decisions, publishing to stories.published.v1 (services/notify/stories/)."""
+        """The centre's story decisions: logged to stories.decisions.v1, then applied; the public copy to
+        stories.published.v1 (services/notify/stories/)."""
         from services.notify.stories.chief import tell_chief
         from services.notify.stories.decisions import Moderation
-        from services.notify.stories.publisher import PublishedStories
+        from services.notify.stories.publisher import StoryProducer
 
         settings = self.config.platform
-        publisher = PublishedStories(lambda: kafka.make_producer(settings, client_id="notify-stories"),
-                                     settings.topics.stories_published)
-        return Moderation(self.story_store, publisher, self.clock,
+        producer = StoryProducer(lambda: kafka.make_producer(settings, client_id="notify-stories"))
+        return Moderation(self.story_store, producer, decisions_topic=settings.topics.stories_decisions,
+                          published_topic=settings.topics.stories_published, clock=self.clock,
                           on_published=lambda story, now: tell_chief(self.notifier, story, now))
 
     def processor(self, digest=None, sink=None) -> NotifyProcessor:

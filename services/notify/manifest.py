@@ -6,13 +6,17 @@ from __future__ import annotations
 from argparse import REMAINDER, ArgumentParser, Namespace
 
 from shared.config import Settings
-from shared.manifest import Command, ServiceManifest, TopicSpec, acknowledged_config, web
+from shared.manifest import CAMPAIGN_YEAR_MS, Command, ServiceManifest, TopicSpec, acknowledged_config, web
 
 
 def _topics(settings: Settings) -> list[TopicSpec]:
-    """stories.published.v1: compacted, keyed by story id; the last record of a story is what the public sees."""
-    return [TopicSpec(settings.topics.stories_published, 6, {"cleanup.policy": "compact",
-                                                                    **acknowledged_config(settings)})]
+    """stories.published.v1: compacted, keyed by story id; the last record of a story is what the public sees.
+    stories.decisions.v1: the centre's decisions, kept a campaign year like stories.v1 (every record, not the
+    last per key: a rebuild replays them all), with as many partitions (both keyed by story id)."""
+    t = settings.topics
+    return [TopicSpec(t.stories_published, 6, {"cleanup.policy": "compact", **acknowledged_config(settings)}),
+            TopicSpec(t.stories_decisions, settings.votes_partitions,
+                      {"retention.ms": CAMPAIGN_YEAR_MS, **acknowledged_config(settings)})]
 
 
 def _indexes(db) -> None:
@@ -76,6 +80,33 @@ def _digest(args: Namespace, settings: Settings) -> int:
     return main(args.rest)
 
 
+def _stories_arguments(parser: ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="stories_action", required=True)
+    rebuild = actions.add_parser("rebuild", help="rebuild the moderation store from stories.v1 and "
+                                                 "stories.decisions.v1, and reconcile stories.published.v1")
+    rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _stories(args: Namespace, settings: Settings) -> int:
+    import json
+
+    from services.notify.stories.publisher import StoryProducer
+    from services.notify.stories.rebuild import rebuild
+    from services.notify.stories.store import StoryStore
+    from shared import kafka, mongo
+    from shared.timeutil import utcnow
+
+    kafka.ensure_topics(settings)  # a deploy older than stories.decisions.v1 gets it (idempotent)
+    producer = StoryProducer(lambda: kafka.make_producer(settings, client_id="notify-stories-rebuild"))
+    store = StoryStore(mongo.database(settings))
+    store.ensure_indexes()  # the collections may have been lost with their indexes
+    summary = rebuild(settings, store,
+                      lambda event: producer.publish(settings.topics.stories_published, event), utcnow,
+                      progress=not args.quiet)
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
 MANIFEST = ServiceManifest(
     name="notify",
     processes={"web": web("services.notify.wsgi:app"), "consumer": ("-m", "services.notify.consumer"),
@@ -91,6 +122,8 @@ MANIFEST = ServiceManifest(
               "topics": Command("tag Thai comments with service aspects and polarity (JSON lines), evaluate the "
                                 "tagger, or re-tag the feedback view from the ballots log", _topics_arguments,
                                 _topics_run),
+              "stories": Command("the stories of service: rebuild the centre's moderation state from the log",
+                                 _stories_arguments, _stories),
               "digest": Command("the chief's weekly digest: preview --district CODE (written, not sent)",
                                 _digest_arguments, _digest)},
 )

@@ -42,6 +42,7 @@ def notify_env(settings: Settings, *, line_url: str, smtp_port: int, **extra: st
             "TOPIC_BALLOTS": settings.topics.ballots, "TOPIC_COMMENTS": settings.topics.comments,
             "TOPIC_SCORES": settings.topics.scores, "TOPIC_VOTES_DLQ": settings.topics.votes_dlq,
             "TOPIC_STORIES": settings.topics.stories, "TOPIC_STORIES_PUBLISHED": settings.topics.stories_published,
+            "TOPIC_STORIES_DECISIONS": settings.topics.stories_decisions,
             "NOTIFY_LINK_SECRET": LINK_SECRET, "CENTRAL_OFFICE_KEYS": CENTRAL_KEY,
             "LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN, "LINE_API_HOST": line_url, "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(smtp_port), "SMTP_FROM": "alerts@notify.example",

@@ -80,7 +80,7 @@ def _poll_one(consumer: KafkaConsumer, timeout_s: float = 60) -> list:
 def test_the_init_job_user_creates_every_platform_topic_once(broker, topics):
     names, created = topics
     assert sorted(created) == sorted([names.votes, names.comments, names.scores, names.ballots, names.votes_dlq,
-                                      names.stories, names.stories_published])
+                                      names.stories, names.stories_published, names.stories_decisions])
     assert kafka.ensure_topics(broker.settings["kafka-init"]) == []
 
 
@@ -169,6 +169,32 @@ def test_keda_reads_the_groups_offsets_and_the_topics_ends(broker, topics):
     finally:
         consumer.close()
         admin.close()
+
+
+def test_notify_logs_the_centres_decisions_and_its_stories_rebuild_reads_the_three_topics(broker, topics):
+    """The centre's web process writes stories.decisions.v1 and stories.published.v1; `sangsuk stories
+    rebuild` reads stories.v1, the decisions and the public copy with no group (shared/stream/log_reader.py)."""
+    from shared.stream.log_reader import end_offsets as log_ends
+    from shared.stream.log_reader import read_log
+
+    names, _ = topics
+    settings = broker.settings["kafka-notify"]
+    story = b"a" * 32
+    ingest = kafka.make_producer(broker.settings["kafka-ingest"], client_id="ingest", publish_timeout_s=20)
+    notify = kafka.make_producer(settings, client_id="notify-stories", publish_timeout_s=20)
+    try:
+        ingest.send(names.stories, key=story, value=b"{}").get(timeout=30)
+        notify.send(names.stories_decisions, key=story, value=b"{}").get(timeout=30)
+        notify.send(names.stories_published, key=story, value=b"{}").get(timeout=30)
+        with pytest.raises(KafkaError):
+            notify.send(names.stories, key=story, value=b"{}").get(timeout=30)  # only ingest tells stories
+    finally:
+        ingest.close(timeout=5)
+        notify.close(timeout=5)
+    ends = log_ends(settings, [names.stories, names.stories_decisions, names.stories_published])
+    seen: list = []
+    assert read_log(settings, ends, seen.extend, whole=False, stall_s=30) == 3
+    assert sorted(r.topic for r in seen) == sorted([names.stories, names.stories_decisions, names.stories_published])
 
 
 def test_a_certificate_without_acls_gets_nothing(broker, topics):

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from services.notify.app import create_app
-from shared.events import CommentEvent, StoryEvent, VoteEvent
+from shared.events import CommentEvent, StoryDecisionEvent, StoryEvent, VoteEvent
 from shared.timeutil import utcnow
 from tests.integration.notify_env import built, load_directory
 from tests.integration.test_notify_feedback_view import _records
@@ -222,7 +222,8 @@ def test_the_chief_reads_the_district_s_stories_approved_or_not_but_never_an_ori
 
     store.told(told("s-new", "ปลัดช่วยกรอกแบบฟอร์มให้จนเสร็จ"))
     store.told(told("s-edited", "คุณสมศรีเบอร์ 0812345678 ช่วยพาไปห้องน้ำ"))
-    assert store.edit("s-edited", "เจ้าหน้าที่ช่วยพาไปห้องน้ำ", "moderator", now)
+    assert store.apply(StoryDecisionEvent("d" * 32, "s-edited", "3706", "edit", "moderator", now,
+                                          text="เจ้าหน้าที่ช่วยพาไปห้องน้ำ"))
     store.told(told("s-private", "เรื่องที่ไม่ให้เผยแพร่", publish=False))
     store.told(told("s-gone", "เรื่องที่ถอนแล้ว"))
     store.withdrawn(StoryEvent("s-gone", "withdrawn", "3706", "qr", now))

@@ -287,3 +287,43 @@ def test_notify_finds_a_district_s_chief_and_deputies_by_an_indexed_equality(db,
     assert_keyed(probe, lambda: found.append(store.contact("deputy:1042:d3")))
     assert found[1].email == "d42.3@dopa.example"
     assert [c.key for c in store.district_readers("1042")] == ["chief:1042", *(f"deputy:1042:d{p}" for p in range(5))]
+
+
+# ---------------------------------------------------------------- stories (issue 21)
+
+
+def test_the_story_register_drops_by_key(db, probe):
+    from services.ingest.stories.register import MongoStoryRegister
+
+    register = MongoStoryRegister(db.stories_register)
+    fill(db.stories_register, [{"_id": f"{i:032x}", "district_code": "3706"} for i in range(ROWS)]
+         + [{"_id": f"vote:{i}", "story": f"{i:032x}"} for i in range(ROWS)])
+    assert_keyed(probe, lambda: register.drop(f"{7:032x}", "7"))
+    assert register.district_of(f"{7:032x}") is None and db.stories_register.find_one({"_id": "vote:7"}) is None
+    assert register.district_of(f"{8:032x}") == "3706"
+
+
+def test_the_centres_story_decisions_and_its_queue_by_province_are_keyed(db, probe):
+    from services.notify.stories.store import StoryStore
+    from shared.events import StoryDecisionEvent
+
+    store = StoryStore(db)
+    store.ensure_indexes()
+    fill(store.stories, [{"_id": f"{i:032x}", "district_code": str(3000 + i % 200), "status": "new", "text": "ดีมาก",
+                          "edited": None, "publish": True, "credit_name": None, "told_at": NOW + timedelta(seconds=i),
+                          "consent_version": "v1", "channel": "qr", "shortlist": [], "public": False}
+                         for i in range(ROWS)])
+    fill(store.audit, [{"_id": f"{i:032x}:told", "story_id": f"{i:032x}", "district_code": "3706", "action": "told",
+                        "by": "citizen", "at": NOW} for i in range(ROWS)])
+    story_id = f"{7:032x}"
+    for n, (action, extra) in enumerate([("edit", {"text": "แก้"}), ("approve", {}), ("reject", {"reason": "x"}),
+                                         ("shortlist", {"shortlist": "film"})]):
+        decision = StoryDecisionEvent(f"{n:032x}", story_id, "3007", action, "ผู้ตรวจ", NOW, **extra)
+        assert_keyed(probe, lambda d=decision: store.apply(d))
+    assert_keyed(probe, lambda: store.set_public(story_id, False))
+    found = []
+    assert_keyed(probe, lambda: found.extend(store.list(districts={"3007", "3107"}, status="rejected")))
+    assert [s.story_id for s in found] == [story_id] and found[0].shortlist == ("film",)
+    chief = []
+    assert_keyed(probe, lambda: chief.extend(store.for_district("3007")))  # the chief's inbox
+    assert len(chief) == ROWS // 200

@@ -24,6 +24,7 @@ def ranking_env(settings: Settings, **extra: str) -> dict[str, str]:
         "TOPIC_VOTES": settings.topics.votes, "TOPIC_VOTES_DLQ": settings.topics.votes_dlq,
         "TOPIC_SCORES": settings.topics.scores, "TOPIC_COMMENTS": settings.topics.comments,
         "TOPIC_STORIES": settings.topics.stories, "TOPIC_STORIES_PUBLISHED": settings.topics.stories_published,
+            "TOPIC_STORIES_DECISIONS": settings.topics.stories_decisions,
         "TOPIC_BALLOTS": settings.topics.ballots,
         "VOTES_PARTITIONS": str(settings.votes_partitions), "RANKING_GROUP_ID": f"ranking-{settings.mongo_db}",
         # Tests of other rules feed votes from one kiosk key or none: the distinct-sources rule off (1) unless

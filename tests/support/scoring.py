@@ -27,6 +27,7 @@ def scoring_env(settings: Settings, state_dir: str, **extra: str) -> dict[str, s
         "TOPIC_VOTES": settings.topics.votes, "TOPIC_VOTES_DLQ": settings.topics.votes_dlq,
         "TOPIC_SCORES": settings.topics.scores, "TOPIC_COMMENTS": settings.topics.comments,
         "TOPIC_STORIES": settings.topics.stories, "TOPIC_STORIES_PUBLISHED": settings.topics.stories_published,
+            "TOPIC_STORIES_DECISIONS": settings.topics.stories_decisions,
         "TOPIC_BALLOTS": settings.topics.ballots, "VOTES_PARTITIONS": str(settings.votes_partitions),
         "SCORING_STATE_DIR": state_dir,
         "SCORING_GROUP_ID": f"scoring-{settings.mongo_db}", "SCORING_POLL_TIMEOUT_MS": "200", **extra,

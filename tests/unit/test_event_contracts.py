@@ -20,6 +20,7 @@ from shared.events import (
     EventError,
     PublishedStoryEvent,
     ScoresEvent,
+    StoryDecisionEvent,
     StoryEvent,
     VoteEvent,
     ballots_record,
@@ -41,7 +42,8 @@ def documented_fields(schema: str) -> list[str]:
     return re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE)
 
 
-@pytest.mark.parametrize("cls", [VoteEvent, CommentEvent, BallotEvent, StoryEvent, PublishedStoryEvent])
+@pytest.mark.parametrize("cls", [VoteEvent, CommentEvent, BallotEvent, StoryEvent, PublishedStoryEvent,
+                                 StoryDecisionEvent])
 def test_the_docs_table_lists_exactly_the_contracts_fields(cls):
     assert sorted(documented_fields(cls.SCHEMA_NAME)) == sorted(name for name, _ in wire_fields(cls))
 
@@ -54,7 +56,7 @@ def test_the_scores_example_carries_every_field():
 
 def test_every_contract_is_registered_once_by_its_schema_name():
     assert set(CONTRACTS) == {"votes.v1", "comments.v1", "ballots.v1", "scores.v1", "stories.v1",
-                              "stories.published.v1"}
+                              "stories.published.v1", "stories.decisions.v1"}
     assert all(name == cls.SCHEMA_NAME for name, cls in CONTRACTS.items())
 
 

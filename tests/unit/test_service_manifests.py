@@ -26,7 +26,7 @@ def test_every_platform_topic_is_declared_once_by_the_service_that_writes_it():
     names = [spec.name for spec in platform_topics(s)]
     assert len(names) == len(set(names))
     assert set(names) == {s.topics.votes, s.topics.comments, s.topics.scores, s.topics.ballots, s.topics.votes_dlq,
-                          s.topics.stories, s.topics.stories_published}
+                          s.topics.stories, s.topics.stories_published, s.topics.stories_decisions}
     by_service = {m.name: {t.name for t in m.topics(s)} for m in manifests()}
     assert s.topics.votes in by_service["ingest"] and s.topics.scores in by_service["scoring"]
 

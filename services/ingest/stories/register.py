@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from pymongo import DeleteOne
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
@@ -36,7 +37,9 @@ class MongoStoryRegister:
         return True
 
     def drop(self, story_id: str, vote_ref: str) -> None:
-        self.collection.delete_many({"_id": {"$in": [story_id, f"vote:{vote_ref}"]}})
+        """Two keyed deletes in one round trip (an `_id $in` filter reads the whole collection on FerretDB v1)."""
+        self.collection.bulk_write([DeleteOne({"_id": story_id}), DeleteOne({"_id": f"vote:{vote_ref}"})],
+                                   ordered=False)
 
     def district_of(self, story_id: str) -> str | None:
         doc = self.collection.find_one({"_id": story_id}, {"district_code": 1})

@@ -5,15 +5,17 @@ stories for the chief's inbox to show later."""
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
+from pymongo.errors import PyMongoError
 
 from services.notify.centre import bp
 from services.notify.schemas import load_body
 from services.notify.stories.audit import to_csv, to_xlsx
 from services.notify.stories.decisions import StoryNotFound
-from services.notify.stories.moderation import ACTIONS, SHORTLISTS, STATUSES, Refused, Story
+from services.notify.stories.moderation import ACTIONS, STATUSES, Refused, Story
 from services.notify.stories.publisher import PublishFailed
 from services.notify.stories.schemas import SCHEMAS
 from shared.errors import ApiError
+from shared.events import SHORTLISTS
 from shared.timeutil import iso_utc
 from shared.web import parse_json_body
 
@@ -95,6 +97,9 @@ def decide(story_id: str, action: str, body: dict) -> Story:
         raise ApiError(409, exc.code, str(exc)) from exc
     except PublishFailed as exc:
         raise ApiError(503, "unavailable", "the decision could not be published; try again",
+                       headers={"Retry-After": "5"}) from exc
+    except PyMongoError as exc:  # logged but not applied: deciding again converges (so does the rebuild)
+        raise ApiError(503, "unavailable", "the moderation store did not answer; try again",
                        headers={"Retry-After": "5"}) from exc
 
 

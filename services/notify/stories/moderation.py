@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.events import PUBLISHED, WITHDRAWN, PublishedStoryEvent
+from shared.events import DECISIONS, PUBLISHED, WITHDRAWN, PublishedStoryEvent
 
 NEW, APPROVED, REJECTED = "new", "approved", "rejected"
 GONE = "withdrawn"  # the citizen withdrew consent: the text is erased from the store
 STATUSES = (NEW, APPROVED, REJECTED, GONE)
-SHORTLISTS = ("film", "award")
-ACTIONS = ("edit", "approve", "reject", "shortlist")
+ACTIONS = DECISIONS  # what the centre may do (the contract of stories.decisions.v1 names them once)
 
 
 class Refused(Exception):
@@ -59,6 +58,11 @@ def check(story: Story, action: str) -> None:
         raise Refused("no_consent", "the citizen did not consent to publication: this story can never be approved")
     if action == "approve" and not story.approved_text.strip():
         raise Refused("empty", "an empty text cannot be published")
+
+
+def may_show(story: Story) -> bool:
+    """Whether the public may see the story now: approved, consented, not withdrawn, with words to show."""
+    return story.status == APPROVED and story.publish and bool(story.approved_text.strip())
 
 
 def published(story: Story, now: datetime) -> PublishedStoryEvent:

@@ -11,9 +11,10 @@ from marshmallow import ValidationError
 
 from services.notify.centre_pages import CSRF_COOKIE, _ctx, _form_checked, _login_page, _signed_in, bp
 from services.notify.stories.api import audit_file, decide, filters
-from services.notify.stories.moderation import ACTIONS, SHORTLISTS, STATUSES
+from services.notify.stories.moderation import ACTIONS, STATUSES
 from services.notify.stories.schemas import SCHEMAS
 from shared.errors import ApiError
+from shared.events import SHORTLISTS
 from shared.thaidate import be_datetime
 
 STATUS_TH = {"new": "ใหม่ รอตรวจ", "approved": "อนุมัติ เผยแพร่แล้ว", "rejected": "ไม่อนุมัติ",

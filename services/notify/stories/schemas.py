@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from services.notify.stories.moderation import SHORTLISTS
-from shared.events import STORY_MAX
+from shared.events import DECIDER_MAX, REASON_MAX, SHORTLISTS, STORY_MAX
 from shared.fields import CleanText
 
-BY_MAX, REASON_MAX = 80, 500
+BY_MAX = DECIDER_MAX  # the decision's `by` as stories.decisions.v1 carries it
 
 
 class _Decision(Schema):

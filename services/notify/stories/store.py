@@ -1,12 +1,13 @@
 """The moderation store: one document per story (`notify_stories`) and the audit trail
-(`notify_story_audit`). Rebuilt from stories.v1 by replay: every write from the log is idempotent
-(`$setOnInsert` for a telling, keyed audit entries), and a withdrawal wins over a telling replayed later.
+(`notify_story_audit`). Rebuilt from stories.v1 then stories.decisions.v1 by replay
+(services/notify/stories/rebuild.py): every write from the logs is idempotent (`$setOnInsert` for a
+telling, absolute `$set`s for a decision, audit entries keyed), and a withdrawal wins over a telling replayed
+later and over every decision.
 """
 
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from services.notify.stories.moderation import APPROVED, GONE, NEW, REJECTED, Story
-from shared.events import StoryEvent
+from shared.events import StoryDecisionEvent, StoryEvent
 
 LIST_MAX = 500
 
@@ -34,6 +35,9 @@ class StoryStore:
     def ensure_indexes(self) -> None:
         self.stories.create_index([("status", ASCENDING), ("told_at", DESCENDING)])
         self.stories.create_index([("district_code", ASCENDING), ("told_at", DESCENDING)])
+        # FerretDB's GIN twins serve single-field indexes only (docs/store.md): this one makes the district's
+        # equality reads (the chief's inbox, the queue by province) keyed there; MongoDB uses either.
+        self.stories.create_index([("district_code", ASCENDING)])
         self.audit.create_index([("at", ASCENDING)])
 
     # ------------------------------------------------------------------ from the log (the consumer)
@@ -48,10 +52,12 @@ class StoryStore:
                            "channel": event.channel})
 
     def withdrawn(self, event: StoryEvent) -> None:
-        """Consent withdrawn: the text and the edit are erased; the record of the consent stays."""
+        """Consent withdrawn: the text and the edit are erased, and every decision's mark on the story (a story
+        withdrawn is kept for no film), so the state after a withdrawal is the same whichever decisions came
+        before it (what makes the rebuild equal the live state); the record of the consent stays."""
         self.stories.update_one({"_id": event.story_id}, {
             "$set": {"status": GONE, "text": "", "edited": None, "publish": False, "public": False,
-                     "withdrawn_at": event.at},
+                     "reason": None, "shortlist": [], "decided_at": None, "withdrawn_at": event.at},
             "$setOnInsert": {"district_code": event.district_code}}, upsert=True)
         self._log(f"{event.story_id}:withdrawn", event.story_id, event.district_code, "withdrawn", "citizen",
                   event.at, consent={"channel": event.channel})
@@ -63,54 +69,57 @@ class StoryStore:
 
     def list(self, *, status: str | None = None, districts: Iterable[str] | None = None,
              shortlist: str | None = None) -> list[Story]:
+        """The queue, newest first (at most LIST_MAX). A district filter (one district, or a province's: at most
+        a few dozen) is one equality read per district on the indexed `district_code`, merged here: a
+        `district_code $in` filter is not pushed down on FerretDB v1 and would read the whole collection."""
         query: dict = {}
         if status:
             query["status"] = status
-        if districts is not None:
-            query["district_code"] = {"$in": sorted(districts)}
         if shortlist:
             query["shortlist"] = shortlist
-        return [_story(d) for d in self.stories.find(query).sort("told_at", DESCENDING).limit(LIST_MAX)]
+        if districts is None:
+            return [_story(d) for d in self.stories.find(query).sort("told_at", DESCENDING).limit(LIST_MAX)]
+        found = [d for code in sorted(districts)
+                 for d in self.stories.find({**query, "district_code": code}).sort("told_at", DESCENDING)
+                 .limit(LIST_MAX)]
+        found.sort(key=lambda d: (d.get("told_at") is not None, d.get("told_at") or 0), reverse=True)
+        return [_story(d) for d in found[:LIST_MAX]]
+
+    def all(self) -> list[Story]:
+        """Every story (the rebuild's reconciliation, off any request path: a campaign's stories, thousands)."""
+        return [_story(d) for d in self.stories.find({})]
 
     def for_district(self, district_code: str) -> list[Story]:
         """Every story about a district, newest first (withdrawn ones left out): for the chief's inbox."""
         found = self.stories.find({"district_code": district_code}).sort("told_at", DESCENDING).limit(LIST_MAX)
         return [story for story in map(_story, found) if story.status != GONE]
 
-    def edit(self, story_id: str, text: str, by: str, now: datetime) -> bool:
-        return self._decide(story_id, {"edited": text}, by, now, "edit")
-
-    def approve(self, story_id: str, by: str, now: datetime) -> bool:
-        """Approved only while consent holds and the story is not withdrawn (checked in the write itself)."""
-        return self._decide(story_id, {"status": APPROVED, "public": True}, by, now, "approve",
-                            also={"publish": True})
-
-    def reject(self, story_id: str, reason: str, by: str, now: datetime) -> bool:
-        return self._decide(story_id, {"status": REJECTED, "public": False, "reason": reason}, by, now, "reject",
-                            reason=reason)
-
-    def shortlist(self, story_id: str, tag: str, by: str, now: datetime) -> bool:
-        done = self.stories.update_one({"_id": story_id, "status": {"$ne": GONE}},
-                                       {"$addToSet": {"shortlist": tag}}).matched_count == 1
-        if done:
-            self._log(uuid.uuid4().hex, story_id, self._district(story_id), "shortlist", by, now, reason=tag)
+    def apply(self, decision: StoryDecisionEvent) -> bool:
+        """A decision as stories.decisions.v1 holds it, written conditionally: the live path (after Kafka
+        acknowledged it) and the rebuild (replaying the topic) both come here. False when the story is
+        unknown or withdrawn (a withdrawal is terminal: nothing is applied after it), or an approval without
+        consent. Never touches `public`: that follows the public copy (set_public). The audit entry is keyed
+        by the decision id and written whether or not the story changed, so the trail is the decisions log,
+        the same live and rebuilt; a decision replayed twice is one entry."""
+        story_id, at = decision.story_id, decision.at
+        query: dict = {"_id": story_id, "status": {"$ne": GONE}}
+        if decision.action == "edit":
+            update: dict = {"$set": {"edited": decision.text, "decided_at": at}}
+        elif decision.action == "approve":
+            query["publish"] = True  # approved only while consent holds (checked in the write itself)
+            update = {"$set": {"status": APPROVED, "decided_at": at}}
+        elif decision.action == "reject":
+            update = {"$set": {"status": REJECTED, "reason": decision.reason, "decided_at": at}}
+        else:
+            update = {"$addToSet": {"shortlist": decision.shortlist}}
+        done = self.stories.update_one(query, update).matched_count == 1
+        self._log(decision.decision_id, story_id, decision.district_code, decision.action, decision.by, at,
+                  reason=decision.reason if decision.action == "reject" else decision.shortlist)
         return done
 
-    def unpublish_failed(self, story_id: str) -> None:
-        """The approval's record could not reach Kafka: not public (the centre approves again)."""
-        self.stories.update_one({"_id": story_id, "status": APPROVED}, {"$set": {"public": False, "status": NEW}})
-
-    def _decide(self, story_id: str, changes: dict, by: str, now: datetime, action: str, *,
-                also: dict | None = None, reason: str | None = None) -> bool:
-        query = {"_id": story_id, "status": {"$in": [NEW, APPROVED, REJECTED]}, **(also or {})}
-        done = self.stories.update_one(query, {"$set": {**changes, "decided_at": now}}).matched_count == 1
-        if done:
-            self._log(uuid.uuid4().hex, story_id, self._district(story_id), action, by, now, reason=reason)
-        return done
-
-    def _district(self, story_id: str) -> str:
-        doc = self.stories.find_one({"_id": story_id}, {"district_code": 1})
-        return doc["district_code"] if doc else ""
+    def set_public(self, story_id: str, public: bool) -> None:
+        """Whether the story's public copy is out: set once stories.published.v1 acknowledged it."""
+        self.stories.update_one({"_id": story_id}, {"$set": {"public": public}})
 
     def _log(self, entry_id: str, story_id: str, district_code: str, action: str, by: str, at: datetime,
              **extra) -> None:
