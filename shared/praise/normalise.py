@@ -90,8 +90,8 @@ def _after_title(words: list[str], index: int, rest: str) -> list[str]:
         if not following or following[0] == _SEPARATOR:
             return []
         rest, following = following[0], following[1:]
-    if _starts(rest, NO_NAME):
-        return [""]  # พี่ผู้หญิง…, พี่ๆ: someone, but no name
+    if _starts(rest, NO_NAME) or not _strip_fillers(rest):
+        return [""]  # พี่ผู้หญิง…, พี่ๆ, เจ้าหน้าที่ใจดีมาก: someone, but no name
     name = _cut_at_filler(rest)
     candidates = [name]
     if name == rest and following and following[0] != _SEPARATOR and not _is_latin(rest):
@@ -170,6 +170,15 @@ def _plausible_bare_name(name: str) -> bool:
         filler in name for filler in FILLERS if len(filler) > 2) and not any(word in name for word in NO_NAME)
 
 
+def _says_how(word: str) -> bool:
+    """Whether an untitled word describes the service rather than naming someone ("รอนาน", "ไว", "เก่ง"):
+    the topic lexicon (shared/topics) reads an aspect in it. LINE asks "whom to praise?" and citizens answer
+    with how they were served as often as with a name."""
+    from shared.topics import default_tagger  # the lexicon loads once per process, on the first bare word
+
+    return bool(default_tagger().lexicon_tag(word))
+
+
 def _person(text: str, directory: PraiseDirectory, with_unit: bool) -> str | None:
     """The person key the text names; an unknown word without a title next to a unit is the unit's
     service described ("ขออนุญาตพกอาวุธปืน"), not a name."""
@@ -181,7 +190,8 @@ def _person(text: str, directory: PraiseDirectory, with_unit: bool) -> str | Non
             return key
     if not names or len(skeleton(names[0])) < 2:
         return None
-    if how == "titled" or (how == "bare" and not with_unit and _plausible_bare_name(names[0])):
+    if how == "titled" or (how == "bare" and not with_unit and _plausible_bare_name(names[0])
+                           and not _says_how(names[0])):
         return directory.canonical(names[0])
     return None
 

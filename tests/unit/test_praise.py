@@ -188,3 +188,16 @@ def test_zero_width_and_redaction_marks_are_not_names():
     assert normalise("\u200b\u200c\ufeff").kind == UNKNOWN
     assert normalise("[redacted-phone] งานบัตร").to_dict()["kind"] == UNIT
     assert normalise("พี่\u200dนก\u200b").person_key == "นก"
+
+
+@pytest.mark.parametrize("text", ["รอนานมาก", "ไวมาก", "เก่งมาก", "เจ้าหน้าที่ใจดีมาก", "พี่ใจดีค่ะ", "น้องสุภาพมาก"])
+def test_how_the_service_was_is_not_a_name(text):
+    """Answers LINE's "whom to praise?" gets that say how it went: no person is made of them."""
+    assert normalise(text).kind == UNKNOWN
+
+
+@pytest.mark.parametrize(("text", "name"), [("สมชาย", "สมชาย"), ("น้องแนน", "แนน"), ("พี่นก", "นก"),
+                                            ("พี่ดีนา", "ดีนา"), ("คุณสมศรีใจดีมาก", "สมศรี")])
+def test_names_beside_those_words_are_still_names(text, name):
+    mention = normalise(text)
+    assert (mention.kind, mention.person_key) == (PERSON, name)
