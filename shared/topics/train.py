@@ -26,12 +26,12 @@ from shared.topics.model import CLASSES, MODEL_PATH, features
 from shared.topics.tagger import ASPECTS, LEXICON_PATH, Tagger
 
 TRAIN = LABELLED.with_name("topics_train.jsonl")
-ADD_AT = 0.8
+ADD_AT = 0.6
 DROP_AT = 0.9
-MIN_DF = 3
+MIN_DF = 5
 EPOCHS = 25
 RATE = 0.5
-L2 = 1e-4
+L2 = 3e-3
 SEED = 20
 KEEP = 0.05  # weights smaller than this (on all three classes) are dropped from the file
 
