@@ -1,11 +1,13 @@
 """The trained part of the tagger: per aspect, a small softmax model (none / positive / negative) over a
 comment's tokens, token pairs, negated tokens, character trigrams and the lexicon's cue kinds, that adds the
-aspects the lexicon missed.
+aspects the lexicon missed and drops the lexicon's tags it is sure are wrong.
 
 Why: a lexicon generalises only to phrasings it has seen (held out it missed a quarter of the labelled pairs,
 docs/topics.md); tokens and character trigrams learnt from labelled comments reach new phrasings. The lexicon
-stays the first word: the model only adds an aspect the lexicon did not name, when it is at least ADD_AT sure
-(letting it drop or flip the lexicon's tags lost F1 on fresh comments, docs/topics.md). The weights are
+stays the first word: the model adds an aspect the lexicon did not name when it is at least ADD_AT sure, and
+drops one the lexicon named when it is at least DROP_AT sure the comment does not speak of it; it never flips
+a polarity (on fresh comments, rounds 6 and 7 of docs/topics.md, dropping raised F1 both times, flipping lost
+it on round 7). The weights are
 trained by `make train-topics` (train.py) and committed (model.json); nothing is trained or downloaded at run
 time.
 """
@@ -63,6 +65,7 @@ class TopicModel:
     def __init__(self, data: dict) -> None:
         self.weights: dict[str, dict[str, list[float]]] = data["weights"]
         self.add_at: float = data["add_at"]
+        self.drop_at: float | None = data.get("drop_at")
         self._aspects = list(self.weights)
         # one lookup per feature at tagging time: feature -> [(aspect index, w_none, w_pos, w_neg), ...]
         self._by_feature: dict[str, list[tuple[int, float, float, float]]] = {}
@@ -90,15 +93,20 @@ class TopicModel:
         return out
 
     def revise(self, items, tags: dict[str, str]) -> dict[str, str]:
-        """The lexicon's tags plus any aspect the model is at least add_at sure of (the aspects' order kept)."""
-        return added(tags, self.probabilities(features(items)), self.add_at)
+        """The lexicon's tags, less those the model is at least drop_at sure are wrong, plus any aspect it is
+        at least add_at sure of (the aspects' order kept)."""
+        return added(tags, self.probabilities(features(items)), self.add_at, self.drop_at)
 
 
-def added(tags: dict[str, str], probs: dict[str, tuple[float, float, float]], add_at: float) -> dict[str, str]:
+def added(tags: dict[str, str], probs: dict[str, tuple[float, float, float]], add_at: float,
+          drop_at: float | None = None) -> dict[str, str]:
+    """The revised tags: a lexicon tag stands, with its polarity, unless P(none) >= drop_at; an aspect the
+    lexicon did not name is added when P(positive) or P(negative) >= add_at."""
     out = {}
-    for aspect, (_none, p_pos, p_neg) in probs.items():
+    for aspect, (p_none, p_pos, p_neg) in probs.items():
         if aspect in tags:
-            out[aspect] = tags[aspect]
+            if drop_at is None or p_none < drop_at:
+                out[aspect] = tags[aspect]
         elif max(p_pos, p_neg) >= add_at:
             out[aspect] = "positive" if p_pos >= p_neg else "negative"
     return out

@@ -21,7 +21,7 @@ from shared.topics.train import training_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 AIM = 0.85  # issue 20: micro-F1 over (aspect, polarity) pairs on the held-out comments
-FLOOR = 0.80  # tagger lexicon-3+model-1 reaches 0.808 held out (docs/topics.md); the lexicon alone, 0.786
+FLOOR = 0.80  # lexicon-3+model-2 reaches 0.841 held out, short of AIM (docs/topics.md); the lexicon alone, 0.786
 
 
 def _held_out():
@@ -32,8 +32,8 @@ def _held_out():
 
 
 def test_held_out_micro_f1_does_not_regress() -> None:
-    """Not the issue's aim (0.85, not reached: docs/topics.md); a floor under what lexicon-3+model-1 reaches
-    (0.808), above the lexicon alone (0.786)."""
+    """Not the issue's aim (0.85, not reached: docs/topics.md); a floor under what lexicon-3+model-2 reaches
+    (0.841; model-1 0.808), above the lexicon alone (0.786). It becomes AIM once the aim is reached."""
     scores = _held_out()
     assert scores.micro[2] >= FLOOR, report("heldout", scores)
 
@@ -64,10 +64,20 @@ def test_the_training_comments_are_new_text_never_in_the_labelled_set() -> None:
 
 
 def test_the_model_only_adds_what_it_is_sure_of() -> None:
-    """The lexicon's tags stand; the model adds an aspect the lexicon missed at add_at or above, nothing else."""
+    """The model adds an aspect the lexicon missed at add_at or above, nothing else."""
     probs = {"waiting": (0.05, 0.05, 0.9), "courtesy": (0.1, 0.1, 0.8), "fees": (0.5, 0.1, 0.4)}
     assert added({"courtesy": "positive"}, probs, 0.8) == {"waiting": "negative", "courtesy": "positive"}
     assert added({}, probs, 0.95) == {}
+
+
+def test_the_model_drops_a_lexicon_tag_only_when_sure_and_never_flips_one() -> None:
+    """A lexicon tag stands, with its own polarity, unless P(none) reaches drop_at (model-2, docs/topics.md)."""
+    probs = {"waiting": (0.96, 0.02, 0.02), "courtesy": (0.94, 0.03, 0.03), "fees": (0.0, 0.0, 1.0)}
+    lexicon = {"waiting": "negative", "courtesy": "positive", "fees": "positive"}
+    assert added(lexicon, probs, 0.8, 0.95) == {"courtesy": "positive", "fees": "positive"}
+    assert added(lexicon, probs, 0.8, None) == lexicon  # model-1's rule: the lexicon's tags all stand
+    model = load_model()
+    assert model is not None and model.drop_at is not None and model.add_at < model.drop_at < 1
 
 
 def test_the_shipped_model_is_loaded_and_trained_without_held_out_comments() -> None:
