@@ -18,7 +18,7 @@ from shared.topics.evaluation import score
 from shared.topics.model import TopicModel, added, features
 from shared.topics.tagger import LEXICON_PATH, Tagger
 
-FRESH = range(589, 2025)  # tt0589-tt2024: rounds 6-16, each tagged before anything was tuned on it; the lexicon saw none
+FRESH = range(589, 2025)  # tt0589-tt2024: rounds 6-16, each tagged before being tuned on; the lexicon saw none
 FOLDS = 5
 ADD = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 DROP = (0.8, 0.9, 0.95, None)
