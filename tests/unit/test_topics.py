@@ -82,7 +82,8 @@ def test_the_model_drops_a_lexicon_tag_only_when_sure_and_never_flips_one() -> N
 
 def test_the_shipped_model_is_loaded_and_trained_without_held_out_comments() -> None:
     model = load_model()
-    assert model is not None and set(model.weights) == set(ASPECTS) and 0.5 < model.add_at < 1
+    # add_at 0.5 or more: an added polarity is always the likeliest of the three classes
+    assert model is not None and set(model.weights) == set(ASPECTS) and 0.5 <= model.add_at < 1
     assert {split_of(r.id) for r in training_rows() if r.id.startswith("tc")} == {"dev"}
     assert MODEL_PATH.stat().st_size < 1_000_000  # small enough to review in a diff and load in a blink
 
