@@ -1,4 +1,4 @@
-"""`python -m shared.topics.crossval`: how model-2's settings were chosen (docs/topics.md, "Choosing model-2").
+"""`python -m shared.topics.crossval`: how the model's settings were chosen (docs/topics.md, "Choosing model-2").
 
 5-fold cross-validation whose test folds are only the fresh training rounds (FRESH: comments the lexicon was
 never tuned on); each fold trains on every other training comment and the development part, never the held-out
