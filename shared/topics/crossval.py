@@ -1,4 +1,4 @@
-"""`python -m shared.topics.crossval`: how model-2's settings were chosen (docs/topics.md, "Choosing model-2").
+"""`python -m shared.topics.crossval`: how the model's settings were chosen (docs/topics.md, "Choosing model-2").
 
 5-fold cross-validation whose test folds are only the fresh training rounds (FRESH: comments the lexicon was
 never tuned on); each fold trains on every other training comment and the development part, never the held-out
@@ -18,9 +18,9 @@ from shared.topics.evaluation import score
 from shared.topics.model import TopicModel, added, features
 from shared.topics.tagger import LEXICON_PATH, Tagger
 
-FRESH = range(589, 1432)  # tt0589-tt1431: rounds 6-10, each tagged before anything was tuned on it
+FRESH = range(589, 2025)  # tt0589-tt2024: rounds 6-16, each tagged before being tuned on; the lexicon saw none
 FOLDS = 5
-ADD = (0.5, 0.6, 0.7, 0.8, 0.9)
+ADD = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 DROP = (0.8, 0.9, 0.95, None)
 
 

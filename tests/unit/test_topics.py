@@ -21,7 +21,7 @@ from shared.topics.train import training_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 AIM = 0.85  # issue 20: micro-F1 over (aspect, polarity) pairs on the held-out comments
-FLOOR = 0.80  # lexicon-3+model-2 reaches 0.841 held out, short of AIM (docs/topics.md); the lexicon alone, 0.786
+FLOOR = 0.80  # lexicon-3+model-3: 0.825 held out (model-2 0.841), short of AIM (docs/topics.md); lexicon alone 0.786
 
 
 def _held_out():
@@ -32,8 +32,8 @@ def _held_out():
 
 
 def test_held_out_micro_f1_does_not_regress() -> None:
-    """Not the issue's aim (0.85, not reached: docs/topics.md); a floor under what lexicon-3+model-2 reaches
-    (0.841; model-1 0.808), above the lexicon alone (0.786). It becomes AIM once the aim is reached."""
+    """Not the issue's aim (0.85, not reached: docs/topics.md); a floor under what lexicon-3+model-3 reaches
+    (0.825; model-2 0.841, model-1 0.808), above the lexicon alone (0.786). It becomes AIM once the aim is reached."""
     scores = _held_out()
     assert scores.micro[2] >= FLOOR, report("heldout", scores)
 
@@ -82,7 +82,8 @@ def test_the_model_drops_a_lexicon_tag_only_when_sure_and_never_flips_one() -> N
 
 def test_the_shipped_model_is_loaded_and_trained_without_held_out_comments() -> None:
     model = load_model()
-    assert model is not None and set(model.weights) == set(ASPECTS) and 0.5 < model.add_at < 1
+    # add_at 0.5 or more: an added polarity is always the likeliest of the three classes
+    assert model is not None and set(model.weights) == set(ASPECTS) and 0.5 <= model.add_at < 1
     assert {split_of(r.id) for r in training_rows() if r.id.startswith("tc")} == {"dev"}
     assert MODEL_PATH.stat().st_size < 1_000_000  # small enough to review in a diff and load in a blink
 
