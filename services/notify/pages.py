@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
 
 from services.notify.actions import AlertNotFound
-from services.notify.directory import DEPUTY, inbox_district
+from services.notify.directory import GOVERNOR, ROLES, inbox_district
 from services.notify.inbox_access import Reader
 from services.notify.lifecycle import TransitionError
 from services.notify.links import Holder, LinkError
@@ -51,13 +51,20 @@ def _problem(status: int, title_th: str, text_th: str, text_en: str) -> Response
 
 
 def _still_named(holder: Holder) -> bool:
-    """A deputy's link works while the directory still names them a deputy of the alert's district: a deputy
-    removed from the file loses the alert pages with the inbox. Chiefs', governors' and the centre's links keep
-    the earlier rule (the signed message is the credential for its lifetime)."""
-    if not holder.contact_key.startswith(f"{DEPUTY}:"):
+    """A link works while the directory still names its holder for the alert's district: its chief or a deputy
+    of it, or the governor of its province (escalations). Someone removed from the file, or moved elsewhere,
+    loses the alert pages with the inbox at the next request, though the signed link lives 14 days. The
+    centre's own links (`centre`, made behind the central-office key) are not directory entries."""
+    role = holder.contact_key.partition(":")[0]
+    if role not in ROLES:
         return True
     contact = _ctx().notify.store.contact(holder.contact_key)
-    return contact is not None and contact.reads_inbox_of(holder.alert_id.split("-")[0])
+    district = holder.alert_id.split("-")[0]
+    if contact is None:
+        return False
+    if role == GOVERNOR:
+        return district in _ctx().notify.registry and _ctx().notify.registry.get(district).province_code == contact.code
+    return contact.reads_inbox_of(district)
 
 
 def _holder(token: str):

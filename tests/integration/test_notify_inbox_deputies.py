@@ -241,3 +241,29 @@ def test_alerts_and_the_digest_reach_each_reader_who_wants_them_with_their_own_l
     weekly = sorted(d["contact"] for d in notify.store.outbox.find({}) if
                     d["content"]["payload"]["type"] == "weekly_digest" and d["keys"][0].startswith("digest-2"))
     assert weekly == ["chief:3706", "chief:4408", "deputy:3706:d1", "deputy:4408:d1"]
+
+
+def test_alert_links_work_only_while_the_directory_names_their_holder_for_the_district(world):
+    """Chief, deputy and governor alike: a signed alert link lives 14 days, but once the directory no longer
+    names its holder for the alert's district (or province) the alert page is a 403 and takes no action."""
+    notify, client, _mail, clock = world
+    processor = notify.processor()
+    processor.handle(_records([_vote(1, clock() + timedelta(seconds=10 + i)) for i in range(12)]))
+    clock.advance(seconds=31)
+    processor.tick(clock())
+    alert_id = "3706-low_mean-1"
+    assert notify.store.alert(alert_id) is not None
+    paths = {key: "/a/" + notify.links.token(alert_id, key)
+             for key in ("chief:3706", "deputy:3706:d1", "governor:37", "chief:4408", "governor:44", "centre")}
+    expected = {"chief:3706": 200, "deputy:3706:d1": 200, "governor:37": 200, "centre": 200,
+                "chief:4408": 403, "governor:44": 403}  # another district's chief; a governor not in the file
+    assert {key: client.get(path).status_code for key, path in paths.items()} == expected
+
+    load(notify, [row for row in ROWS if not row.startswith(("chief,3706", "governor,37"))])  # both leave
+    for key in ("chief:3706", "governor:37"):
+        r = client.get(paths[key])
+        assert r.status_code == 403 and "ไม่มีสิทธิ์" in r.get_data(as_text=True), key
+        r = client.post(paths[key] + "/acknowledge", data={"note": "x", "csrf": "x"})
+        assert r.status_code in (400, 403), key
+    assert notify.store.alert(alert_id).acknowledged_by is None
+    assert client.get(paths["deputy:3706:d1"]).status_code == 200  # who stays keeps the page
