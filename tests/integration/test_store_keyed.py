@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-
 from services.ingest.counters import MongoVoteCounters
+
 from services.ingest.line.conversation import Conversation
 from services.ingest.line.state import MongoConversationStore
 from services.notify.store import NotifyStore
