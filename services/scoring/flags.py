@@ -44,11 +44,11 @@ class FlagJudge:
     def judge(self, votes: Sequence[Vote]) -> list[Vote]:
         """The batch's votes with their flag decisions, in log order. A vote ingest flagged (an old record)
         stays flagged; a replayed vote's decision here is provisional: its record's stands (store.py)."""
-        districts = self._voter_days(votes)
+        days = self._voter_days(votes)
         scratch: dict[str, CounterState] = {}
         seen: set[str] = set()
         out = []
-        for vote in votes:
+        for i, vote in enumerate(votes):
             reason = None
             fields = vote.wire or {}
             again = vote.vote_id in seen  # the same vote twice in one batch counts once
@@ -58,7 +58,10 @@ class FlagJudge:
                 if not subject:
                     continue
                 if rule.kind == VOTER:
-                    found = voter_reason(rule, districts[voter_day_key(subject, vote.received_at)], vote.district)
+                    districts, since = days[voter_day_key(subject, vote.received_at)]
+                    # In log order: a district this batch brings in with a later vote is not seen yet.
+                    seen_now = {d: at for d, at in districts.items() if since.get(d, -1) <= i}
+                    found = voter_reason(rule, seen_now, vote.district)
                 else:
                     cid = counter_id(rule, subject, vote.district, vote.received_at)
                     state = scratch.get(cid) or scratch.setdefault(cid, self._counter(cid).copy())
@@ -96,15 +99,21 @@ class FlagJudge:
 
     # ------------------------------------------------------------------ state
 
-    def _voter_days(self, votes: Sequence[Vote]) -> dict[str, dict[str, datetime]]:
-        """Insert each voter's district of the day, then read each voter's day once."""
-        held = []
-        for vote in votes:
+    def _voter_days(self, votes: Sequence[Vote]) -> dict[str, tuple[dict[str, datetime], dict[str, int]]]:
+        """Insert each voter's district of the day, then read each voter's day once: voter's day ->
+        (district -> first received time, district -> the index of the batch's vote that brought it in)."""
+        held, at_index = [], []
+        for i, vote in enumerate(votes):
             fields = vote.wire or {}
             if any(r.kind == VOTER for r in self.rules.get(fields.get("channel", ""), ())) and vote.voter_key:
                 held.append((voter_day_key(vote.voter_key, vote.received_at), vote.district, vote.received_at))
-        self.store.hold_voter_districts(held)
-        return {key: self.store.voter_districts_of(key) for key in {k for k, _, _ in held}}
+                at_index.append(i)
+        clashed = self.store.hold_voter_districts(held)
+        since: dict[str, dict[str, int]] = {}
+        for n, ((key, district, _at), i) in enumerate(zip(held, at_index, strict=True)):
+            if n not in clashed:
+                since.setdefault(key, {}).setdefault(district, i)
+        return {key: (self.store.voter_districts_of(key), since.get(key, {})) for key in {k for k, _, _ in held}}
 
     def _counter(self, cid: str) -> CounterState:
         state = self.counters.get(cid)

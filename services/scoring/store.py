@@ -193,17 +193,21 @@ class ScoringStore:
                                                {"$set": {"wm": state.applied_offset, "c": state.to_text()}})
         return result.matched_count == 1
 
-    def hold_voter_districts(self, held: Iterable[tuple[str, str, datetime]]) -> None:
+    def hold_voter_districts(self, held: list[tuple[str, str, datetime]]) -> set[int]:
         """One insert for all (voter's day, district, received time): the first vote of a voter's district that
-        day inserts it, later ones (and replays) clash and change nothing, so the time kept is the first."""
+        day inserts it, later ones (and replays) clash and change nothing, so the time kept is the first.
+        Returns the indexes that clashed (held already)."""
         docs = [{"_id": f"{key}:{district}", "k": key, "d": district, "r": at} for key, district, at in held]
         if not docs:
-            return
+            return set()
         try:
             self.voter_districts.insert_many(docs, ordered=False)
         except BulkWriteError as exc:
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
                 raise
+            return {e["index"] for e in errors}
+        return set()
 
     def voter_districts_of(self, key: str) -> dict[str, datetime]:
         """A voter's day: district -> the first time a vote for it was received (an equality read on `k`)."""
