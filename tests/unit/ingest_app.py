@@ -56,7 +56,7 @@ def make_harness(limit_per_minute: int = 30, **config) -> Harness:
         IngestConfig(ip_limit_per_minute=limit_per_minute, **config),
         keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
         voter_secret=b"unit-test-secret",
-        claims=claims, limiter=MemoryLimiter(limit_per_minute), publisher=publisher,
+        claims=claims, publisher=publisher,  # the per-IP window: the real one, in this process
         clock=clock, readiness={}, story_publisher=stories,
         story_register=MemoryStoryRegister(), story_limiter=MemoryLimiter(withdrawals),
         channels=ChannelsConfig(public_base_url=PUBLIC_BASE_URL),
