@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from services.scoring.domain import Vote
@@ -27,6 +28,9 @@ from services.scoring.store import ScoringStore, decided
 from shared.flags import VOTER, CounterState, FlagRule, counter_id, subject_of, voter_day_key, voter_reason
 
 REMEMBERED = 200_000  # counters kept in memory (a bounded view: one evicted is read again by `_id`)
+# Keyed round trips that do not depend on each other overlap (docs/store.md, "Values cost"): a backlog's batch
+# may read thousands of voters' days, where `$in` would read the whole collection on FerretDB.
+THREADS = 8
 
 
 class CounterConflict(RuntimeError):
@@ -36,6 +40,7 @@ class CounterConflict(RuntimeError):
 class FlagJudge:
     def __init__(self, store: ScoringStore, rules: dict[str, list[FlagRule]]):
         self.store, self.rules = store, rules
+        self._pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="scoring-flags")
         self.forget()
 
     def forget(self) -> None:
@@ -45,6 +50,7 @@ class FlagJudge:
         """The batch's votes with their flag decisions, in log order. A vote ingest flagged (an old record)
         stays flagged; a replayed vote's decision here is provisional: its record's stands (store.py)."""
         days = self._voter_days(votes)
+        self._prefetch(votes)
         scratch: dict[str, CounterState] = {}
         seen: set[str] = set()
         out = []
@@ -61,6 +67,7 @@ class FlagJudge:
                     districts, since = days[voter_day_key(subject, vote.received_at)]
                     # In log order: a district this batch brings in with a later vote is not seen yet.
                     seen_now = {d: at for d, at in districts.items() if since.get(d, -1) <= i}
+                    seen_now.setdefault(vote.district, districts.get(vote.district, vote.received_at))
                     found = voter_reason(rule, seen_now, vote.district)
                 else:
                     cid = counter_id(rule, subject, vote.district, vote.received_at)
@@ -91,10 +98,12 @@ class FlagJudge:
                     continue
                 state.add(rule.window(vote.received_at))
                 state.applied_offset = vote.offset
-        for cid, (read_offset, state) in changed.items():
-            if not self.store.save_flag_counter(cid, read_offset, state):
-                self.forget()
-                raise CounterConflict(f"flag counter {cid} moved; another consumer writes this partition")
+        saved = self._each(lambda item: self.store.save_flag_counter(item[0], *item[1]), list(changed.items()))
+        moved = [cid for cid, ok in zip(changed, saved, strict=True) if not ok]
+        if moved:
+            self.forget()
+            raise CounterConflict(f"flag counter {moved[0]} moved; another consumer writes this partition")
+        for cid, (_read_offset, state) in changed.items():
             self._remember(cid, state)
 
     # ------------------------------------------------------------------ state
@@ -113,7 +122,23 @@ class FlagJudge:
         for n, ((key, district, _at), i) in enumerate(zip(held, at_index, strict=True)):
             if n not in clashed:
                 since.setdefault(key, {}).setdefault(district, i)
-        return {key: (self.store.voter_districts_of(key), since.get(key, {})) for key in {k for k, _, _ in held}}
+        keys = sorted({k for k, _, _ in held})
+        return {key: (districts, since.get(key, {}))
+                for key, districts in zip(keys, self._each(self.store.voter_districts_of, keys), strict=True)}
+
+    def _each(self, fn, items: list) -> list:
+        """fn over items, overlapping the round trips when there are several."""
+        if len(items) < 4:
+            return [fn(item) for item in items]
+        return list(self._pool.map(fn, items))
+
+    def _prefetch(self, votes: Sequence[Vote]) -> None:
+        """Read the batch's counters this view does not hold, overlapping the reads."""
+        missing = sorted({counter_id(rule, subject, v.district, v.received_at)
+                          for v in votes for rule in self.rules.get((v.wire or {}).get("channel", ""), ())
+                          if rule.kind != VOTER and (subject := subject_of(rule, v.wire or {}))} - set(self.counters))
+        for cid, state in zip(missing, self._each(self.store.load_flag_counter, missing), strict=True):
+            self._remember(cid, state or CounterState())
 
     def _counter(self, cid: str) -> CounterState:
         state = self.counters.get(cid)

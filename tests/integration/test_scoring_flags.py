@@ -207,3 +207,26 @@ def test_votes_ingest_flagged_before_stay_flagged(platform, settings):
     [bucket] = ScoringStore(db).load_buckets({"p": 0})
     tally = bucket.tallies["3706"]
     assert (tally.votes, tally.flagged) == (1, 1)
+
+
+def test_a_batch_of_many_subjects_matches_the_replay_of_the_log(platform, settings):
+    """Many voters and addresses in one batch (their reads and writes overlap): scoring decides as the shared
+    rules do over the same log in memory (LogCounter), and the counters hold every vote once."""
+    db = mongo.database(settings)
+    log = Log()
+    codes = ["3706", "4408", "4712", "1101"]
+    for minute in range(4):
+        for v in range(12):
+            log.add(codes[minute], T0 + timedelta(minutes=6 * minute, seconds=v), channel="line", voter=f"{v:064x}")
+            log.add(codes[v % 2], T0 + timedelta(minutes=6 * minute, seconds=v), address=f"{v % 3:032x}",
+                    voter=f"{100 + 12 * minute + v:064x}")
+    caps = {"address_burst_cap": 1, "address_daily_cap": 3}
+    found = reasons(run(make_scoring(platform, db, **caps), log.records, batch=len(log.records)))
+    counter = LogCounter(frozenset(PARTITION), flags=MemoryFlags(FlagSettings(**caps).rules()))
+    assert in_order(log, found) == [counter.vote(e).flag_reason for e in log.events]
+    line = [found[e.vote_id] for e in log.events if e.channel == "line"]
+    assert line == [None] * 36 + ["voter_daily_cap"] * 12  # every voter's 4th district of the day
+    assert {found[e.vote_id] for e in log.events if e.channel == "qr"} == {None, "address_burst", "address_daily_cap"}
+    stored = ScoringStore(db).load_flag_counter(f"address:{0:032x}:3706:2026-11-21")
+    assert stored is not None and stored.day == sum(1 for e in log.events if e.address_key == f"{0:032x}"
+                                                     and e.district_code == "3706")
