@@ -171,7 +171,9 @@ class MemoryFlags:
     """The rules over a log held in memory, in log order (LogCounter): the same decisions scoring's store-kept
     state gives for the same log, but for the rare race docs/scoring.md describes."""
 
-    rules: dict[str, list[FlagRule]] = field(default_factory=lambda: FlagSettings().rules())
+    # By default the caps of this process's environment (FLAG_*), as scoring reads them: a replay run where
+    # scoring runs (ranking's awards, what-if) applies the same caps without being told.
+    rules: dict[str, list[FlagRule]] = field(default_factory=lambda: FlagSettings.from_env().rules())
     counters: dict[str, CounterState] = field(default_factory=dict)
     voter_days: dict[str, dict[str, datetime]] = field(default_factory=dict)
 
