@@ -88,8 +88,7 @@ class ScoringProcessor:
     def forget(self) -> None:
         """Drop the view (after a rebalance another consumer may have written our partitions); the
         rolling windows are refreshed again at the next tick."""
-        if hasattr(self, "flags"):
-            self.flags.forget()
+        self.flags.forget()  # the flag counters' view too: another consumer may have written them
         self.buckets: dict[str, Bucket] = {}
         self.loaded: set[int] = set()
         self.standings: dict[str, Standing] = {}
