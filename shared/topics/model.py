@@ -73,42 +73,44 @@ class TopicModel:
         self.drop_at: float | None = data.get("drop_at")
         self.flip_at: float | None = data.get("flip_at")
         self._aspects = list(self.weights)
-        # one lookup per feature at tagging time: feature -> [(row index, w_none, w_pos, w_neg), ...], a row
-        # being one member's one aspect
-        self._by_feature: dict[str, list[tuple[int, float, float, float]]] = {}
-        self._biases: list[list[float]] = []
+        # one lookup per feature at tagging time: feature -> ((offset, w_none, w_pos, w_neg), ...), the scores
+        # being one flat list, three per (member, aspect): a flat list halves the time of a list of rows
+        by_feature: dict[str, list[tuple[int, float, float, float]]] = {}
+        self._biases: list[float] = []
         for member in members:
             for aspect in self._aspects:
-                index = len(self._biases)
+                offset = len(self._biases)
                 table = member[aspect]
-                self._biases.append(list(table[""]))
+                self._biases.extend(table[""])
                 for feature, (w0, w1, w2) in table.items():
                     if feature:
-                        self._by_feature.setdefault(feature, []).append((index, w0, w1, w2))
+                        by_feature.setdefault(feature, []).append((offset, w0, w1, w2))
+        self._by_feature = {f: tuple(entries) for f, entries in by_feature.items()}
 
     def probabilities(self, feats: list[str]) -> dict[str, tuple[float, float, float]]:
         """Per aspect, P(none), P(positive), P(negative), averaged over the members; a feature counts once
         however often it recurs."""
-        z = [list(bias) for bias in self._biases]
+        z = list(self._biases)
         by_feature = self._by_feature
         for f in set(feats):
-            for index, w0, w1, w2 in by_feature.get(f, ()):
-                row = z[index]
-                row[0] += w0
-                row[1] += w1
-                row[2] += w2
-        width = len(self._aspects)
-        sums = [[0.0, 0.0, 0.0] for _ in range(width)]
-        for index, row in enumerate(z):
-            top = max(row)
-            e0, e1, e2 = (math.exp(v - top) for v in row)
-            total = e0 + e1 + e2
-            acc = sums[index % width]
-            acc[0] += e0 / total
-            acc[1] += e1 / total
-            acc[2] += e2 / total
-        n = len(self.members)
-        return {aspect: (p0 / n, p1 / n, p2 / n) for aspect, (p0, p1, p2) in zip(self._aspects, sums, strict=True)}
+            for offset, w0, w1, w2 in by_feature.get(f, ()):
+                z[offset] += w0
+                z[offset + 1] += w1
+                z[offset + 2] += w2
+        exp, n, stride = math.exp, len(self.members), 3 * len(self._aspects)
+        out = {}
+        for a, aspect in enumerate(self._aspects):
+            p0 = p1 = p2 = 0.0
+            for o in range(3 * a, len(z), stride):
+                v0, v1, v2 = z[o], z[o + 1], z[o + 2]
+                top = max(v0, v1, v2)
+                e0, e1, e2 = exp(v0 - top), exp(v1 - top), exp(v2 - top)
+                total = e0 + e1 + e2
+                p0 += e0 / total
+                p1 += e1 / total
+                p2 += e2 / total
+            out[aspect] = (p0 / n, p1 / n, p2 / n)
+        return out
 
     def revise(self, items, tags: dict[str, str]) -> dict[str, str]:
         """The lexicon's tags, less those the model is at least drop_at sure are wrong, with a polarity flipped

@@ -128,8 +128,9 @@ def test_the_shipped_model_is_loaded_and_trained_without_held_out_comments() -> 
     assert len(model.members) == 2 and all(set(m) == set(ASPECTS) for m in model.members)
     assert model.flip_at is not None and model.add_at < model.flip_at
     assert {split_of(r.id) for r in training_rows() if r.id.startswith("tc")} == {"dev"}
-    # small enough to load in a blink: model-4's two members (model-3's one: under 1 MB)
-    assert MODEL_PATH.stat().st_size < 2_000_000
+    # small enough to load in a blink: model-4's two members, 2.8 MB (model-3's one was under 1 MB); the member
+    # trained with composed comments keeps more features, as joining comments doubles their counts
+    assert MODEL_PATH.stat().st_size < 3_000_000
 
 
 def test_the_split_depends_on_the_id_alone() -> None:
