@@ -18,8 +18,9 @@ Rules, in order (docs/topics.md):
    clause it may describe, else to its default aspect, else to nothing. Weak cues (bare "รอ", "ยืนรอ",
    "ชั่วโมง"; lexicon "weak") count only when nothing else in the comment names an aspect.
 6. Each aspect's polarity is the sign of its weighted sum; a tie goes to the last cue.
-7. A trained model (model.py, its weights committed) adds aspects the lexicon missed when it is sure, and
-   drops a lexicon tag when it is sure the comment does not speak of that aspect; it never flips a polarity.
+7. A trained model (model.py, its weights committed) adds aspects the lexicon missed when it is sure, drops a
+   lexicon tag when it is sure the comment does not speak of that aspect, and flips a lexicon polarity only
+   when it is very sure of the other one.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 ASPECTS = ("waiting", "courtesy", "competence", "documents", "facilities", "access", "digital", "fees")
 POLARITIES = ("positive", "negative")
 LEXICON_PATH = Path(__file__).with_name("lexicon.json")
-TAGGER_VERSION = "lexicon-3+model-3"
+TAGGER_VERSION = "lexicon-3+model-4"
 
 _PUNCT = re.compile(r"[,!?;:()\[\]\"'“”…/|~\n\r\t]+")
 _RUN = re.compile(r"(.)\1{2,}")

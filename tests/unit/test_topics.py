@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import subprocess
 import sys
 from collections import Counter
@@ -14,14 +15,15 @@ import pytest
 
 from shared.manifest import manifests
 from shared.topics import ASPECTS, POLARITIES, TAGGER_VERSION, default_tagger
+from shared.topics.augment import composed
 from shared.topics.cli import LABELLED, MAX_LINE, BadLine, tag_stream
-from shared.topics.evaluation import load, report, score, split_of
-from shared.topics.model import MODEL_PATH, added, load_model
+from shared.topics.evaluation import Labelled, load, report, score, split_of
+from shared.topics.model import MODEL_PATH, TopicModel, added, load_model
 from shared.topics.train import training_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 AIM = 0.85  # issue 20: micro-F1 over (aspect, polarity) pairs on the held-out comments
-FLOOR = 0.80  # lexicon-3+model-3: 0.825 held out (model-2 0.841), short of AIM (docs/topics.md); lexicon alone 0.786
+FLOOR = AIM  # lexicon-3+model-4: 0.855 held out, read once (docs/topics.md); model-3 0.830, lexicon alone 0.786
 
 
 def _held_out():
@@ -32,8 +34,8 @@ def _held_out():
 
 
 def test_held_out_micro_f1_does_not_regress() -> None:
-    """Not the issue's aim (0.85, not reached: docs/topics.md); a floor under what lexicon-3+model-3 reaches
-    (0.825; model-2 0.841, model-1 0.808), above the lexicon alone (0.786). It becomes AIM once the aim is reached."""
+    """The issue's aim (0.85): lexicon-3+model-4 reads 0.855 held out (docs/topics.md), model-3 read 0.830 and
+    the lexicon alone 0.786, so a change that loses the aim fails here."""
     scores = _held_out()
     assert scores.micro[2] >= FLOOR, report("heldout", scores)
 
@@ -70,8 +72,9 @@ def test_the_model_only_adds_what_it_is_sure_of() -> None:
     assert added({}, probs, 0.95) == {}
 
 
-def test_the_model_drops_a_lexicon_tag_only_when_sure_and_never_flips_one() -> None:
-    """A lexicon tag stands, with its own polarity, unless P(none) reaches drop_at (model-2, docs/topics.md)."""
+def test_the_model_drops_a_lexicon_tag_only_when_sure() -> None:
+    """A lexicon tag stands unless P(none) reaches drop_at (model-2, docs/topics.md); without flip_at (model-2
+    and -3) with its own polarity, however sure the model is of the other."""
     probs = {"waiting": (0.96, 0.02, 0.02), "courtesy": (0.94, 0.03, 0.03), "fees": (0.0, 0.0, 1.0)}
     lexicon = {"waiting": "negative", "courtesy": "positive", "fees": "positive"}
     assert added(lexicon, probs, 0.8, 0.95) == {"courtesy": "positive", "fees": "positive"}
@@ -80,12 +83,54 @@ def test_the_model_drops_a_lexicon_tag_only_when_sure_and_never_flips_one() -> N
     assert model is not None and model.drop_at is not None and model.add_at < model.drop_at < 1
 
 
+def test_the_model_flips_a_lexicon_polarity_only_when_very_sure() -> None:
+    """Model-4 flips a lexicon polarity when the other polarity reaches flip_at; an added aspect is unaffected."""
+    probs = {"access": (0.05, 0.93, 0.02), "documents": (0.1, 0.85, 0.05), "fees": (0.02, 0.03, 0.95)}
+    lexicon = {"access": "negative", "documents": "negative", "fees": "negative"}
+    assert added(lexicon, probs, 0.5, 0.9, 0.9) == {"access": "positive", "documents": "negative",
+                                                    "fees": "negative"}
+    assert added(lexicon, probs, 0.5, 0.9, None) == lexicon
+    assert added({}, probs, 0.5, 0.9, 0.9) == {"access": "positive", "documents": "positive", "fees": "negative"}
+
+
+def test_the_members_probabilities_are_averaged() -> None:
+    """Two members' softmaxes are averaged per aspect, not their scores."""
+    one = {"waiting": {"": [0.0, 0.0, 0.0], "w:รอ": [0.0, 0.0, 2.0]}}
+    two = {"waiting": {"": [1.0, 0.0, 0.0]}}
+    model = TopicModel({"members": [one, two], "add_at": 0.5})
+    got = model.probabilities(["w:รอ", "w:รอ", "w:อื่น"])["waiting"]
+    e = math.e
+    first = (1 / (2 + e * e), 1 / (2 + e * e), e * e / (2 + e * e))
+    second = (e / (e + 2), 1 / (e + 2), 1 / (e + 2))
+    assert got == pytest.approx(tuple((a + b) / 2 for a, b in zip(first, second, strict=True)))
+    assert TopicModel({"weights": one, "add_at": 0.5}).probabilities(["w:รอ"])["waiting"] == pytest.approx(first)
+
+
+def test_composed_comments_join_two_of_different_aspects() -> None:
+    """augment.composed: each text is two given comments joined, its labels their union, aspects never shared."""
+    rows = [Labelled("a", "รอนาน", {"waiting": "negative"}), Labelled("b", "ห้องน้ำสะอาด", {"facilities": "positive"}),
+            Labelled("c", "คิวยาว", {"waiting": "negative"}), Labelled("d", "ขอบคุณค่ะ", {})]
+    out = composed(rows, 60, seed=1)
+    assert len(out) == 60 and out == composed(rows, 60, seed=1)
+    for text, topics in out:
+        parts = [r for r in rows if r.text in text]
+        assert len(parts) == 2 and topics == {**parts[0].topics, **parts[1].topics}
+        assert sum(len(r.topics) for r in parts) == len(topics) >= 1
+    assert any(topics == {"waiting": "negative", "facilities": "positive"} for _, topics in out)
+    assert any(len(topics) == 1 for _, topics in out)  # one joined with a comment about no aspect
+    assert composed(rows[:1], 5, seed=1) == []  # nothing to join it with
+
+
 def test_the_shipped_model_is_loaded_and_trained_without_held_out_comments() -> None:
     model = load_model()
     # add_at 0.5 or more: an added polarity is always the likeliest of the three classes
     assert model is not None and set(model.weights) == set(ASPECTS) and 0.5 <= model.add_at < 1
+    assert len(model.members) == 2 and all(set(m) == set(ASPECTS) for m in model.members)
+    assert model.flip_at is not None and model.add_at < model.flip_at
     assert {split_of(r.id) for r in training_rows() if r.id.startswith("tc")} == {"dev"}
-    assert MODEL_PATH.stat().st_size < 1_000_000  # small enough to review in a diff and load in a blink
+    # small enough to load in a blink: model-4's two members, 2.8 MB (model-3's one was under 1 MB); the member
+    # trained with composed comments keeps more features, as joining comments doubles their counts
+    assert MODEL_PATH.stat().st_size < 3_000_000
 
 
 def test_the_split_depends_on_the_id_alone() -> None:
