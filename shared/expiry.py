@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from pymongo import DeleteOne
 from pymongo.collection import Collection
@@ -22,8 +23,12 @@ _HOUR = timedelta(hours=1)
 _FORMAT = "%Y-%m-%dT%H"
 
 
+@lru_cache(maxsize=1024)
 def due_label(expires_at: datetime) -> str:
-    """The first whole UTC hour at or after `expires_at`: from then on the document may go."""
+    """The first whole UTC hour at or after `expires_at`: from then on the document may go.
+
+    Kept per moment: a batch's claims share one expiry, and `strftime` per claim was ~5 % of a batch vote's
+    samples (issue 24). Equal instants in other zones hash and compare equal, and get the same label."""
     at = expires_at.astimezone(UTC)
     hour = at.replace(minute=0, second=0, microsecond=0)
     if hour < at:
