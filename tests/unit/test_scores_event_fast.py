@@ -137,7 +137,8 @@ def with_window(**changes) -> dict:
 OMIT = object()
 
 
-@settings(max_examples=3000, deadline=None)
+# 800 examples: ~10 s on the shared machine (3,000 took 40 s, too much for the unit suite's budget).
+@settings(max_examples=800, deadline=None)
 @given(st.one_of(valid_events, mutated_events()))
 @example(BASE)
 @example(with_window(mean=4))
