@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from shared.flags import FlagSettings
+
 
 class MissingSetting(SystemExit):
     """A process started without a setting it needs (or with one it cannot read): every service's bootstrap
@@ -60,6 +62,8 @@ class Settings:
     # a hashed voter on qr/web/line/facebook, an API key on kiosk/import). Scoring counts sources up to it
     # and ranking requires it, so both read this one setting (docs/ranking.md, "Eligibility").
     min_sources: int = 5
+    # The flag rules' caps (FLAG_*): scoring applies them, and every replay of the log reads the same ones.
+    flags: FlagSettings = field(default_factory=FlagSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -88,6 +92,7 @@ class Settings:
             size_groups_csv=env.get("SIZE_GROUPS_CSV") or None,
             log_level=env.get("LOG_LEVEL", cls.log_level),
             min_sources=_min_sources(env.get("MIN_SOURCES")),
+            flags=FlagSettings.from_env(env),
         )
 
 

@@ -10,7 +10,8 @@ The rules, in the order they apply to a vote read from `votes.v1`:
    idempotent retry reuses the id and lands in the same partition);
 3. one vote per voter per district per Bangkok day of *receipt*: the first holds the day; a later one is
    a `repeat` (ingest's claim refuses most; this is the second line of defence);
-4. a vote ingest flagged (past a cap or a burst rule) is `flagged`: kept, counted apart, not in the figures;
+4. a vote past a cap or a burst rule (`shared/flags.py`, decided here by received time; or one ingest flagged
+   before scoring decided flags) is `flagged`: kept, counted apart, not in the figures;
 5. otherwise it is `counted`, on the Bangkok day it was *submitted*;
 6. a comment sent later (`comments.v1`) joins its vote, whichever of the two the log holds first; a message
    carries a comment, a praise (`staff`), or both, and the part it leaves empty keeps what an earlier
@@ -38,6 +39,7 @@ from shared.events import (
     CommentEvent,
     VoteEvent,
 )
+from shared.flags import MemoryFlags
 from shared.timeutil import bangkok_day, iso_utc
 from shared.vote_rules import MAX_SCORE, MIN_SCORE
 
@@ -274,6 +276,7 @@ class LogCounter:
     duplicates: int = 0
     refused: int = 0
     source_cap: int = DEFAULT_SOURCE_CAP
+    flags: MemoryFlags = field(default_factory=MemoryFlags)
 
     def vote(self, event: VoteEvent | None, offset: int = -1) -> BallotEvent | None:
         """Rules 1-5 for one votes.v1 record (None: refused by rule 1); None also for a duplicate."""
@@ -289,8 +292,13 @@ class LogCounter:
         if key is not None and not repeat:
             self.held_days.add(key)
         early = self.early_comments.pop(event.vote_id, None)
-        decision = decide(repeat_of_day=repeat, flagged=event.flagged)
-        ballot = ballot_of(event, decision, offset, early=early)
+        reason = None if repeat else self.flags.judge(event.__dict__)
+        if event.flagged:  # flagged by ingest before scoring decided the flags: it stays flagged
+            reason = event.flag_reason or reason
+        decision = decide(repeat_of_day=repeat, flagged=event.flagged or reason is not None)
+        early = early or FollowUp()
+        ballot = BallotEvent(**ballot_fields({**event.__dict__, "flag_reason": reason}, decision, offset,
+                                             comment=early.comment, comment_at=early.comment_at, staff=early.staff))
         self.votes[event.vote_id] = ballot
         tally = self.days.setdefault(event.district_code, {}).setdefault(vote_day(event.submitted_at), Tally())
         if decision == COUNTED:

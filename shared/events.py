@@ -118,11 +118,19 @@ class VoteEvent(DistrictEvent):
     submitted_at: datetime = _f(wire("time", doc="when the citizen voted; places the vote in its day"))
     received_at: datetime = _f(wire("time", doc="when ingest accepted it; its Bangkok day is the voter's day"))
     schema: str = _f(wire("str", doc="schema name"), SCHEMA_VOTES_V1)
-    flagged: bool = _f(wire("bool", default=False, doc="past one of ingest's cap or burst rules"), False)
-    flag_reason: str | None = _f(wire("str", default=None, length=(0, 64), doc="which rule flagged it"), None)
+    flagged: bool = _f(wire("bool", default=False, doc="set by ingest before scoring decided the flags (records "
+                            "written then): such a vote stays flagged; new records leave it false"), False)
+    flag_reason: str | None = _f(wire("str", default=None, length=(0, 64), doc="which rule flagged it (old records)"),
+                                 None)
     source_key: str | None = _f(wire("str", default=None, pattern=r"^[0-9a-f]{64}$",
                                      doc="the hashed client: the voter_key on qr/web/line/facebook, an HMAC "
                                      "of the API key on kiosk/import; what eligibility counts distinct"), None)
+    # What scoring's flag rules need (shared/flags.py), hashed under the server secret: never a raw identifier.
+    address_key: str | None = _f(wire("str", default=None, pattern=r"^[0-9a-f]{32}$",
+                                      doc="HMAC of the client address (qr, web): the address rules' subject"), None)
+    key_ref: str | None = _f(wire("str", default=None, pattern=r"^[0-9a-f]{32}$",
+                                  doc="HMAC of the API key that posted it (kiosk, import, the LINE and Facebook "
+                                  "bots): the key rules' subject"), None)
 
 
 @dataclass(frozen=True)

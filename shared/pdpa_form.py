@@ -51,17 +51,35 @@ def _normal_char(char: str) -> str:
     return "".join(str(unicodedata.decimal(c)) if unicodedata.category(c) == "Nd" else c for c in folded)
 
 
+# Characters that are their own search form: ASCII and the Thai block but for its digits (๐-๙) and SARA AM
+# (ำ, which NFKC splits in two). Runs of them are copied whole, so a Thai comment costs one regex scan and
+# two ranges instead of a Python call per character (issue 24: 11 % of a kiosk vote's CPU went here).
+_KEPT = re.compile(r"[\x00-\x7f\u0e00-\u0e32\u0e34-\u0e4f\u0e5a-\u0e7f]+")
+
+
 def normal_form(text: str) -> Form:
     """Compatibility forms folded (full-width digits and `＠`), any decimal digit as ASCII, format characters gone."""
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for i, char in enumerate(text):
-        normal = _normal_char(char)
+    cursor = 0
+    for run in _KEPT.finditer(text):
+        _fold(text, cursor, run.start(), out, starts, ends)
+        start, cursor = run.span()
+        out.append(run.group())
+        starts.extend(range(start, cursor))
+        ends.extend(range(start + 1, cursor + 1))
+    _fold(text, cursor, len(text), out, starts, ends)
+    return Form("".join(out), starts, ends)
+
+
+def _fold(text: str, start: int, end: int, out: list[str], starts: list[int], ends: list[int]) -> None:
+    """The characters of `text[start:end]` one at a time, each to its search form."""
+    for i in range(start, end):
+        normal = _normal_char(text[i])
         out.append(normal)
         starts.extend([i] * len(normal))
         ends.extend([i + 1] * len(normal))
-    return Form("".join(out), starts, ends)
 
 
 def rewrite(form: Form, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]) -> Form:

@@ -20,7 +20,6 @@ from pymongo.errors import PyMongoError
 from services.channels.config import ChannelsConfig
 from services.ingest.auth import ChannelKeys
 from services.ingest.config import IngestConfig
-from services.ingest.counters import MongoVoteCounters, VoteCounters
 from services.ingest.intake import VoteIntake
 from services.ingest.line.praise_units import MongoPraiseUnits, PraiseUnits, StaticPraiseUnits
 from services.ingest.line.state import ConversationStore, MongoConversationStore
@@ -28,6 +27,7 @@ from services.ingest.line.story_steps import MongoStorySteps, StorySteps
 from services.ingest.marks import GroupMarks
 from services.ingest.pages.device import DeviceSigner
 from services.ingest.publisher import EventPublisher, KafkaEventPublisher
+from services.ingest.ratelimit import LocalRateLimiter
 from services.ingest.stories.desk import StoryDesk
 from services.ingest.stories.register import MongoStoryRegister, StoryRegister
 from services.ingest.stories.tickets import VoteTickets
@@ -63,7 +63,7 @@ class Ingest:
     clock: Callable[[], datetime] = utcnow
 
     def start_expiry(self) -> threading.Thread:
-        """Expire claims, rate windows, conversations and counters every `expire_every_s`."""
+        """Expire claims, rate windows and conversations every `expire_every_s`."""
 
         def run() -> None:
             while True:
@@ -84,7 +84,7 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
               keys: ChannelKeys | None = None, voter_secret: bytes | None = None,
               claims: ClaimStore | None = None, limiter: RateLimiter | None = None,
               publisher: EventPublisher | None = None, comment_publisher: EventPublisher | None = None,
-              conversations: ConversationStore | None = None, counters: VoteCounters | None = None,
+              conversations: ConversationStore | None = None,
               story_publisher: EventPublisher | None = None, story_register: StoryRegister | None = None,
               story_limiter: RateLimiter | None = None, story_steps: StorySteps | None = None,
               praise_units: PraiseUnits | None = None,
@@ -99,12 +99,11 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
     registry = load_registry(settings.size_groups_csv)
     keys = keys or ChannelKeys.from_json(read_secret("CHANNEL_KEYS"))
     voter_secret = voter_secret or read_secret("VOTER_HMAC_SECRET").encode()
-    stores = (claims, limiter, conversations, counters, story_register, story_limiter, story_steps)
+    stores = (claims, conversations, story_register, story_limiter, story_steps)
     db = mongo.database(settings) if any(store is None for store in stores) else None
     claims = claims or GroupMarks(MongoClaimStore(db.ingest_claims), clock)
-    limiter = limiter or MongoRateLimiter(db.ingest_rate, config.ip_limit_per_minute)
+    limiter = limiter or LocalRateLimiter(config.ip_limit_per_minute)  # per process: no round trip per vote
     conversations = conversations or MongoConversationStore(db.line_conversations)
-    counters = counters or MongoVoteCounters(db.ingest_counters)
     story_register = story_register or MongoStoryRegister(db.ingest_stories)
     story_limiter = story_limiter or MongoRateLimiter(db.ingest_rate, config.story_withdrawals_per_minute)
     story_steps = story_steps or MongoStorySteps(db.line_story_steps)
@@ -118,10 +117,10 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
         readiness = {"kafka": lambda: kafka.kafka_reachable(settings),
                      "store": lambda: mongo.store_reachable(settings)}
     intake = VoteIntake(claims, publisher, voter_secret=voter_secret, clock=clock, registry=registry, config=config,
-                        limiter=limiter, counters=counters)
+                        limiter=limiter)
     signer = DeviceSigner(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie"))
     ingest = Ingest(config, channels, keys, registry, intake, signer, readiness,
-                    expiring=[claims, limiter, conversations, counters, story_steps], clock=clock)
+                    expiring=[claims, limiter, story_limiter, conversations, story_steps], clock=clock)
     ingest.stories = StoryDesk(story_publisher, story_register, story_limiter,
                                secret=_derived_secret("STORY_CODE_SECRET", voter_secret, "story-code"), clock=clock)
     ingest.vote_tickets = VoteTickets(_derived_secret("QR_COOKIE_SECRET", voter_secret, "qr-device-cookie"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from shared.config import Settings
 
@@ -27,39 +26,6 @@ class IngestConfig:
     ip_throttled_channels: frozenset[str] = frozenset({"qr", "web"})
     trusted_proxy_hops: int = 0
     expire_every_s: float = 600.0
-    # Flag rules (docs/ingest.md): votes past these are published flagged and counted apart.
-    address_daily_cap: int = 50  # per client address, per district, per Bangkok day
-    address_burst_cap: int = 10  # per client address, per district, per burst window
-    key_daily_cap: int = 1000  # per kiosk key, per district, per Bangkok day
-    key_burst_cap: int = 60  # per kiosk key, per district, per burst window
-    import_daily_cap: int = 3000  # per import key, per district, per Bangkok day
-    import_batch_cap: int = 500  # per import key, per district, per burst window: one full batch
-    bot_key_daily_cap: int = 3000  # per LINE/Facebook bot key, per district, per Bangkok day
-    bot_key_burst_cap: int = 300  # per LINE/Facebook bot key, per district, per burst window
-    voter_daily_cap: int = 3  # per LINE/Facebook user, districts per Bangkok day (all districts together)
-    voter_burst_cap: int = 2  # per LINE/Facebook user, districts per burst window
-    burst_window_min: int = 5
-    address_flag_channels: frozenset[str] = frozenset({"qr", "web"})
-    key_flag_channels: frozenset[str] = frozenset({"kiosk"})
-
-    def flag_rules(self) -> dict[str, list]:
-        """The rules each channel's votes are counted under (docs/ingest.md, "Flagged, not lost")."""
-        from services.ingest.domain import FlagRules
-
-        burst = timedelta(minutes=self.burst_window_min)
-        rules: dict[str, list] = {}
-        for channel in self.address_flag_channels:
-            rules.setdefault(channel, []).append(
-                FlagRules("address", self.address_daily_cap, self.address_burst_cap, burst))
-        for channel in self.key_flag_channels:
-            rules.setdefault(channel, []).append(FlagRules("key", self.key_daily_cap, self.key_burst_cap, burst))
-        rules.setdefault("import", []).append(FlagRules("key", self.import_daily_cap, self.import_batch_cap, burst))
-        for channel in ("line", "facebook"):
-            rules.setdefault(channel, []).extend([
-                FlagRules("key", self.bot_key_daily_cap, self.bot_key_burst_cap, burst),
-                FlagRules("voter", self.voter_daily_cap, self.voter_burst_cap, burst, per_district=False)])
-        return rules
-
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
         env = os.environ if env is None else env
@@ -81,17 +47,4 @@ class IngestConfig:
             ip_throttled_channels=channels("IP_THROTTLED_CHANNELS", cls.ip_throttled_channels),
             trusted_proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops)),
             expire_every_s=float(env.get("EXPIRE_EVERY_S", cls.expire_every_s)),
-            address_daily_cap=int(env.get("FLAG_ADDRESS_DAILY_CAP", cls.address_daily_cap)),
-            address_burst_cap=int(env.get("FLAG_ADDRESS_BURST_CAP", cls.address_burst_cap)),
-            key_daily_cap=int(env.get("FLAG_KEY_DAILY_CAP", cls.key_daily_cap)),
-            key_burst_cap=int(env.get("FLAG_KEY_BURST_CAP", cls.key_burst_cap)),
-            import_daily_cap=int(env.get("FLAG_IMPORT_DAILY_CAP", cls.import_daily_cap)),
-            import_batch_cap=int(env.get("FLAG_IMPORT_BATCH_CAP", cls.import_batch_cap)),
-            bot_key_daily_cap=int(env.get("FLAG_BOT_KEY_DAILY_CAP", cls.bot_key_daily_cap)),
-            bot_key_burst_cap=int(env.get("FLAG_BOT_KEY_BURST_CAP", cls.bot_key_burst_cap)),
-            voter_daily_cap=int(env.get("FLAG_VOTER_DAILY_CAP", cls.voter_daily_cap)),
-            voter_burst_cap=int(env.get("FLAG_VOTER_BURST_CAP", cls.voter_burst_cap)),
-            burst_window_min=int(env.get("FLAG_BURST_WINDOW_MIN", cls.burst_window_min)),
-            address_flag_channels=channels("FLAG_ADDRESS_CHANNELS", cls.address_flag_channels),
-            key_flag_channels=channels("FLAG_KEY_CHANNELS", cls.key_flag_channels),
         )

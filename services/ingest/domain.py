@@ -2,7 +2,8 @@
 
 Pure functions, no I/O: the redaction and hashing of personal data happen here, before anything
 is published or stored, and so do the rules that depend on the channel (who must name the voter,
-who may backdate, which day a voter's one vote belongs to, when a vote is flagged).
+who may backdate, which day a voter's one vote belongs to). Whether a vote is flagged is scoring's to
+decide (shared/flags.py); ingest only hashes what the rules need into the event.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from shared.events import VoteEvent
+from shared.flags import ADDRESS_CHANNELS
 from shared.pdpa import keyed_hash, redact, source_key, voter_key
 from shared.timeutil import BANGKOK, bangkok_day
 from shared.vote_rules import BACKDATING_CHANNELS, LIVE_CLOCK_SKEW_SECONDS, PUBLIC_CHANNELS
@@ -24,10 +25,12 @@ def new_vote_id() -> str:
 
 
 def draft_vote(request: dict, *, channel: str, received_at: datetime, voter_secret: bytes,
-               vote_id: str, key_id: str | None = None) -> tuple[VoteEvent, int]:
+               vote_id: str, key_id: str | None = None, address: str | None = None) -> tuple[VoteEvent, int]:
     """The event for a validated request, and how many personal identifiers were redacted.
 
-    `key_id` names the API key that posted it (kiosk, import): their votes' source (`source_key`).
+    `key_id` names the API key that posted it (kiosk, import, the bots): their votes' source (`source_key`)
+    and the key rules' subject (`key_ref`); `address` is the client's, the address rules' subject on qr and
+    web (`address_key`). Both are hashed here: scoring decides the flags from them (shared/flags.py).
     """
     comment, redacted = redact(request.get("comment") or "")
     staff = request.get("staff") or None
@@ -48,8 +51,15 @@ def draft_vote(request: dict, *, channel: str, received_at: datetime, voter_secr
         submitted_at=request.get("submitted_at") or received_at,
         received_at=received_at,
         source_key=source_key(voter_secret, channel, voter, key_id, public=channel in PUBLIC_CHANNELS),
+        address_key=address_key(voter_secret, address) if channel in ADDRESS_CHANNELS else None,
+        key_ref=keyed_hash(voter_secret, "key", key_id)[:32] if key_id else None,
     )
     return event, redacted
+
+
+def address_key(secret: bytes, address: str | None) -> str:
+    """The client address as the flag rules and the per-IP window know it: an IP is personal data."""
+    return keyed_hash(secret, "ip", address or "unknown")[:32]
 
 
 def channel_problems(request: dict, channel: str, received_at: datetime) -> dict[str, list[str]]:
@@ -107,59 +117,3 @@ def voter_day_expiry(event: VoteEvent) -> datetime:
     """Keep the claim until the voter's Bangkok day is over, plus a day for clock skew."""
     day = voter_day(event)
     return datetime(day.year, day.month, day.day, tzinfo=BANGKOK) + timedelta(days=2)
-
-
-# ---------------------------------------------------------------- flags: counted apart, never lost
-
-
-@dataclass(frozen=True)
-class FlagRules:
-    """The cap and the burst rule for one kind of subject (an address, an API key, a voter).
-
-    Both count in one document per subject (per district, unless `per_district` is off) and Bangkok day,
-    so flagging a vote costs one keyed write: `n` counts the day, `w<window>` each burst window. Days and
-    windows are placed by `received_at`, the time the platform received the vote, never the client's own
-    `submitted_at`: a client that spreads or backdates `submitted_at` gains nothing (30 QR votes in one minute
-    were three windows of 10; a kiosk key's backdated batch was spread over hours and passed its burst cap).
-    """
-
-    kind: str  # "address" | "key" | "voter": the reasons are "<kind>_daily_cap" and "<kind>_burst"
-    daily_cap: int
-    burst_cap: int
-    burst_window: timedelta
-    per_district: bool = True  # a voter's cap counts every district they vote for that day
-
-    def counter(self, subject: str, event: VoteEvent) -> tuple[str, str]:
-        """(document id, the burst window's field) for this vote."""
-        day = bangkok_day(event.received_at).isoformat()
-        window = int(event.received_at.timestamp()) // max(1, int(self.burst_window.total_seconds()))
-        scope = f"{event.district_code}:" if self.per_district else ""
-        return f"{self.kind}:{subject}:{scope}{day}", f"w{window}"
-
-    @staticmethod
-    def expires_at(event: VoteEvent) -> datetime:
-        return event.received_at + timedelta(days=2)  # the received day is over within two days
-
-    def reason(self, day_position: int, burst_position: int) -> str | None:
-        if burst_position > self.burst_cap:
-            return f"{self.kind}_burst"
-        if day_position > self.daily_cap:
-            return f"{self.kind}_daily_cap"
-        return None
-
-
-def flag_positions(counted: list[str], totals: dict[str, int]) -> list[int]:
-    """Each counted vote's position within its counter once this request is added.
-
-    `counted` names the counter of each vote in order; `totals` holds each counter after the
-    request's increments, so the request's own votes are the last ones of each counter.
-    """
-    added: dict[str, int] = {}
-    for counter in counted:
-        added[counter] = added.get(counter, 0) + 1
-    seen: dict[str, int] = {}
-    positions = []
-    for counter in counted:
-        seen[counter] = seen.get(counter, 0) + 1
-        positions.append(totals[counter] - added[counter] + seen[counter])
-    return positions

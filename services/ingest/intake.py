@@ -1,9 +1,10 @@
 """The intake: the one way in for every channel's votes (API, QR page, LINE webhook).
 
 In business terms: a vote is judged alone; a retried request gets its first answer again; a
-voter counts once per district per Bangkok day; votes past a cap are published flagged, never
-lost; a vote is only reported accepted once Kafka holds it. The intake reports an Outcome per
-vote; what that means in HTTP, HTML or a LINE reply is decided by each channel's edge.
+voter counts once per district per Bangkok day; a vote is only reported accepted once Kafka holds
+it. Whether a vote is flagged (past a cap) is scoring's decision, from what the event carries. The
+intake reports an Outcome per vote; what that means in HTTP, HTML or a LINE reply is decided by each
+channel's edge.
 
 The order is what makes a retry safe: every vote is validated, drafted and serialised before any
 claim is taken, and nothing after the publish can fail the request.
@@ -23,14 +24,12 @@ from pymongo.errors import PyMongoError
 
 from services.ingest import domain, metrics
 from services.ingest.config import IngestConfig
-from services.ingest.counters import VoteCounters
 from services.ingest.publisher import EventPublisher
 from shared.api_schemas import BatchItemSchema, VoteRequestSchema
 from shared.claims import FAILED, PENDING, PUBLISHED, Claim, ClaimStore, NewClaim, RateLimiter
 from shared.districts import Registry
 from shared.errors import flatten_messages
 from shared.events import VoteEvent
-from shared.pdpa import keyed_hash
 from shared.web import has_lone_surrogate
 
 log = logging.getLogger(__name__)
@@ -76,7 +75,6 @@ class Outcome:
     message: str | None = None
     fields: dict[str, list[str]] = field(default_factory=dict)
     retry_after: int | None = None
-    flag_reason: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -107,24 +105,22 @@ def _invalid(message: str, fields: dict[str, list[str]]) -> Outcome:
 class VoteIntake:
     def __init__(self, claims: ClaimStore, publisher: EventPublisher, *, voter_secret: bytes,
                  clock: Callable[[], datetime], registry: Registry, config: IngestConfig,
-                 limiter: RateLimiter | None = None, counters: VoteCounters | None = None):
+                 limiter: RateLimiter | None = None):
         self.claims = claims
         self.publisher = publisher
         self.voter_secret = voter_secret
         self.clock = clock
         self.config = config
         self.limiter = limiter
-        self.counters = counters
         self.idempotency_ttl = timedelta(hours=config.idempotency_ttl_hours)
         self.stale_claim = timedelta(seconds=config.stale_claim_s)
         self.retry_after_s = max(1, int(config.publish_timeout_s))
-        self.flag_rules = config.flag_rules()
         # Schemas are built once: building one per request cost more than validating the vote.
         self.schema = VoteRequestSchema(registry=registry, clock=clock)
         self.batch_schema = BatchItemSchema(registry=registry, clock=clock)
 
     def submit(self, source: Source, submissions: list[Submission], *, batch: bool = False) -> list[Outcome]:
-        """Judge, claim, flag and publish; one Outcome per submission, in order. Never raises for input."""
+        """Judge, claim and publish; one Outcome per submission, in order. Never raises for input."""
         now = self.clock()
         prepared = [self._prepare(source, sub, now, batch) for sub in submissions]
         items = [p for p in prepared if isinstance(p, _Item)]
@@ -165,7 +161,7 @@ class VoteIntake:
         key = data.pop("idempotency_key", None) if batch else sub.idempotency_key
         event, redactions = domain.draft_vote(data, channel=source.channel, received_at=now,
                                               voter_secret=self.voter_secret, vote_id=domain.new_vote_id(),
-                                              key_id=source.key_id)
+                                              key_id=source.key_id, address=source.address)
         try:
             event.to_bytes()  # whatever cannot be serialised is refused here, before it can claim anything
         except (UnicodeError, ValueError, TypeError, OverflowError) as exc:
@@ -177,12 +173,8 @@ class VoteIntake:
     def _rate_limit(self, source: Source, amount: int, now: datetime) -> Outcome | None:
         if not amount or self.limiter is None or source.channel not in self.config.ip_throttled_channels:
             return None
-        subject = keyed_hash(self.voter_secret, "ip", source.address or "unknown")[:32]  # an IP is personal data
-        try:
-            retry_after = self.limiter.hit(subject, amount, now)
-        except PyMongoError:
-            metrics.STORE_FAILURES.labels("rate_limit").inc()
-            return None  # fail open: a limiter outage must not turn citizens away
+        subject = domain.address_key(self.voter_secret, source.address)  # an IP is personal data
+        retry_after = self.limiter.hit(subject, amount, now)  # in this process: no store round trip
         if retry_after is None:
             return None
         return Outcome(Result.RATE_LIMITED, retry_after=max(1, int(retry_after)),
@@ -205,13 +197,7 @@ class VoteIntake:
         except Exception:
             self._release_quietly(items)  # nothing was published: a fault of ours must not lock voters out
             raise
-        to_publish = [it for it in items if it.outcome is None]
-        try:
-            self._flag(source, to_publish)
-        except Exception:
-            self._release_quietly(items)  # nothing was published yet
-            raise
-        self._publish(to_publish)
+        self._publish([it for it in items if it.outcome is None])
 
     # ------------------------------------------------------------------ claims
 
@@ -360,42 +346,7 @@ class VoteIntake:
             self.claims.release([c.id for it in items for c, new in ((it.idem, it.idem_new),
                                                                      (it.voter, it.voter_new)) if c and new])
 
-    # ------------------------------------------------------------------ flags, publish
-
-    def _flag(self, source: Source, items: list[_Item]) -> None:
-        """Votes past a cap or a burst rule are published flagged (docs/ingest.md, "Flagged, not lost")."""
-        channel_rules = self.flag_rules.get(source.channel, [])
-        if self.counters is None or not items or not channel_rules:
-            return
-        subjects = {"address": keyed_hash(self.voter_secret, "ip", source.address or "unknown")[:32],
-                    "key": source.key_id}
-        counted: list[tuple[_Item, domain.FlagRules, str, str]] = []
-        increments: dict[str, tuple[dict[str, int], datetime]] = {}
-        for rules in channel_rules:
-            for it in items:
-                subject = it.event.voter_key if rules.kind == "voter" else subjects[rules.kind]
-                if not subject:
-                    continue
-                doc, window = rules.counter(subject, it.event)
-                fields, _expires = increments.setdefault(doc, ({}, rules.expires_at(it.event)))
-                fields["n"] = fields.get("n", 0) + 1
-                fields[window] = fields.get(window, 0) + 1
-                counted.append((it, rules, doc, window))
-        if not counted:
-            return
-        try:
-            totals = self.counters.add(increments)
-        except PyMongoError as exc:
-            metrics.STORE_FAILURES.labels("counters").inc()
-            log.warning("vote counters unavailable; votes not flagged", extra={"error": repr(exc)})
-            return
-        flat = {f"{doc}|{name}": total for doc, fields in totals.items() for name, total in fields.items()}
-        days = domain.flag_positions([f"{doc}|n" for _, _, doc, _ in counted], flat)
-        bursts = domain.flag_positions([f"{doc}|{window}" for _, _, doc, window in counted], flat)
-        for (it, rules, _doc, _window), day, burst in zip(counted, days, bursts, strict=True):
-            reason = rules.reason(day, burst)
-            if reason and not it.event.flagged:
-                it.event = replace(it.event, flagged=True, flag_reason=reason)
+    # ------------------------------------------------------------------ publish
 
     def _publish(self, items: list[_Item]) -> None:
         if not items:
@@ -409,7 +360,7 @@ class VoteIntake:
         for it, error in zip(items, errors, strict=True):
             claim_ids = [c.id for c in (it.idem, it.voter) if c]
             if error is None:
-                it.outcome = Outcome(Result.ACCEPTED, vote_id=it.event.vote_id, flag_reason=it.event.flag_reason)
+                it.outcome = Outcome(Result.ACCEPTED, vote_id=it.event.vote_id)
                 published += claim_ids
             else:
                 it.outcome = Outcome(Result.KAFKA_UNAVAILABLE, retry_after=self.retry_after_s,
@@ -431,8 +382,6 @@ class VoteIntake:
             metrics.VOTES_REPLAYED.labels(channel).inc()
         elif outcome.result == Result.ACCEPTED:
             metrics.VOTES_ACCEPTED.labels(channel).inc()
-            if outcome.flag_reason:
-                metrics.VOTES_FLAGGED.labels(channel, outcome.flag_reason).inc()
             if redactions:
                 metrics.REDACTIONS.inc(redactions)
         else:

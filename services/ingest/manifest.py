@@ -13,7 +13,6 @@ def _topics(settings: Settings) -> list[TopicSpec]:
 
 
 def _indexes(db) -> None:
-    from services.ingest.counters import MongoVoteCounters
     from services.ingest.line.state import MongoConversationStore
     from services.ingest.line.story_steps import MongoStorySteps
     from shared.claims import MongoClaimStore, MongoRateLimiter
@@ -22,7 +21,7 @@ def _indexes(db) -> None:
     MongoConversationStore(db.line_conversations).ensure_indexes()
     MongoStorySteps(db.line_story_steps).ensure_indexes()
     MongoRateLimiter(db.ingest_rate, limit_per_minute=0).ensure_indexes()
-    MongoVoteCounters(db.ingest_counters).ensure_indexes()  # ingest_stories: `_id` only
+    # ingest_stories: `_id` only; the per-IP window of votes is in each process (services/ingest/ratelimit.py)
 
 
 MANIFEST = ServiceManifest(

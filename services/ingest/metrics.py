@@ -6,8 +6,6 @@ from shared.metrics import LATENCY_BUCKETS
 
 VOTES_ACCEPTED = Counter("ingest_votes_accepted_total", "Votes acknowledged by Kafka", ["channel"])
 VOTES_REJECTED = Counter("ingest_votes_rejected_total", "Votes refused, by reason", ["channel", "reason"])
-VOTES_FLAGGED = Counter("ingest_votes_flagged_total", "Accepted votes published flagged, by rule",
-                        ["channel", "reason"])
 VOTES_REPLAYED = Counter("ingest_votes_replayed_total", "Idempotent retries answered from the store",
                          ["channel"])
 REDACTIONS = Counter("ingest_personal_data_redactions_total", "Personal identifiers redacted from text")

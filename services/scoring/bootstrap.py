@@ -32,7 +32,7 @@ class Scoring:
 
     def processor(self, output: Output, *, store: ScoringStore | None = None) -> ScoringProcessor:
         return ScoringProcessor(store or self.store, self.registry, output, topics=self.config.platform.topics,
-                                windows=self.windows, clock=self.clock)
+                                windows=self.windows, clock=self.clock, flag_rules=self.config.platform.flags.rules())
 
     def consumer_loop(self) -> ConsumerLoop:
         """One member of the scoring group: votes.v1 and comments.v1 in, scores.v1 and dead letters out."""

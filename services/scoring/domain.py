@@ -36,6 +36,7 @@ class Vote:
     source: str | None = None  # rule 7's (shared/counting.py): who sent it, hashed
     # The vote's fields as loaded (shared.events.load_fields(VoteEvent, …)): its ballot's channel, service, staff.
     wire: Mapping | None = field(default=None, compare=False, repr=False)
+    flag_reason: str | None = None  # which flag rule flagged it (shared/flags.py)
 
     @cached_property
     def day(self) -> date:

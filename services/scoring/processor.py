@@ -19,6 +19,7 @@ from typing import Protocol
 
 from services.scoring import domain
 from services.scoring.domain import Bucket, Standing, Tally, Vote
+from services.scoring.flags import FlagJudge
 from services.scoring.store import VOTER_DAY_DUPLICATE, ScoringStore
 from shared import counting
 from shared.config import Topics
@@ -38,6 +39,7 @@ from shared.events import (
     json_object,
     load_fields,
 )
+from shared.flags import FlagRule, FlagSettings
 from shared.stream.ports import Assignment, Record
 from shared.timeutil import bangkok_day
 
@@ -80,15 +82,17 @@ class ScoringProcessor:
     """handle / forget / tick, as the stream runtime calls them (docs/stream.md)."""
 
     def __init__(self, store: ScoringStore, registry: Registry, output: Output, *, topics: Topics,
-                 windows: Windows, clock: Callable[[], datetime]):
+                 windows: Windows, clock: Callable[[], datetime], flag_rules: dict[str, list[FlagRule]] | None = None):
         self.store, self.registry, self.output = store, registry, output
         self.topics, self.windows, self.clock = topics, windows, clock
+        self.flags = FlagJudge(store, FlagSettings().rules() if flag_rules is None else flag_rules)
         self._writers = ThreadPoolExecutor(max_workers=STANDINGS_WRITERS, thread_name_prefix="scoring-standings")
         self.forget()
 
     def forget(self) -> None:
         """Drop the view (after a rebalance another consumer may have written our partitions); the
         rolling windows are refreshed again at the next tick."""
+        self.flags.forget()  # the flag counters' view too: another consumer may have written them
         self.buckets: dict[str, Bucket] = {}
         self.loaded: set[int] = set()
         self.standings: dict[str, Standing] = {}
@@ -112,7 +116,9 @@ class ScoringProcessor:
                 report.dead_letters += 1
         self._load({v.partition for v in votes} | {m.partition for m, _ in comments})
 
+        votes = self.flags.judge(votes)  # decided before they are recorded: the record keeps the decision
         recorded = self.store.record_votes(votes)
+        self.flags.commit(recorded.to_count)
         report.duplicates = len(recorded.duplicates)
         new_votes = self._apply(recorded.to_count)
         report.applied = len(new_votes)
@@ -199,7 +205,7 @@ class ScoringProcessor:
         vote = Vote(fields["vote_id"], fields["district_code"], fields["score"], fields["submitted_at"],
                     fields["received_at"], message.partition, message.offset, fields["comment"],
                     voter_key=fields["voter_key"], flagged=fields["flagged"], source=counting.source_of(fields),
-                    wire=fields)
+                    wire=fields, flag_reason=fields["flag_reason"] if fields["flagged"] else None)
         # The ballot carries the vote's times as ingest wrote them (formatting them again cost ~3 µs a vote).
         for name in ("submitted_at", "received_at"):
             fields[name] = canonical_time(data[name]) or fields[name]

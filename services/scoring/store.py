@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -24,6 +24,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.scoring.domain import Bucket, Increment, Standing, Tally, Vote
 from shared.counting import FollowUp, follow_up_sets
+from shared.flags import CounterState
 from shared.mongo import DUPLICATE_KEY
 
 VOTER_DAY_DUPLICATE = "voter_already_counted_today"
@@ -51,10 +52,14 @@ class ScoringStore:
         self.buckets: Collection = db[f"{prefix}_buckets"]
         self.standings: Collection = db[f"{prefix}_standings"]
         self.voter_days: Collection = db[f"{prefix}_voter_days"]
+        # The flag rules' state (services/scoring/flags.py): address and key counters, each voter's districts.
+        self.flag_counters: Collection = db[f"{prefix}_flag_counters"]
+        self.voter_districts: Collection = db[f"{prefix}_voter_districts"]
 
     def ensure_indexes(self) -> None:
         self.buckets.create_index("p")
         self.buckets.create_index("day")
+        self.voter_districts.create_index("k")  # one voter's day: an equality read (docs/store.md)
 
     # ------------------------------------------------------------------ step 1: votes by vote_id
 
@@ -101,7 +106,7 @@ class ScoringStore:
             return Recorded([], [], {})
         docs = [{"_id": v.vote_id, "p": v.partition, "o": v.offset, "d": v.district, "s": v.score,
                  "t": v.submitted_at, **({"c": v.comment, "ca": v.received_at} if v.comment else {}),
-                 **({"f": True} if v.flagged else {})}  # a late comment's ballot repeats the decision
+                 **_flag_fields(v)}  # the decision, once: a replay and a late comment's ballot repeat it
                 for v in votes]
         clashed: set[int] = set()
         try:
@@ -130,7 +135,10 @@ class ScoringStore:
                 doc = self._claim_placeholder(vote) or self.votes.find_one({"_id": vote.vote_id}) or {}
                 stored[vote.vote_id] = doc
             if (doc.get("p"), doc.get("o")) == (vote.partition, vote.offset):
-                to_count.append(vote)  # our own earlier attempt: the bucket's applied offset decides
+                # Our own earlier attempt: the bucket's applied offset decides, and the flag decided then stands.
+                vote = decided(vote, doc.get("fr") or (vote.flag_reason if doc.get("f") else None),
+                               flagged=bool(doc.get("f")))
+                to_count.append(vote)
                 if doc.get("c") or doc.get("st"):
                     early[vote.vote_id] = FollowUp(doc.get("c") or "", (doc.get("ca") or vote.received_at)
                                                    if doc.get("c") else None, doc.get("st"))
@@ -142,7 +150,7 @@ class ScoringStore:
         return self.votes.find_one_and_update(
             {"_id": vote.vote_id, "o": {"$exists": False}},
             {"$set": {"p": vote.partition, "o": vote.offset, "d": vote.district, "s": vote.score,
-                      "t": vote.submitted_at, **({"f": True} if vote.flagged else {})}},
+                      "t": vote.submitted_at, **_flag_fields(vote)}},
             return_document=True)
 
     def attach_comment(self, vote_id: str, district: str, text: str, at: datetime,
@@ -165,6 +173,45 @@ class ScoringStore:
             except DuplicateKeyError:
                 continue  # the vote (or another copy of the comment) arrived meanwhile
         raise RuntimeError(f"could not attach a comment to vote {vote_id}")
+
+    # ------------------------------------------------------------------ the flag rules' state
+
+    def load_flag_counter(self, counter: str) -> CounterState | None:
+        doc = self.flag_counters.find_one({"_id": counter})
+        return CounterState.from_text(doc["c"], doc["wm"]) if doc else None
+
+    def save_flag_counter(self, counter: str, read_offset: int | None, state: CounterState) -> bool:
+        """One conditional single-document write, as a bucket's: False when the counter moved since it was read
+        (`read_offset` None: it did not exist)."""
+        if read_offset is None:
+            try:
+                self.flag_counters.insert_one({"_id": counter, "wm": state.applied_offset, "c": state.to_text()})
+                return True
+            except DuplicateKeyError:
+                return False
+        result = self.flag_counters.update_one({"_id": counter, "wm": read_offset},
+                                               {"$set": {"wm": state.applied_offset, "c": state.to_text()}})
+        return result.matched_count == 1
+
+    def hold_voter_districts(self, held: list[tuple[str, str, datetime]]) -> set[int]:
+        """One insert for all (voter's day, district, received time): the first vote of a voter's district that
+        day inserts it, later ones (and replays) clash and change nothing, so the time kept is the first.
+        Returns the indexes that clashed (held already)."""
+        docs = [{"_id": f"{key}:{district}", "k": key, "d": district, "r": at} for key, district, at in held]
+        if not docs:
+            return set()
+        try:
+            self.voter_districts.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            return {e["index"] for e in errors}
+        return set()
+
+    def voter_districts_of(self, key: str) -> dict[str, datetime]:
+        """A voter's day: district -> the first time a vote for it was received (an equality read on `k`)."""
+        return {d["d"]: _aware(d["r"]) for d in self.voter_districts.find({"k": key}, {"d": 1, "r": 1})}
 
     # ------------------------------------------------------------------ step 2: buckets and their applied offsets
 
@@ -224,8 +271,25 @@ class ScoringStore:
         return out
 
     def drop(self) -> None:
-        for collection in (self.votes, self.buckets, self.standings, self.voter_days):
+        for collection in (self.votes, self.buckets, self.standings, self.voter_days, self.flag_counters,
+                           self.voter_districts):
             collection.drop()
+
+
+def decided(vote: Vote, reason: str | None, *, flagged: bool | None = None) -> Vote:
+    """The vote with its flag decision, in its fields too (its ballot carries `flag_reason`)."""
+    flagged = reason is not None if flagged is None else flagged
+    wire = {**vote.wire, "flagged": flagged, "flag_reason": reason if flagged else None} if vote.wire else None
+    return replace(vote, flagged=flagged, flag_reason=reason if flagged else None, wire=wire)
+
+
+def _flag_fields(vote: Vote) -> dict:
+    return {"f": True, **({"fr": vote.flag_reason} if vote.flag_reason else {})} if vote.flagged else {}
+
+
+def _aware(at: datetime) -> datetime:
+    """The store gives datetimes back naive (UTC) unless the client was made tz-aware."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def standings_in(doc: dict) -> dict[str, Standing]:

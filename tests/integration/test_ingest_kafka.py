@@ -31,8 +31,12 @@ def test_vote_posted_over_http_is_in_kafka_as_the_exact_event(ingest, settings):
     [(key, event)] = read_topic(settings.kafka_bootstrap, settings.topics.votes)
     assert key == b"3706"
     assert set(event) == {"schema", "vote_id", "district_code", "score", "comment", "staff", "service", "channel",
-                          "voter_key", "source_key", "submitted_at", "received_at", "flagged", "flag_reason"}
-    assert event["flagged"] is False and event["flag_reason"] is None
+                          "voter_key", "source_key", "submitted_at", "received_at", "flagged", "flag_reason",
+                          "address_key", "key_ref"}
+    assert event["flagged"] is False and event["flag_reason"] is None  # flags are scoring's decision
+    # What scoring's key rules need, hashed: the kiosk's key (never the key itself); no address off qr/web.
+    assert len(event["key_ref"]) == 32 and AUTH["Authorization"].split()[-1] not in str(event)
+    assert event["address_key"] is None
     assert event["schema"] == "votes.v1"
     assert event["vote_id"] == vote_id
     assert (event["district_code"], event["score"], event["channel"]) == ("3706", 5, "kiosk")

@@ -3,6 +3,7 @@ one message per receiver per event through redeliveries, retries and escalation.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -199,17 +200,16 @@ def test_an_unexpected_transport_error_counts_as_an_attempt_and_ends_dead(settin
     assert (dead["state"], dead["attempts"]) == (DEAD, 2) and "unexpected ValueError" in dead["last_error"]
 
 
-def test_votes_ingest_flags_do_not_count(settings, peers, clock):
-    """Past ingest's kiosk-key burst cap (lowered here to 6) votes are published flagged: notify leaves them out."""
+def test_votes_scoring_flags_do_not_count(settings, peers, clock):
+    """Past the kiosk-key burst cap (lowered here to 6) scoring decides the votes flagged: notify leaves them out."""
     notify = make_notify(settings, clock, peers)
-    with ServiceProcess("services.ingest.wsgi:app", ingest_env(settings, FLAG_KEY_BURST_CAP="6"), workers=1,
-                        threads=4) as ingest:
+    with ServiceProcess("services.ingest.wsgi:app", ingest_env(settings), workers=1, threads=4) as ingest:
         for _ in range(12):
             r = requests.post(ingest.url + "/v1/votes", json={"district_code": "3706", "score": 1}, headers=AUTH,
                               timeout=10)
             assert r.status_code == 202, r.text
     clock.now = utcnow()
-    report = notify.processor().handle(vote_records(settings))
+    report = notify.processor().handle(vote_records(replace(settings, flags=replace(settings.flags, key_burst_cap=6))))
     assert (report.votes, report.flagged) == (6, 6)
     assert notify.store.alert("3706-unhappy_burst-1").figures["votes"] == 6
     assert notify.store.alert("3706-low_mean-1") is None  # 12 votes sent, only 6 count: under the 10 needed

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.ingest.counters import MongoVoteCounters
 from services.ingest.line.conversation import Conversation
 from services.ingest.line.state import MongoConversationStore
 from services.notify.store import NotifyStore
@@ -23,6 +22,7 @@ from services.scoring.store import ScoringStore
 from shared import mongo
 from shared.claims import FAILED, PUBLISHED, MongoClaimStore, MongoRateLimiter, NewClaim, mark_id
 from shared.expiry import DUE, due_label
+from shared.flags import CounterState
 from tests.support.store_probe import SqlProbe
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
@@ -154,17 +154,22 @@ def test_line_conversation_state_is_keyed(db, probe):
     assert expired == [1] and store.get("user-x") is None and store.get("user-8") is not None
 
 
-def test_flag_counters_and_their_expiry_are_keyed(db, probe):
-    counters = MongoVoteCounters(db.counters)
-    counters.ensure_indexes()
-    later = NOW + timedelta(days=2)
-    fill(db.counters, [{"_id": f"addr-{i}:3706:2026-11-22", "day": 1, "expires_at": later, DUE: due_label(later)}
-                       for i in range(ROWS)])
-    totals = []
-    assert_keyed(probe, lambda: totals.append(counters.add({"addr-7:3706:2026-11-22": ({"day": 1}, later)})))
-    assert totals == [{"addr-7:3706:2026-11-22": {"day": 2}}]
-    assert_keyed(probe, lambda: counters.add({"addr-new:3706:2026-11-22": ({"day": 1, "b1": 1}, later)}))
-    assert_keyed(probe, lambda: counters.expire(NOW + timedelta(hours=1)))
+def test_scoring_flag_state_is_keyed(db, probe):
+    """The flag rules' state (services/scoring/flags.py): counters by `_id`, a voter's day by an equality on `k`."""
+    store = ScoringStore(db)
+    store.ensure_indexes()
+    fill(store.flag_counters, [{"_id": f"address:a{i}:3706:2026-11-22", "wm": i, "c": "[1,{}]"} for i in range(ROWS)])
+    fill(store.voter_districts, [{"_id": f"v{i // 3}:2026-11-22:{3700 + i % 3}", "k": f"v{i // 3}:2026-11-22",
+                                  "d": f"{3700 + i % 3}", "r": NOW} for i in range(ROWS)])
+    loaded = []
+    assert_keyed(probe, lambda: loaded.append(store.load_flag_counter("address:a7:3706:2026-11-22")))
+    assert loaded[0] is not None and loaded[0].applied_offset == 7
+    assert_keyed(probe, lambda: store.save_flag_counter("address:a7:3706:2026-11-22", 7, CounterState(9, 2)))
+    assert_keyed(probe, lambda: store.save_flag_counter("address:new:3706:2026-11-22", None, CounterState(1, 1)))
+    assert_keyed(probe, lambda: store.hold_voter_districts([("v7:2026-11-22", "4408", NOW)]))
+    days = []
+    assert_keyed(probe, lambda: days.append(store.voter_districts_of("v7:2026-11-22")))
+    assert set(days[0]) == {"3700", "3701", "3702", "4408"}
 
 
 # ---------------------------------------------------------------- scoring

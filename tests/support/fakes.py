@@ -68,23 +68,6 @@ class MemoryLimiter:
         return 0
 
 
-class MemoryCounters:
-    def __init__(self):
-        self.docs: dict[str, dict[str, int]] = {}
-
-    def add(self, increments: dict[str, tuple[dict[str, int], datetime]]) -> dict[str, dict[str, int]]:
-        totals = {}
-        for counter, (amounts, _expires) in increments.items():
-            doc = self.docs.setdefault(counter, {})
-            for name, amount in amounts.items():
-                doc[name] = doc.get(name, 0) + amount
-            totals[counter] = {name: doc[name] for name in amounts}
-        return totals
-
-    def expire(self, now: datetime) -> int:
-        return 0
-
-
 class MemoryPublisher:
     """Records what would be published; `fail` makes every publish fail like an absent broker."""
 

@@ -11,10 +11,11 @@ from services.ingest.app import create_app
 from services.ingest.auth import ChannelKeys
 from services.ingest.bootstrap import bootstrap
 from services.ingest.config import IngestConfig
+from shared.counting import LogCounter
+from shared.flags import FlagSettings, MemoryFlags
 from tests.support.fakes import (
     Clock,
     MemoryClaims,
-    MemoryCounters,
     MemoryLimiter,
     MemoryPublisher,
     MemoryStoryRegister,
@@ -31,7 +32,6 @@ class Harness:
     publisher: MemoryPublisher
     claims: MemoryClaims
     clock: Clock
-    counters: MemoryCounters
     stories: MemoryPublisher
 
     def post(self, body, *, channel="kiosk", headers=None, path="/v1/votes", raw=None, content_type=None):
@@ -40,19 +40,26 @@ class Harness:
         data = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
         return self.client.post(path, data=data, headers=hdrs, content_type=content_type or "application/json")
 
+    def flag_reasons(self, **caps) -> list[str | None]:
+        """What scoring's flag rules (shared/flags.py) decide for the votes published so far, in order: ingest
+        no longer flags, it hashes into each event what the rules need."""
+        counter = LogCounter(frozenset(e.district_code for e in self.publisher.events),
+                             flags=MemoryFlags(FlagSettings(**caps).rules()))
+        return [counter.vote(e).flag_reason for e in self.publisher.events]
+
 
 def make_harness(limit_per_minute: int = 30, **config) -> Harness:
-    publisher, claims, clock, counters = MemoryPublisher(), MemoryClaims(), Clock(NOW), MemoryCounters()
+    publisher, claims, clock = MemoryPublisher(), MemoryClaims(), Clock(NOW)
     stories = MemoryPublisher()
     withdrawals = config.get("story_withdrawals_per_minute", IngestConfig.story_withdrawals_per_minute)
     app = create_app(bootstrap(
         IngestConfig(ip_limit_per_minute=limit_per_minute, **config),
         keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
         voter_secret=b"unit-test-secret",
-        claims=claims, limiter=MemoryLimiter(limit_per_minute), publisher=publisher,
-        clock=clock, readiness={}, counters=counters, story_publisher=stories,
+        claims=claims, publisher=publisher,  # the per-IP window: the real one, in this process
+        clock=clock, readiness={}, story_publisher=stories,
         story_register=MemoryStoryRegister(), story_limiter=MemoryLimiter(withdrawals),
         channels=ChannelsConfig(public_base_url=PUBLIC_BASE_URL),
     ))
     app.testing = False  # exercise the real error handlers
-    return Harness(app.test_client(), publisher, claims, clock, counters, stories)
+    return Harness(app.test_client(), publisher, claims, clock, stories)

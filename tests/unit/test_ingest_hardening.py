@@ -236,10 +236,10 @@ def test_votes_past_the_address_burst_are_published_flagged_and_the_sender_is_no
     responses = [h.post({**VOTE, "voter_id": f"fresh-cookie-{i}"}, channel="qr") for i in range(13)]
     assert {r.status_code for r in responses} == {202}
     assert all(set(r.get_json()) == {"vote_id"} for r in responses)
-    flags = [e.flag_reason for e in h.publisher.events]
-    assert flags == [None] * 10 + ["address_burst"] * 3
-    assert all(e.flagged for e in h.publisher.events[10:])
-    assert json.loads(h.publisher.events[-1].to_bytes())["flag_reason"] == "address_burst"
+    assert h.flag_reasons() == [None] * 10 + ["address_burst"] * 3  # scoring's decision (shared/flags.py)
+    sent = [json.loads(e.to_bytes()) for e in h.publisher.events]
+    assert {v["flagged"] for v in sent} == {False}  # ingest decides no flag: the event carries the hashed address
+    assert len({v["address_key"] for v in sent}) == 1 and "127.0.0.1" not in json.dumps(sent)
 
 
 def test_address_daily_cap_spans_bursts_and_districts_are_apart():
@@ -247,20 +247,20 @@ def test_address_daily_cap_spans_bursts_and_districts_are_apart():
     for i in range(55):
         h.clock.advance(minutes=6)  # no burst: one vote per burst window
         assert h.post({**VOTE, "voter_id": f"c-{i}"}, channel="qr").status_code == 202
-    assert [e.flag_reason for e in h.publisher.events][48:] == [None, None] + ["address_daily_cap"] * 5
+    assert h.flag_reasons()[48:] == [None, None] + ["address_daily_cap"] * 5
     assert h.post({**VOTE, "district_code": "4408", "voter_id": "other"}, channel="qr").status_code == 202
-    assert h.publisher.events[-1].flagged is False
+    assert h.flag_reasons()[-1] is None
 
 
 def test_kiosk_key_burst_counts_by_received_time_however_the_batch_is_backdated():
     h = make_harness()
     results = batch(h, [dict(VOTE) for _ in range(70)])
     assert all(r["status"] == 202 for r in results)
-    assert [e.flagged for e in h.publisher.events].count(True) == 10
+    assert [r is not None for r in h.flag_reasons()].count(True) == 10
     h.clock.advance(minutes=6)  # a new window
     backdated = [{**VOTE, "submitted_at": (NOW - timedelta(hours=2, minutes=i)).isoformat()} for i in range(70)]
     batch(h, backdated)  # spread over hours by the client, received in one minute: a burst all the same
-    assert [e.flag_reason for e in h.publisher.events[70:]] == [None] * 60 + ["key_burst"] * 10
+    assert h.flag_reasons()[70:] == [None] * 60 + ["key_burst"] * 10
 
 
 def test_a_qr_client_spreading_submitted_at_over_windows_is_still_one_burst():
@@ -270,16 +270,17 @@ def test_a_qr_client_spreading_submitted_at_over_windows_is_still_one_burst():
     for i in range(30):
         body = {**VOTE, "voter_id": f"cookie-{i}", "submitted_at": (h.clock() + spread[i % 3]).isoformat()}
         assert h.post(body, channel="qr").status_code == 202
-    assert [e.flag_reason for e in h.publisher.events] == [None] * 10 + ["address_burst"] * 20
+    assert h.flag_reasons() == [None] * 10 + ["address_burst"] * 20
 
 
 def test_import_keys_are_capped_per_batch_window_and_per_day():
-    h = make_harness(import_batch_cap=5, import_daily_cap=8)
+    h = make_harness()
+    caps = {"import_batch_cap": 5, "import_daily_cap": 8}
     batch(h, [{**VOTE, "submitted_at": (NOW - timedelta(days=2)).isoformat()} for _ in range(7)], channel="import")
-    assert [e.flag_reason for e in h.publisher.events] == [None] * 5 + ["key_burst"] * 2
+    assert h.flag_reasons(**caps) == [None] * 5 + ["key_burst"] * 2
     h.clock.advance(minutes=6)
     batch(h, [dict(VOTE) for _ in range(4)], channel="import")
-    assert [e.flag_reason for e in h.publisher.events[7:]] == [None] + ["key_daily_cap"] * 3
+    assert h.flag_reasons(**caps)[7:] == [None] + ["key_daily_cap"] * 3
 
 
 def test_a_line_user_is_capped_across_districts_per_day_and_per_burst():
@@ -287,12 +288,12 @@ def test_a_line_user_is_capped_across_districts_per_day_and_per_burst():
     districts = ["3706", "4408", "1101", "1102", "1103"]
     for code in districts[:3]:
         assert h.post({"district_code": code, "score": 5, "voter_id": "U-same"}, channel="line").status_code == 202
-    assert [e.flag_reason for e in h.publisher.events] == [None, None, "voter_burst"]
+    assert h.flag_reasons() == [None, None, "voter_burst"]
     for code in districts[3:]:
         h.clock.advance(minutes=6)
         assert h.post({"district_code": code, "score": 5, "voter_id": "U-same"}, channel="line").status_code == 202
-    assert [e.flag_reason for e in h.publisher.events[3:]] == ["voter_daily_cap", "voter_daily_cap"]
+    assert h.flag_reasons()[3:] == ["voter_daily_cap", "voter_daily_cap"]
     assert h.post({"district_code": "3706", "score": 5, "voter_id": "U-other"}, channel="line").status_code == 202
-    assert h.publisher.events[-1].flagged is False  # another user is counted apart
+    assert h.flag_reasons()[-1] is None  # another user is counted apart
 
 

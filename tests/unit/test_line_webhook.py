@@ -15,7 +15,6 @@ from tests.support.fakes import (
     Clock,
     MemoryClaims,
     MemoryConversationStore,
-    MemoryCounters,
     MemoryLimiter,
     MemoryPublisher,
     MemoryStoryRegister,
@@ -39,7 +38,7 @@ class Bot:
         app = create_app(bootstrap(IngestConfig(), keys=ChannelKeys({ch: [k] for ch, k in KEYS.items()}),
                          voter_secret=b"unit-test-secret", claims=MemoryClaims(), limiter=MemoryLimiter(30),
                          publisher=self.votes, comment_publisher=self.comments, conversations=self.conversations,
-                         clock=self.clock, readiness={}, counters=MemoryCounters(), story_publisher=self.stories,
+                         clock=self.clock, readiness={}, story_publisher=self.stories,
                          story_register=MemoryStoryRegister(), story_limiter=MemoryLimiter(5),
                          story_steps=self.steps))
         self.client = app.test_client()
@@ -200,7 +199,7 @@ def test_without_credentials_the_webhook_says_so(monkeypatch):
     app = create_app(bootstrap(IngestConfig(), keys=ChannelKeys({"qr": ["k"]}), voter_secret=b"s",
                                claims=MemoryClaims(), limiter=MemoryLimiter(3), publisher=MemoryPublisher(),
                                comment_publisher=MemoryPublisher(), conversations=MemoryConversationStore(),
-                               readiness={}, counters=MemoryCounters()))
+                               readiness={}))
     response = app.test_client().post(HOOK, data=json.dumps({"events": []}), headers={"X-Line-Signature": "x"})
     assert response.status_code == 503 and response.json["error"] == "line_not_configured"
 
