@@ -14,6 +14,11 @@ A benchmark, not a test.
    applied from a fresh database; events per second until its group has committed them all,
    against scoring's output rate measured in step 2.
 A round that measured nothing (non-200 answers, no latencies, no events) fails the benchmark.
+
+BENCH_STORE=aged (issue 24) runs each freshness round on an aged store: BENCH_HISTORY_DAYS (56) days of
+history, 2 votes per district a day, applied by the real scoring consumer and then the real ranking consumer
+(from the scores.v1 the history produced) into the round's database before the clock starts, as
+bench/scoring_bench.py ages scoring's. Each vote's count on the board is then the district's history plus it.
 """
 
 from __future__ import annotations
@@ -36,9 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from kafka import KafkaConsumer, KafkaProducer  # noqa: E402
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
 
 from bench.ingest_bench import HEY, build_tools, cpu_seconds  # noqa: E402
+from bench.scoring_bench import consume_all, prefill_history  # noqa: E402
 from services.ranking.domain import order_key  # noqa: E402
 from services.ranking.store import RankingStore  # noqa: E402
 from shared import kafka, mongo  # noqa: E402
@@ -63,6 +69,7 @@ POSTERS = 16  # each posts a batch of POST_BATCH and waits: enough of them to ho
 PREFILL_EVENTS = int(os.environ.get("BENCH_SCORES_EVENTS", "50000"))
 DRAIN_S = 60.0
 PHASES = set(os.environ.get("BENCH_PHASES", "reads,freshness,consumer").split(","))
+STORE = os.environ.get("BENCH_STORE", "fresh")  # fresh | aged: the freshness rounds' store
 
 
 class NothingMeasured(RuntimeError):
@@ -212,7 +219,8 @@ def freshness(s: Settings, codes: list[str]) -> dict:
             RankingConsumer(renv) as ranker, \
             ServiceProcess("services.ranking.wsgi:app", renv, workers=2) as ranking:
         warm_up_s = warm_up(ingest.url, ranking.url, codes[0], [scoring, ranker])
-        counts[codes[0]] = 1  # the warm-up vote: the boards count it too
+        counts.update(board_votes(ranking.url))  # the history (aged store) and the warm-up vote
+        baseline = sum(counts.values())
         pids = {"ingest": ingest.proc.pid, "scoring_consumer": scoring.proc.pid, "ranking_consumer": ranker.proc.pid,
                 "ranking_web": ranking.proc.pid, **server_pids()}
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
@@ -226,7 +234,7 @@ def freshness(s: Settings, codes: list[str]) -> dict:
             t.start()
         for t in posters:
             t.join()
-        posted = sum(counts.values()) - 1  # not the warm-up vote
+        posted = sum(counts.values()) - baseline  # not the history nor the warm-up vote
         rate = posted / (time.perf_counter() - started)
         drain_until = time.perf_counter() + DRAIN_S  # until every vote is seen, or DRAIN_S at most
         while time.perf_counter() < drain_until:
@@ -268,6 +276,13 @@ def warm_up(ingest_url: str, ranking_url: str, code: str, consumers: list, timeo
     and the new topics are known everywhere (on a loaded machine that takes longer than any fixed sleep)."""
     started = time.perf_counter()
     session = requests.Session()
+    before = 0  # an aged store's history: the warm-up vote is the one more
+    while time.perf_counter() - started < timeout_s:
+        entry = session.get(f"{ranking_url}/v1/districts/{code}/rank", timeout=10)
+        if entry.status_code == 200:
+            before = entry.json()["windows"]["campaign"]["votes"] or 0
+            break
+        time.sleep(0.2)
     while True:
         r = session.post(ingest_url + "/v1/votes", json={"district_code": code, "score": 3}, headers=AUTH, timeout=10)
         if r.status_code == 202:
@@ -277,11 +292,53 @@ def warm_up(ingest_url: str, ranking_url: str, code: str, consumers: list, timeo
         time.sleep(1)
     while time.perf_counter() - started < timeout_s:
         entry = session.get(f"{ranking_url}/v1/districts/{code}/rank", timeout=10)
-        if entry.status_code == 200 and entry.json()["windows"]["campaign"]["votes"] >= 1:
+        if entry.status_code == 200 and (entry.json()["windows"]["campaign"]["votes"] or 0) > before:
             return round(time.perf_counter() - started, 2)
         time.sleep(0.2)
     raise NothingMeasured("the warm-up vote never reached the leaderboard:\n"
                           + "\n".join(c.output()[-2000:] for c in consumers))
+
+
+def board_votes(url: str) -> dict[str, int]:
+    """Each district's campaign votes on the three boards now (an aged store's history, the warm-up vote)."""
+    votes: dict[str, int] = {}
+    for group in ("small", "medium", "large"):
+        body = requests.get(f"{url}/v1/leaderboards/{group}?per_page=1000", timeout=30).json()
+        votes.update({e["district_code"]: e["votes"] for e in body["entries"]})
+    return votes
+
+
+def age_store(s: Settings, base: Settings, codes: list[str]) -> dict:
+    """BENCH_STORE=aged: the history applied by the real scoring consumer and then the real ranking consumer
+    into s.mongo_db (their own layouts, the change log included); the round's topics stay empty."""
+    history = fresh_settings(base)
+    kafka.ensure_topics(history)
+    started = time.perf_counter()
+    votes = prefill_history(history, codes)
+    aged = replace(history, mongo_db=s.mongo_db)
+    scoring_s, _ = consume_all(aged, votes)
+    events = end_offsets_total(history.kafka_bootstrap, history.topics.scores)
+    renv = ranking_env(aged, RANKING_GROUP_ID=f"ranking-ageing-{uuid.uuid4().hex[:8]}")
+    consumer = RankingConsumer(renv).start()
+    try:
+        deadline = time.perf_counter() + 900
+        while committed_on(s.kafka_bootstrap, renv["RANKING_GROUP_ID"], history.topics.scores) < events:
+            if time.perf_counter() > deadline or consumer.proc.poll() is not None:
+                raise NothingMeasured(f"the ranking consumer did not apply the history: {consumer.output()[-2000:]}")
+            time.sleep(0.25)
+    finally:
+        consumer.stop()
+    return {"history_votes": votes, "history_scores_events": events, "scoring_s": round(scoring_s, 1),
+            "ageing_s": round(time.perf_counter() - started, 1)}
+
+
+def end_offsets_total(bootstrap: str, topic: str) -> int:
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(topic, p) for p in sorted(c.partitions_for_topic(topic) or ())]
+        return sum(c.end_offsets(parts).values())
+    finally:
+        c.close()
 
 
 def server_pids() -> dict[str, int | None]:
@@ -343,7 +400,11 @@ def main() -> int:
             s = fresh_settings(base)
             kafka.ensure_topics(s)
             try:
-                fresh_runs.append(freshness(s, codes))
+                ageing = age_store(s, base, codes) if STORE == "aged" else None
+                if ageing:
+                    say(f"  aged: {ageing}")
+                fresh_runs.append({"store": STORE, "ageing": ageing, "load_average_before": os.getloadavg(),
+                                   **freshness(s, codes), "load_average_after": os.getloadavg()})
             finally:
                 mongo.client(s.mongo_uri).drop_database(s.mongo_db)
             say(f"  {fresh_runs[-1]}")

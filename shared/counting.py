@@ -25,7 +25,7 @@ The rules, in the order they apply to a vote read from `votes.v1`:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -161,6 +161,19 @@ class Tally:
             self.last_at = other.last_at
         self.sources |= other.sources
 
+    @classmethod
+    def sum_of(cls, tallies: Sequence[Tally]) -> Tally:
+        """A new tally: all of `tallies` merged (none changed). The same as merging them one by one into an
+        empty tally, in one pass per field: a district's windows on an aged store sum ~60 days at every batch
+        that touches it, and merging day by day was a third of the scoring consumer's time (issue 24)."""
+        if not tallies:
+            return cls()
+        lasts = [t.last_at for t in tallies if t.last_at is not None]
+        return cls(sum(t.votes for t in tallies), sum(t.total for t in tallies),
+                   [sum(column) for column in zip(*(t.hist for t in tallies), strict=True)],
+                   max(lasts) if lasts else None, sum(t.flagged for t in tallies),
+                   set().union(*(t.sources for t in tallies)))
+
     def plus(self, other: Tally) -> Tally:
         """A new tally: this one with `other` merged (neither changed)."""
         out = Tally(self.votes, self.total, list(self.hist), self.last_at, self.flagged, set(self.sources))
@@ -242,12 +255,9 @@ def windows_of(days: Mapping[date, Tally], windows: Iterable[Window],
                cap: int = DEFAULT_SOURCE_CAP) -> dict[str, dict]:
     """A district's daily tallies summed per window, each in the scores.v1 shape."""
     out: dict[str, dict] = {}
+    items = list(days.items())
     for window in windows:
-        tally = Tally()
-        for day, day_tally in days.items():
-            if window.contains(day):
-                tally.merge(day_tally)
-        out[window.name] = window_json(window, tally, cap)
+        out[window.name] = window_json(window, Tally.sum_of([t for day, t in items if window.contains(day)]), cap)
     return out
 
 

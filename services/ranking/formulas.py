@@ -29,7 +29,9 @@ class WindowFigures:
 
     @property
     def mean(self) -> float | None:
-        return float(round(Fraction(self.total, self.votes), PLACES)) if self.votes else None
+        # In integers, as the Bayes score: `Fraction`'s rounding here was a fifth of the ranking web's
+        # samples, every board rebuilt after every change (issue 24).
+        return rounded_ratio(self.total, self.votes) if self.votes else None
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class Formula:
         if tally.votes == 0:
             return None
         if self.name == "mean":
-            return float(round(Fraction(tally.total, tally.votes), PLACES))
+            return rounded_ratio(tally.total, tally.votes)
         if self.name == "bayes":
             return bayesian_average(tally, prior, Fraction(self.params["prior_weight"]))
         return round(star_lower_bound(tally.histogram, float(self.params["z"])), PLACES)

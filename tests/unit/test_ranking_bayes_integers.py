@@ -7,7 +7,14 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.ranking.formulas import PLACES, GroupPrior, WindowFigures, bayesian_average, rounded_ratio
+from services.ranking.formulas import (
+    PLACES,
+    Formula,
+    GroupPrior,
+    WindowFigures,
+    bayesian_average,
+    rounded_ratio,
+)
 
 
 def fraction_bayes(tally: WindowFigures, prior: GroupPrior, weight: Fraction) -> float:
@@ -28,3 +35,15 @@ def test_integer_bayes_equals_the_fraction_formula(votes, share, group_votes, gr
 def test_ties_round_half_to_even_as_fraction_does():
     for num, den in [(1, 20000), (3, 20000), (5, 20000), (-1, 20000), (12345, 10**4), (2, 3), (7, 8)]:
         assert rounded_ratio(num, den) == float(round(Fraction(num, den), PLACES))
+
+
+@given(votes=st.integers(1, 10**7), total=st.integers(0, 5 * 10**7))
+def test_the_mean_in_integers_equals_the_fraction_mean(votes, total):
+    """The plain mean shown beside the score (and the `mean` formula) rounds as Fraction did."""
+    expected = float(round(Fraction(total, votes), PLACES))
+    assert WindowFigures(votes=votes, total=total).mean == expected
+    assert Formula("mean").score(WindowFigures(votes=votes, total=total), GroupPrior(0, 0)) == expected
+
+
+def test_a_district_without_votes_has_no_mean():
+    assert WindowFigures().mean is None

@@ -109,3 +109,14 @@ def test_order_key_puts_the_votes_offset_first_then_the_day_then_the_time():
     assert order_key(5, "2026-11-21", "2026-11-20T17:00Z") > order_key(5, "2026-11-20", "2026-11-20T16:00Z")
     assert order_key(0, "2026-11-20", "a") > order_key(None, "2026-11-21", "b")
     assert order_key(10, "2026-11-20", "x") > order_key(9, "2026-11-20", "x")  # zero-padded: 10 > 9 as strings
+
+
+@pytest.mark.parametrize("hist,expected", [
+    ({"1": 1, "2": 4, "3": 10, "4": 40, "5": 65}, (1, 4, 10, 40, 65)),
+    ({"5": 3}, (0, 0, 0, 0, 3)),  # counts left out are zeros
+    ({"0": 9, "6": 9, "x": 1, "2": 2}, (0, 2, 0, 0, 0)),  # keys outside 1-5 are not scores
+    (None, (0, 0, 0, 0, 0)),
+])
+def test_window_tally_reads_each_score_count_once_in_order(hist, expected):
+    figures = {"windows": {"campaign": {"votes": sum(expected), "sum": 7, "histogram": hist, "sources": 2}}}
+    assert window_tally(figures, "campaign") == WindowFigures(sum(expected), 7, expected, 2)
