@@ -25,7 +25,7 @@ The rules, in the order they apply to a vote read from `votes.v1`:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -259,6 +259,88 @@ def windows_of(days: Mapping[date, Tally], windows: Iterable[Window],
     for window in windows:
         out[window.name] = window_json(window, Tally.sum_of([t for day, t in items if window.contains(day)]), cap)
     return out
+
+
+@dataclass
+class _ClosedSums:
+    """One district's cached sums: per window, the tallies of the parts that are not today's."""
+
+    today: date
+    windows: tuple[Window, ...]
+    parts: frozenset  # the parts summed in (every part of the district whose day is not `today`)
+    sums: tuple[Tally, ...]  # per window, in `windows`' order
+
+
+class WindowCache:
+    """A district's windows as `windows_of` sums them, without summing its unchanged days at every batch.
+
+    Per district it keeps, for each window, the sum of its parts (a part: one bucket's tally of the
+    district, named by the caller, e.g. the bucket id) whose day is not today's; a call then adds only
+    today's parts to those sums. The sums are exact, not an approximation: a tally's merge is a sum of
+    counts, a union of sources and a maximum of times, so any grouping of the days gives the same tally.
+    They are rebuilt from every part when the day (Bangkok midnight) or the windows (the campaign's
+    start and end) differ from those they were built for, when a part the sums do not hold has a day
+    other than today, and whenever the caller says that a part of a day other than today changed,
+    appeared or vanished (`changed`), or that its whole view went (`clear`). Memory: one small entry per
+    district (three tallies and the set of its parts' names)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _ClosedSums] = {}
+        self.rebuilds = 0  # how many times a district's sums were built from all its parts (tests, measures)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def changed(self, district: str, day: date | None = None) -> None:
+        """A part of this district changed (a late or backdated vote, a bucket read again): its sums go
+        unless the day is today's of the sums (None: any day)."""
+        entry = self._entries.get(district)
+        if entry is not None and (day is None or day != entry.today):
+            del self._entries[district]
+
+    def windows(self, district: str, parts: Set, part_of: Callable[[object], tuple[date, Tally | None]],
+                windows: Sequence[Window], today: date, cap: int = DEFAULT_SOURCE_CAP) -> dict[str, dict]:
+        """The district's windows in the scores.v1 shape, as `windows_of` would give for the days its
+        `parts` hold (`part_of(part)`: the part's day and its tally of the district, or None)."""
+        windows = tuple(windows)
+        entry = self._entries.get(district)
+        today_tallies: list[Tally] = []
+        if entry is not None and entry.today == today and entry.windows == windows and entry.parts <= parts:
+            for part in parts - entry.parts:
+                day, tally = part_of(part)
+                if day != today:  # a past or future part the sums do not hold: build them again
+                    entry = None
+                    break
+                if tally is not None:
+                    today_tallies.append(tally)
+        else:
+            entry = None
+        if entry is None:
+            entry, today_tallies = self._build(parts, part_of, windows, today)
+            self._entries[district] = entry
+        out: dict[str, dict] = {}
+        todays = Tally.sum_of(today_tallies) if today_tallies else None
+        for window, closed in zip(windows, entry.sums, strict=True):
+            tally = closed.plus(todays) if todays is not None and window.contains(today) else closed
+            out[window.name] = window_json(window, tally, cap)
+        return out
+
+    def _build(self, parts: Set, part_of: Callable[[object], tuple[date, Tally | None]],
+               windows: tuple[Window, ...], today: date) -> tuple[_ClosedSums, list[Tally]]:
+        self.rebuilds += 1
+        closed: list[tuple[date, Tally]] = []
+        closed_parts, today_tallies = [], []
+        for part in parts:
+            day, tally = part_of(part)
+            if day == today:
+                if tally is not None:
+                    today_tallies.append(tally)
+                continue
+            closed_parts.append(part)
+            if tally is not None:
+                closed.append((day, tally))
+        sums = tuple(Tally.sum_of([t for day, t in closed if window.contains(day)]) for window in windows)
+        return _ClosedSums(today, windows, frozenset(closed_parts), sums), today_tallies
 
 
 @dataclass

@@ -99,6 +99,9 @@ class ScoringProcessor:
         self.partition_of: dict[str, int] = {}
         self.bucket_ids_of: dict[str, set[str]] = defaultdict(set)
         self.refreshed_for: tuple[date, frozenset[int]] | None = None
+        # Each district's windows summed over its days other than today (shared.counting.WindowCache): told
+        # of every change to a bucket below (_remember, _absorb, _reread) and dropped with the view here.
+        self.window_sums = counting.WindowCache()
 
     # ------------------------------------------------------------------ the batch
 
@@ -230,8 +233,12 @@ class ScoringProcessor:
         self.loaded |= missing
 
     def _remember(self, bucket: Bucket) -> None:
+        old = self.buckets.get(bucket.id)
+        for district in old.tallies if old is not None else ():
+            self.window_sums.changed(district, bucket.day)
         self.buckets[bucket.id] = bucket
         for district in bucket.tallies:
+            self.window_sums.changed(district, bucket.day)
             self.bucket_ids_of[district].add(bucket.id)
             self.partition_of.setdefault(district, bucket.partition)
 
@@ -264,8 +271,11 @@ class ScoringProcessor:
         for district, tally in inc.tallies.items():
             bucket.tallies.setdefault(district, Tally()).merge(tally)
             self.bucket_ids_of[district].add(bucket.id)
+            self.window_sums.changed(district, bucket.day)  # a late or backdated vote changes a closed day
 
     def _reread(self, bucket: Bucket) -> None:
+        for district in self.buckets[bucket.id].tallies:  # what it held goes, whatever it holds now
+            self.window_sums.changed(district, bucket.day)
         fresh = self.store.load_buckets({"_id": bucket.id})
         self.buckets[bucket.id] = fresh[0] if fresh else Bucket(bucket.partition, bucket.day)
         if fresh:
@@ -288,8 +298,20 @@ class ScoringProcessor:
         today = bangkok_day(self.clock())
         previous = self.standings.get(district)
         comments = domain.merge_comments(previous.latest_comments if previous else [], new_comments or [])
-        return domain.standing(district, self._days_of(district), self.windows.at(today), today, comments,
-                               partition=self.partition_of.get(district, -1), source_cap=self.windows.source_cap)
+        windows = self.window_sums.windows(district, self.bucket_ids_of.get(district, frozenset()),
+                                           lambda key: self._part_of(key, district), self.windows.at(today), today,
+                                           self.windows.source_cap)
+        return domain.Standing(district, today.isoformat(), windows, comments,
+                               self.partition_of.get(district, -1))
+
+    def _part_of(self, key: str, district: str) -> tuple[date, Tally | None]:
+        bucket = self.buckets[key]
+        return bucket.day, bucket.tallies.get(district)
+
+    def compute_uncached(self, district: str) -> dict[str, dict]:
+        """The district's windows summed from all its days (what the cache is held to, in the tests)."""
+        today = bangkok_day(self.clock())
+        return counting.windows_of(self._days_of(district), self.windows.at(today), self.windows.source_cap)
 
     def _publish(self, districts: set[str], comments: dict[str, list[dict]], *, only_changed: bool) -> int:
         """Step 3: recompute standings, store them per partition, publish one event per district."""
