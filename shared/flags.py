@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from shared.timeutil import bangkok_day
@@ -81,6 +81,18 @@ class FlagSettings:
                 FlagRule(KEY, self.bot_key_daily_cap, self.bot_key_burst_cap, burst),
                 FlagRule(VOTER, self.voter_daily_cap, self.voter_burst_cap, burst)])
         return rules
+
+    def to_json(self) -> dict:
+        """The caps as an award freezes them (services/ranking/awards.py): a verify judges the log with them."""
+        return {f.name: sorted(v) if isinstance(v := getattr(self, f.name), frozenset) else v
+                for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> FlagSettings:
+        """The caps an award froze; a field the award does not name keeps its default."""
+        known = {f.name: f for f in fields(cls)}
+        return cls(**{name: frozenset(value) if isinstance(getattr(cls, name, None), frozenset) else int(value)
+                      for name, value in data.items() if name in known})
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> FlagSettings:

@@ -25,6 +25,7 @@ from services.ranking.domain import GROUPS, WINDOWS, Entry
 from services.ranking.formulas import Formula
 from services.ranking.replay import LogTallies
 from shared.districts import Registry
+from shared.flags import FlagSettings
 from shared.timeutil import iso_utc
 
 AWARD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -51,7 +52,10 @@ def entry_json(e: Entry) -> dict:
 
 def snapshot_body(*, name: str, closed_at: datetime, day: date, window: str, campaign: tuple[date | None, date | None],
                   formula: Formula, votes_topic: str, ends: Mapping[int, int], size_groups: Mapping[str, str],
-                  tallies: LogTallies) -> dict:
+                  tallies: LogTallies, flags: FlagSettings | None = None) -> dict:
+    """The award's canonical body. `flags`: the caps its votes were judged with, frozen with it so that a verify
+    judges the log as the close did whatever the caps are by then (an award closed before they were frozen has
+    none, and is verified with the platform's caps)."""
     if window not in WINDOWS:
         raise AwardError(f"window must be one of {', '.join(WINDOWS)}")
     groups: dict[str, list[str]] = {g: [] for g in GROUPS}
@@ -67,7 +71,13 @@ def snapshot_body(*, name: str, closed_at: datetime, day: date, window: str, cam
         "end_offsets": {str(p): o for p, o in sorted(ends.items())},
         "size_groups": dict(sorted(size_groups.items())),
         "groups": {g: [entry_json(e) for e in boards[(g, window)]] for g in GROUPS},
+        **({"flags": flags.to_json()} if flags is not None else {}),
     }
+
+
+def frozen_flags(stored: Mapping) -> FlagSettings | None:
+    """The caps an award was closed with (None for an award closed before caps were frozen)."""
+    return FlagSettings.from_json(stored["flags"]) if "flags" in stored else None
 
 
 def rebuild_body(stored: Mapping, tallies: LogTallies) -> dict:
@@ -81,7 +91,7 @@ def rebuild_body(stored: Mapping, tallies: LogTallies) -> dict:
         formula=Formula(stored["formula"]["name"], stored["formula"]["params"],
                         stored["formula"].get("min_sources", 1)), votes_topic=stored["votes_topic"],
         ends={int(p): o for p, o in stored["end_offsets"].items()}, size_groups=stored["size_groups"],
-        tallies=tallies)
+        tallies=tallies, flags=frozen_flags(stored))
 
 
 def differences(stored: Mapping, rebuilt: Mapping, limit: int = 50) -> list[dict]:

@@ -98,7 +98,8 @@ def close(config: RankingConfig, name: str, window: str, *, store: bool = True) 
     body = awards.snapshot_body(name=name, closed_at=now, day=bangkok_day(now), window=window,
                                 campaign=(config.campaign_start, config.campaign_end), formula=config.formula,
                                 votes_topic=settings.topics.votes, ends=ends,
-                                size_groups={d.code: d.size_group for d in registry}, tallies=tallies)
+                                size_groups={d.code: d.size_group for d in registry}, tallies=tallies,
+                                flags=settings.flags)
     document = awards.award_document(body)
     if store:
         if not ranking_store.insert_award(document):
@@ -142,7 +143,7 @@ def verify(config: RankingConfig, name: str, votes_topic: str | None, file: Path
     snapshot_intact = hashlib.sha256(stored_bytes).hexdigest() == stored_hash == awards.digest(stored)
     topic = votes_topic or stored["votes_topic"]
     ends = {int(p): o for p, o in stored["end_offsets"].items()}
-    tallies = read_log(config.platform, topic, ends, stored["size_groups"].keys())
+    tallies = read_log(config.platform, topic, ends, stored["size_groups"].keys(), flags=awards.frozen_flags(stored))
     rebuilt = awards.rebuild_body(stored, tallies)
     rebuilt_hash = awards.digest(rebuilt)
     ok = snapshot_intact and rebuilt_hash == stored_hash
@@ -168,7 +169,7 @@ def rerank(config: RankingConfig, args: argparse.Namespace) -> int:
         for code, group in sorted(stored["size_groups"].items()):
             groups[group].append(code)
         tallies = read_log(settings, stored["votes_topic"], ends, stored["size_groups"].keys(),
-                           progress=not args.quiet)
+                           flags=awards.frozen_flags(stored), progress=not args.quiet)
         figures = tallies.figures(*_award_days(stored))
         before = {g: {e["district_code"]: e["rank"] for e in stored["groups"][g]} for g in GROUPS}
         baseline = f"award {args.award} ({stored['formula']['name']})"

@@ -16,6 +16,7 @@ from datetime import date
 from shared import events
 from shared.config import Settings
 from shared.counting import DEFAULT_SOURCE_CAP, LogCounter
+from shared.flags import FlagSettings, MemoryFlags
 from shared.stream import log_reader
 from shared.stream.ports import Record
 
@@ -26,8 +27,11 @@ class LogTallies:
 
     counter: LogCounter
 
-    def __init__(self, codes: Iterable[str], source_cap: int = DEFAULT_SOURCE_CAP):
-        self.counter = LogCounter(frozenset(codes), source_cap=source_cap)
+    def __init__(self, codes: Iterable[str], source_cap: int = DEFAULT_SOURCE_CAP, flags: FlagSettings | None = None):
+        """`flags`: the caps to judge the log's votes with (the platform's, or those an award froze); scoring
+        decides the flags with the platform's (docs/scoring.md, "Flags"), so a replay must be told the same."""
+        self.counter = LogCounter(frozenset(codes), source_cap=source_cap,
+                                  flags=MemoryFlags(rules=(flags or FlagSettings()).rules()))
 
     def add(self, raw: bytes | None, offset: int = -1) -> None:
         try:
@@ -67,9 +71,10 @@ def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
 
 
 def read_log(settings: Settings, topic: str, ends: dict[int, int], codes: Iterable[str], *,
-             progress: bool = True, stall_s: float = 60.0) -> LogTallies:
-    """Count `topic` from offset 0 up to `ends` (exclusive) with no consumer group."""
-    tallies = LogTallies(codes, settings.min_sources)
+             flags: FlagSettings | None = None, progress: bool = True, stall_s: float = 60.0) -> LogTallies:
+    """Count `topic` from offset 0 up to `ends` (exclusive) with no consumer group, judging flags with `flags`
+    (an award's frozen caps) or else the platform's (`settings.flags`, as scoring reads them)."""
+    tallies = LogTallies(codes, settings.min_sources, flags or settings.flags)
     log_reader.read_log(settings, {(topic, p): o for p, o in ends.items()}, tallies.add_records,
                         progress=progress, stall_s=stall_s)
     return tallies

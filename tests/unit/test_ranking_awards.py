@@ -96,3 +96,42 @@ def test_rebuild_from_the_stored_document_reproduces_the_hash():
 
 def test_canonical_json_sorts_keys_and_keeps_thai():
     assert awards.canonical({"b": 1, "a": "ไทย"}) == '{"a":"ไทย","b":1}'.encode()
+
+
+def test_an_award_freezes_the_flag_caps_its_votes_were_judged_with():
+    """Scoring decides the flags with the platform's caps; an award keeps the caps of its close, so a verify
+    after the caps changed rebuilds the same figures (and an award closed before caps were frozen still verifies)."""
+    from shared.flags import FlagSettings
+
+    def from_one_address(i: int) -> bytes:
+        raw = json.loads(vote(f"q{i}", SMALL[0], 5, f"2026-11-21T03:0{i}:00.000Z", voter=f"{i}" * 64))
+        return json.dumps({**raw, "address_key": "a" * 32}).encode()
+
+    raws = [from_one_address(i) for i in range(4)]
+    strict = FlagSettings(address_daily_cap=2, address_burst_cap=2)
+
+    def tallies(flags: FlagSettings | None) -> LogTallies:
+        t = LogTallies(CODES, flags=flags)
+        for raw in raws:
+            t.add(raw)
+        return t
+
+    closed = awards.snapshot_body(name="sangsuk-2026", closed_at=CLOSED, day=date(2026, 11, 22), window="campaign",
+                                  campaign=(None, None), formula=Formula("mean", {"min_votes": 1}),
+                                  votes_topic="votes.v1", ends={0: 4}, size_groups=SIZE_GROUPS,
+                                  tallies=tallies(strict), flags=strict)
+    assert closed["flags"]["address_daily_cap"] == 2
+    assert closed["groups"]["small"][0]["votes"] == 2  # the 3rd and 4th from one address flagged
+    stored = json.loads(awards.award_document(closed)["canonical"])
+    assert awards.frozen_flags(stored) == strict
+    rebuilt = awards.rebuild_body(stored, tallies(awards.frozen_flags(stored)))
+    assert awards.digest(rebuilt) == awards.digest(closed)
+    # Judged with today's (default) caps instead, the same log gives other figures: freezing is what keeps it.
+    assert awards.digest(awards.rebuild_body(stored, tallies(None))) != awards.digest(closed)
+    # An award closed before caps were frozen has none, and rebuilds as it was closed (with the platform's caps).
+    old = json.loads(awards.award_document(awards.snapshot_body(
+        name="sangsuk-2026", closed_at=CLOSED, day=date(2026, 11, 22), window="campaign", campaign=(None, None),
+        formula=Formula("mean", {"min_votes": 1}), votes_topic="votes.v1", ends={0: 4}, size_groups=SIZE_GROUPS,
+        tallies=tallies(None)))["canonical"])
+    assert "flags" not in old and awards.frozen_flags(old) is None
+    assert awards.digest(awards.rebuild_body(old, tallies(None))) == awards.digest(old)
