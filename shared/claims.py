@@ -26,10 +26,9 @@ from typing import Protocol
 
 from pymongo import DeleteOne, ReturnDocument
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError
 
 from shared.expiry import DUE, due_label, ensure_due_index, expire_due
-from shared.mongo import DUPLICATE_KEY
+from shared.mongo import insert_ignoring_clashes
 
 PENDING, PUBLISHED, FAILED = "pending", "published", "failed"
 
@@ -78,20 +77,6 @@ class ClaimStore(Protocol):
 class RateLimiter(Protocol):
     def hit(self, subject: str, amount: int, now: datetime) -> float | None:
         """Count `amount` requests; None if allowed, else seconds until the window reopens."""
-
-
-def insert_ignoring_clashes(collection: Collection, docs: list[dict]) -> set[int]:
-    """Insert all; returns the indexes of documents whose `_id` was taken already."""
-    if not docs:
-        return set()
-    try:
-        collection.insert_many(docs, ordered=False)
-    except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(e.get("code") != DUPLICATE_KEY for e in errors):
-            raise
-        return {e["index"] for e in errors}
-    return set()
 
 
 def mark_id(claim_id: str, version: int) -> str:

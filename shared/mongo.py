@@ -10,7 +10,9 @@ from __future__ import annotations
 import threading
 
 from pymongo import MongoClient, monitoring
+from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from shared.config import Settings
 from shared.districts import Registry
@@ -75,3 +77,19 @@ def load_registry_into_store(db: Database, registry: Registry) -> int:
     for doc in changed:
         db.districts.replace_one({"_id": doc["_id"]}, doc)
     return len(new) + len(changed)
+
+
+def insert_ignoring_clashes(collection: Collection, docs: list[dict]) -> set[int]:
+    """Insert all (unordered, one round trip); returns the indexes of documents whose `_id` was taken already.
+
+    Claims (ingest) and voters' districts (scoring) are held this way: a clash is the answer, not an error."""
+    if not docs:
+        return set()
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        return {e["index"] for e in errors}
+    return set()

@@ -25,7 +25,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from services.scoring.domain import Bucket, Increment, Standing, Tally, Vote
 from shared.counting import FollowUp, follow_up_sets
 from shared.flags import CounterState
-from shared.mongo import DUPLICATE_KEY
+from shared.mongo import DUPLICATE_KEY, insert_ignoring_clashes
 
 VOTER_DAY_DUPLICATE = "voter_already_counted_today"
 
@@ -198,16 +198,7 @@ class ScoringStore:
         day inserts it, later ones (and replays) clash and change nothing, so the time kept is the first.
         Returns the indexes that clashed (held already)."""
         docs = [{"_id": f"{key}:{district}", "k": key, "d": district, "r": at} for key, district, at in held]
-        if not docs:
-            return set()
-        try:
-            self.voter_districts.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            return {e["index"] for e in errors}
-        return set()
+        return insert_ignoring_clashes(self.voter_districts, docs)
 
     def voter_districts_of(self, key: str) -> dict[str, datetime]:
         """A voter's day: district -> the first time a vote for it was received (an equality read on `k`)."""
