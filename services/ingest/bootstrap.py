@@ -31,6 +31,7 @@ from services.ingest.ratelimit import LocalRateLimiter
 from services.ingest.stories.desk import StoryDesk
 from services.ingest.stories.register import MongoStoryRegister, StoryRegister
 from services.ingest.stories.tickets import VoteTickets
+from services.ingest.takes import GroupTakes
 from shared import kafka, mongo
 from shared.claims import ClaimStore, MongoClaimStore, MongoRateLimiter, RateLimiter
 from shared.config import require
@@ -101,7 +102,8 @@ def bootstrap(config: IngestConfig | None = None, *, channels: ChannelsConfig | 
     voter_secret = voter_secret or read_secret("VOTER_HMAC_SECRET").encode()
     stores = (claims, conversations, story_register, story_limiter, story_steps)
     db = mongo.database(settings) if any(store is None for store in stores) else None
-    claims = claims or GroupMarks(MongoClaimStore(db.ingest_claims), clock)
+    # Claims taken and marked in groups: a round trip carries every request waiting for it (docs/ingest.md).
+    claims = claims or GroupTakes(GroupMarks(MongoClaimStore(db.ingest_claims), clock))
     limiter = limiter or LocalRateLimiter(config.ip_limit_per_minute)  # per process: no round trip per vote
     conversations = conversations or MongoConversationStore(db.line_conversations)
     story_register = story_register or MongoStoryRegister(db.ingest_stories)
