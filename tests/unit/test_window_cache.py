@@ -179,3 +179,20 @@ def test_the_cache_holds_its_own_tallies():
     before = [replace(t, hist=list(t.hist), sources=set(t.sources)) for t in entry.sums]
     bucket.tallies["3706"].merge(Tally(1, 5, [0, 0, 0, 0, 1], None, 0, {"z"}))
     assert list(entry.sums) == before
+
+
+def test_a_reread_that_finds_a_bucket_gone_drops_it_from_the_sums():
+    """A write that conflicts re-reads its bucket; when the bucket is gone from the store (deleted behind the
+    consumer's back), what the cached sums held of it goes too, for every district it held, including one the
+    new write does not touch: the windows are the days that remain."""
+    run = Run(Windows())
+    run.batch([("3706", 0, -3, 4, False, "a"), ("1001", 0, -3, 2, False, "b"), ("1001", 0, 0, 5, False, "c")])
+    run.check()
+    assert run.p.compute("1001").windows["campaign"]["votes"] == 2
+    past = next(b for b in run.p.buckets.values() if b.day == bangkok_day(run.now) - timedelta(days=3))
+    del run.store.stored[past.id]  # gone: the next write to it conflicts (its applied offset no longer matches)
+    run.batch([("3706", 0, -3, 1, False, "d")])  # touches 3706 only
+    assert set(run.p.buckets[past.id].tallies) == {"3706"}  # the re-read found nothing: only the new vote
+    run.check()
+    assert run.p.compute("1001").windows["campaign"]["votes"] == 1  # today's 5; the lost 2 went
+    assert run.p.compute("3706").windows["campaign"]["sum"] == 1
