@@ -13,17 +13,22 @@ it measures, rounds alternating so drift hits all alike:
 and, from ingest's /metrics, the store round trips per accepted vote for each channel; then, on the
 fresh store, a py-spy profile of the kiosk, QR and batch paths under the same load
 (`bench/ingest_profile.py`; skipped when py-spy is not installed: `pip install py-spy`).
+With `BENCH_BEFORE=<commit>` the same channels are measured, in the same rounds (the order swapped each
+round), on that commit's ingest too, run from a temporary detached worktree: its figures are `before_*`.
 The load generator, Kafka, PostgreSQL and FerretDB run on the same machine. Medians of rounds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -162,44 +167,67 @@ def cpu_seconds(pid: int | None) -> float:
     return total
 
 
-def measure(bare_url: str, ingest_url: str, pids: dict[str, int | None]) -> dict:
-    rounds: dict[str, list] = {k: [] for k in ("bare", "kiosk", "qr", "line", "batch")}
-    ops_per_vote: dict[str, list[float]] = {k: [] for k in ("kiosk", "qr", "line", "batch")}
-    cpu_ms_per_vote: dict[str, list[dict]] = {k: [] for k in ("kiosk", "qr", "line", "batch")}
-    for _ in range(ROUNDS):
+CHANNELS = ("kiosk", "qr", "line", "batch")
+
+
+def measure(bare_url: str, targets: dict[str, tuple[str, dict[str, int | None]]]) -> dict:
+    """Rounds of the bare app and every channel against each target ({"": (url, pids)}; with BENCH_BEFORE also
+    {"before_": …}, the same channels on the older commit, in the same rounds, the order swapped each round)."""
+    names = [f"{t}{c}" for t in targets for c in CHANNELS]
+    rounds: dict[str, list] = {k: [] for k in ("bare", *names)}
+    ops_per_vote: dict[str, list[float]] = {k: [] for k in names}
+    cpu_ms_per_vote: dict[str, list[dict]] = {k: [] for k in names}
+    for n in range(ROUNDS):
         rounds["bare"].append(run_hey(bare_url))
-        runs = {"kiosk": lambda: run_hey(ingest_url), "qr": lambda: run_keyed(ingest_url, "qr"),
-                "line": lambda: run_keyed(ingest_url, "line"), "batch": lambda: run_batches(ingest_url)}
-        for channel, run in runs.items():
-            ops_before, accepted_before = counters(ingest_url)
-            cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            rounds[channel].append(run())
-            cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            ops_after, accepted_after = counters(ingest_url)
-            counted = "kiosk" if channel == "batch" else channel
-            accepted = accepted_after.get(counted, 0) - accepted_before.get(counted, 0)
-            if accepted <= 0:
-                raise SystemExit(f"bench-ingest: the {channel} round accepted no votes: {rounds[channel][-1]}")
-            ops_per_vote[channel].append((ops_after - ops_before) / accepted)
-            cpu_ms_per_vote[channel].append({name: round((cpu_after[name] - cpu_before[name]) * 1000 / accepted, 3)
-                                             for name in pids})
+        order = list(targets.items()) if n % 2 == 0 else list(reversed(targets.items()))
+        for prefix, (url, pids) in order:
+            runs = {"kiosk": lambda u=url: run_hey(u), "qr": lambda u=url: run_keyed(u, "qr"),
+                    "line": lambda u=url: run_keyed(u, "line"), "batch": lambda u=url: run_batches(u)}
+            for channel, run in runs.items():
+                name = prefix + channel
+                ops_before, accepted_before = counters(url)
+                cpu_before = {pname: cpu_seconds(pid) for pname, pid in pids.items()}
+                rounds[name].append(run())
+                cpu_after = {pname: cpu_seconds(pid) for pname, pid in pids.items()}
+                ops_after, accepted_after = counters(url)
+                counted = "kiosk" if channel == "batch" else channel
+                accepted = accepted_after.get(counted, 0) - accepted_before.get(counted, 0)
+                if accepted <= 0:
+                    raise SystemExit(f"bench-ingest: the {name} round accepted no votes: {rounds[name][-1]}")
+                ops_per_vote[name].append((ops_after - ops_before) / accepted)
+                cpu_ms_per_vote[name].append({pname: round((cpu_after[pname] - cpu_before[pname]) * 1000 / accepted,
+                                                           3) for pname in pids})
 
     def med(name: str, key: str) -> float:
         return statistics.median(r[key] for r in rounds[name])
 
     figures = {"bare_rps": med("bare", "rps"), "bare_p99_ms": med("bare", "p99_ms")}
-    for channel in ("kiosk", "qr", "line"):
-        figures[f"{channel}_rps"] = med(channel, "rps")
-        figures[f"{channel}_p50_ms"] = med(channel, "p50_ms")
-        figures[f"{channel}_p99_ms"] = med(channel, "p99_ms")
-        figures[f"{channel}_ratio_to_bare"] = figures[f"{channel}_rps"] / figures["bare_rps"]
-    figures["batch_votes_per_s"] = med("batch", "votes_per_s")
-    for channel, values in ops_per_vote.items():
-        figures[f"{channel}_store_ops_per_vote"] = statistics.median(values)
+    for prefix in targets:
+        for channel in ("kiosk", "qr", "line"):
+            name = prefix + channel
+            figures[f"{name}_rps"] = med(name, "rps")
+            figures[f"{name}_p50_ms"] = med(name, "p50_ms")
+            figures[f"{name}_p99_ms"] = med(name, "p99_ms")
+            figures[f"{name}_ratio_to_bare"] = figures[f"{name}_rps"] / figures["bare_rps"]
+        figures[f"{prefix}batch_votes_per_s"] = med(prefix + "batch", "votes_per_s")
+    for name, values in ops_per_vote.items():
+        figures[f"{name}_store_ops_per_vote"] = statistics.median(values)
     # Where the time goes: CPU milliseconds per accepted vote, by process (median of rounds).
-    cpu = {channel: {name: statistics.median(r[name] for r in values) for name in values[0]}
-           for channel, values in cpu_ms_per_vote.items()}
+    cpu = {name: {pname: statistics.median(r[pname] for r in values) for pname in values[0]}
+           for name, values in cpu_ms_per_vote.items()}
     return {"figures": figures, "cpu_ms_per_vote": cpu, "rounds": rounds}
+
+
+def before_worktree(commit: str) -> Path:
+    """A detached worktree of `commit` in a temporary directory: its ingest runs with `python -m` there."""
+    path = Path(tempfile.mkdtemp(prefix="bench-ingest-before-")) / "tree"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(path), commit], check=True)
+    return path
+
+
+def remove_worktree(path: Path) -> None:
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], check=False)
+    shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def main() -> int:
@@ -210,6 +238,23 @@ def main() -> int:
                     "requests_per_round": REQUESTS, "concurrency": CONCURRENCY, "rounds": ROUNDS,
                     "batches_per_round": BATCHES, "aged_claims": AGED_CLAIMS,
                     "started": datetime.now(UTC).isoformat(timespec="seconds")}
+    before = os.environ.get("BENCH_BEFORE")  # a commit to measure in the same rounds (before/after in one run)
+    old_tree = before_worktree(before) if before else None
+    report["before"] = before
+    try:
+        phases = run_phases(profile, workers, old_tree, report)
+    finally:
+        if old_tree is not None:
+            remove_worktree(old_tree)
+    report["phases"] = phases
+    report["load_after"] = os.getloadavg()
+    print_table(phases)
+    ingest_profile.print_profiles(report.get("profiles", {}))
+    print(f"raw results: {save(report)}")
+    return 0
+
+
+def run_phases(profile, workers: int, old_tree: Path | None, report: dict) -> dict:
     phases = {}
     for phase in ("fresh", "aged"):
         tag = uuid.uuid4().hex[:8]
@@ -226,13 +271,20 @@ def main() -> int:
                "VOTER_HMAC_SECRET": "bench", "LOG_LEVEL": "WARNING",
                # Real QR traffic comes from many addresses: the per-IP window is counted, never refused.
                "IP_LIMIT_PER_MINUTE": "1000000000", "PUBLIC_BASE_URL": "https://amphoesangsook.example"}
+        old = ServiceProcess("services.ingest.wsgi:app", env, workers=workers) if old_tree is not None else None
+        if old is not None:
+            old.cwd = old_tree  # `python -m gunicorn` there imports the older commit's services first
         with ServiceProcess("bench.bare_app:app", env, workers=workers) as bare, \
-                ServiceProcess("services.ingest.wsgi:app", env, workers=workers) as ingest:
+                ServiceProcess("services.ingest.wsgi:app", env, workers=workers) as ingest, \
+                (old or contextlib.nullcontext()):
             run_hey(bare.url), run_hey(ingest.url)  # warm-up: connections, producer metadata
             servers = local_servers()
-            pids = {"ingest": ingest.proc.pid, **{name: servers.running_pid(profile, name)
-                                                  for name in ("ferretdb", "postgresql", "kafka")}}
-            phases[phase] = measure(bare.url, ingest.url, pids)
+            stores = {name: servers.running_pid(profile, name) for name in ("ferretdb", "postgresql", "kafka")}
+            targets = {"": (ingest.url, {"ingest": ingest.proc.pid, **stores})}
+            if old is not None:
+                run_hey(old.url)
+                targets["before_"] = (old.url, {"ingest": old.proc.pid, **stores})
+            phases[phase] = measure(bare.url, targets)
             if phase == "fresh" and ingest_profile.available():
                 loads = {"kiosk": lambda: run_hey(ingest.url), "qr": lambda: run_keyed(ingest.url, "qr"),
                          "batch": lambda: run_batches(ingest.url)}
@@ -240,12 +292,7 @@ def main() -> int:
                                       for path, load in loads.items()}
         mongo.client(settings.mongo_uri).drop_database(settings.mongo_db)
         save({**report, "phases": phases})  # a phase measured is kept even if the next one fails
-    report["phases"] = phases
-    report["load_after"] = os.getloadavg()
-    print_table(phases)
-    ingest_profile.print_profiles(report.get("profiles", {}))
-    print(f"raw results: {save(report)}")
-    return 0
+    return phases
 
 
 def save(report: dict) -> Path:
