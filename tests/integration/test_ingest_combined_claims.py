@@ -140,3 +140,48 @@ class FailsToPublish:
 
     def publish(self, events):
         return [RuntimeError("broker away")] * len(events)
+
+
+def test_concurrent_requests_of_one_process_share_inserts_and_each_counts_once(settings):
+    """One process, 24 request threads at once (services/ingest/takes.py groups their claims): 16 voters each
+    once, one key sent 4 times, and a voter sending 4 votes under 4 keys. Each voter's day is published once,
+    the repeated key once under one vote_id, and fewer claim inserts are made than requests."""
+    intake = make_intake(settings, Clock(NOW))
+    inserts = intake.claims.store.store  # GroupTakes → GroupMarks → the real claim store
+    calls, take = [], inserts.take
+
+    def counted_take(claims, now):
+        calls.append(len(claims))
+        return take(claims, now)
+
+    inserts.take = counted_take
+    requests = ([(vote(f"crowd-{i}"), f"crowd-key-{i}") for i in range(16)]
+                + [(vote("same-key-voter"), "same-key")] * 4
+                + [(vote("eager", score=s), f"eager-key-{s}") for s in range(1, 5)])
+    outcomes: dict[int, object] = {}
+    start = threading.Barrier(len(requests))
+
+    def send(n: int) -> None:
+        body, key = requests[n]
+        start.wait()
+        [outcomes[n]] = intake.submit(QR, [Submission(body, key)])
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(len(requests))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    crowd = [outcomes[n] for n in range(16)]
+    same = [outcomes[n] for n in range(16, 20)]
+    eager = [outcomes[n] for n in range(20, 24)]
+    assert all(o.result == Result.ACCEPTED for o in crowd)
+    assert [o.result for o in same].count(Result.ACCEPTED) == 1
+    assert {o.result for o in same} <= {Result.ACCEPTED, Result.IN_PROGRESS, Result.REPLAYED}
+    same_id = next(o.vote_id for o in same if o.result == Result.ACCEPTED)
+    assert all(o.vote_id == same_id for o in same if o.result == Result.REPLAYED)
+    assert [o.result for o in eager].count(Result.ACCEPTED) == 1
+    assert all(o.result == Result.ALREADY_VOTED for o in eager if o.result != Result.ACCEPTED)
+    expected = [o.vote_id for o in crowd] + [same_id] + [o.vote_id for o in eager if o.result == Result.ACCEPTED]
+    assert sorted(published(settings)) == sorted(expected)
+    assert sum(calls) == 2 * len(requests)  # every request offered its key and its voter's day, once
+    assert len(calls) < len(requests), f"the claims were not grouped: {calls}"
