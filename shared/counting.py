@@ -1,8 +1,9 @@
 """What a vote counts for: the platform's counting rules, in one pure module.
 
 Scoring's processor applies these rules durably (its store keeps the claims); every replay of the log
-(awards' verification, what-if re-ranking, scoring's audit, the property tests) applies them in memory
-with `LogCounter`. Nobody else decides: readers follow scoring's `ballots.v1` (docs/events.md).
+(scoring's audit, the property tests, the verify of awards closed over votes.v1) applies them in memory
+with `LogCounter`. Nobody else decides: readers follow scoring's `ballots.v1` (docs/events.md), and awards
+and what-if fold it into day tallies with `BallotCounter`.
 
 The rules, in the order they apply to a vote read from `votes.v1`:
 1. a message that is not a valid `votes.v1` event, or names a district outside the registry, is refused;
@@ -19,7 +20,9 @@ The rules, in the order they apply to a vote read from `votes.v1`:
 7. a counted vote's source (`source_key`; `voter_key` on votes written before it) joins its district-day's
    set of sources, which keeps at most `cap` (MIN_SOURCES) of them: a window's union of such capped sets
    reaches `cap` exactly when the union of the full sets does, so `sources` (up to `cap`) is exact for
-   eligibility's test "at least `cap` distinct sources" at a bounded cost per district-day.
+   eligibility's test "at least `cap` distinct sources" at a bounded cost per district-day. A counted
+   vote's ballot carries its source as `source_ref` (`source_ref()`: a pseudonym within its district,
+   one-to-one there, so a reader of ballots counts the same distinct sources).
 """
 
 from __future__ import annotations
