@@ -219,6 +219,9 @@ def test_rerank_against_an_award_and_export_from_the_cli(settings, tmp_path):
     first = REGISTRY.get(SMALL[0])
     assert rows[SMALL[0]]["name_th"] == first.name_th and list(rows[SMALL[0]])[3:5] == ["name_th", "name_en"]
     assert f"1\t{SMALL[0]}\t{first.name_th}\t{first.name_en}\t" in run.out  # printed Thai first
+    # Without an award: scoring's ballots up to now, against the live board.
+    live = sangsuk(env, "rerank", "--formula", "lower_bound", "--param", "min_votes=1", "--quiet")
+    assert live.code == 0 and "against live (mean); 43 votes read" in live.out, (live.out, live.err)
     bad = sangsuk(env, "rerank", "--formula", "bayes", "--param", "z=2", "--award", "what-if")
     assert bad.code == 2 and "takes no parameter z" in bad.err
 
