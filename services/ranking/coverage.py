@@ -50,6 +50,10 @@ def report(group: str, votes_topic: str, committed: Mapping[int, int] | str,
         return {**out, "decided_offsets": None, "votes_undecided": None,
                 "note": f"{committed}; how far scoring had decided is unknown"}
     undecided = sum(max(0, end - committed.get(p, 0)) for p, end in votes_ends.items())
+    if not committed and undecided:
+        return {**out, "decided_offsets": {}, "votes_undecided": undecided,
+                "note": f"group {group} has committed nothing on {votes_topic}: scoring has not decided a vote "
+                        "yet, or SCORING_GROUP_ID does not name its group"}
     note = ("scoring had decided every vote received before the close: the award holds what the board showed"
             if undecided == 0 else
             f"at most {undecided} votes received before the close were not yet decided by scoring: they are "
