@@ -143,16 +143,3 @@ def test_the_fold_of_the_rules_ballots_gives_the_rules_figures(entries, copies):
     assert (counter.counted, counter.flagged, counter.repeats) == (replayed.counted, replayed.flagged,
                                                                    replayed.repeats)
 
-
-def test_the_close_reports_how_far_scoring_had_decided():
-    from services.ranking.coverage import report
-
-    done = report("scoring", "votes.v1", {0: 5, 1: 3}, {0: 5, 1: 3})
-    assert (done["votes_undecided"], done["decided_offsets"]) == (0, {"0": 5, "1": 3})
-    behind = report("scoring", "votes.v1", {0: 5}, {0: 7, 1: 2})
-    assert behind["votes_undecided"] == 4 and "at most 4 votes" in behind["note"]
-    nothing = report("scoring", "votes.v1", {}, {0: 3})
-    assert nothing["votes_undecided"] == 3 and "SCORING_GROUP_ID" in nothing["note"]
-    unknown = report("scoring", "votes.v1", "cannot read group scoring's offsets: GroupAuthorizationFailedError",
-                     {0: 3})
-    assert unknown["votes_undecided"] is None and "unknown" in unknown["note"]

@@ -177,3 +177,17 @@ def test_an_award_over_ballots_names_its_log_and_rebuilds_from_it():
     assert awards.digest(awards.rebuild_body(stored, folded(edited))) != awards.digest(closed)
     summary = awards.summary(closed, folded([*ballots, ballots[0]]), REGISTRY)
     assert (summary["built_from"], summary["votes_counted"], summary["ballots_redelivered"]) == ("ballots", 3, 1)
+
+
+def test_the_close_reports_how_far_scoring_had_decided():
+    from services.ranking.coverage import report
+
+    done = report("scoring", "votes.v1", {0: 5, 1: 3}, {0: 5, 1: 3})
+    assert (done["votes_undecided"], done["decided_offsets"]) == (0, {"0": 5, "1": 3})
+    behind = report("scoring", "votes.v1", {0: 5}, {0: 7, 1: 2})
+    assert behind["votes_undecided"] == 4 and "at most 4 votes" in behind["note"]
+    nothing = report("scoring", "votes.v1", {}, {0: 3})
+    assert nothing["votes_undecided"] == 3 and "SCORING_GROUP_ID" in nothing["note"]
+    unknown = report("scoring", "votes.v1", "cannot read group scoring's offsets: GroupAuthorizationFailedError",
+                     {0: 3})
+    assert unknown["votes_undecided"] is None and "unknown" in unknown["note"]
