@@ -83,15 +83,19 @@ def _store(config: RankingConfig) -> RankingStore:
     return bootstrap(config).store
 
 
-def read_award_log(config: RankingConfig, stored: dict, topic: str | None = None, *, progress: bool = True) -> Tallies:
+def read_award_log(config: RankingConfig, stored: dict, topic: str | None = None, *, progress: bool = True,
+                   source_cap: int | None = None) -> Tallies:
     """The log an award was built from (or `topic`, a copy of it) up to its frozen ends, read as it was built:
-    ballots.v1 folded, or votes.v1 replayed with the award's frozen flag caps."""
+    ballots.v1 folded (sources counted up to the award's frozen MIN_SOURCES, so that a later change of the
+    setting leaves its eligibility as closed; a what-if gives its own), or votes.v1 replayed with the award's
+    frozen flag caps."""
     topic = topic or awards.topic_of(stored)
     ends = {int(p): o for p, o in stored["end_offsets"].items()}
     codes = stored["size_groups"].keys()
     if awards.built_from(stored) == awards.VOTES:
         return read_log(config.platform, topic, ends, codes, flags=awards.frozen_flags(stored), progress=progress)
-    return read_ballots_log(config.platform, topic, ends, codes, progress=progress)
+    return read_ballots_log(config.platform, topic, ends, codes, progress=progress,
+                            source_cap=source_cap or stored["formula"].get("min_sources", 1))
 
 
 def close(config: RankingConfig, name: str, window: str, *, store: bool = True) -> int:
@@ -189,7 +193,8 @@ def rerank(config: RankingConfig, args: argparse.Namespace) -> int:
         groups: dict[str, list[str]] = {g: [] for g in GROUPS}
         for code, group in sorted(stored["size_groups"].items()):
             groups[group].append(code)
-        tallies = read_award_log(config, stored, progress=not args.quiet)
+        tallies = read_award_log(config, stored, progress=not args.quiet,
+                                 source_cap=max(formula.min_sources, stored["formula"].get("min_sources", 1)))
         figures = tallies.figures(*_award_days(stored))
         before = {g: {e["district_code"]: e["rank"] for e in stored["groups"][g]} for g in GROUPS}
         baseline = f"award {args.award} ({stored['formula']['name']})"

@@ -142,9 +142,10 @@ def read_log(settings: Settings, topic: str, ends: dict[int, int], codes: Iterab
 
 
 def read_ballots_log(settings: Settings, topic: str, ends: dict[int, int], codes: Iterable[str], *,
-                     progress: bool = True, stall_s: float = 60.0) -> BallotTallies:
-    """Fold the ballots `topic` from offset 0 up to `ends` (exclusive) with no consumer group."""
-    tallies = BallotTallies(codes, settings.min_sources)
+                     source_cap: int | None = None, progress: bool = True, stall_s: float = 60.0) -> BallotTallies:
+    """Fold the ballots `topic` from offset 0 up to `ends` (exclusive) with no consumer group, counting sources
+    up to `source_cap` (default the platform's MIN_SOURCES; a verify gives the award's frozen one)."""
+    tallies = BallotTallies(codes, source_cap or settings.min_sources)
     log_reader.read_log(settings, {(topic, p): o for p, o in ends.items()}, tallies.add_records,
                         progress=progress, stall_s=stall_s)
     return tallies
