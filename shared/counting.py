@@ -1,8 +1,9 @@
 """What a vote counts for: the platform's counting rules, in one pure module.
 
 Scoring's processor applies these rules durably (its store keeps the claims); every replay of the log
-(awards' verification, what-if re-ranking, scoring's audit, the property tests) applies them in memory
-with `LogCounter`. Nobody else decides: readers follow scoring's `ballots.v1` (docs/events.md).
+(scoring's audit, the property tests, the verify of awards closed over votes.v1) applies them in memory
+with `LogCounter`. Nobody else decides: readers follow scoring's `ballots.v1` (docs/events.md), and awards
+and what-if fold it into day tallies with `BallotCounter`.
 
 The rules, in the order they apply to a vote read from `votes.v1`:
 1. a message that is not a valid `votes.v1` event, or names a district outside the registry, is refused;
@@ -19,11 +20,14 @@ The rules, in the order they apply to a vote read from `votes.v1`:
 7. a counted vote's source (`source_key`; `voter_key` on votes written before it) joins its district-day's
    set of sources, which keeps at most `cap` (MIN_SOURCES) of them: a window's union of such capped sets
    reaches `cap` exactly when the union of the full sets does, so `sources` (up to `cap`) is exact for
-   eligibility's test "at least `cap` distinct sources" at a bounded cost per district-day.
+   eligibility's test "at least `cap` distinct sources" at a bounded cost per district-day. A counted
+   vote's ballot carries its source as `source_ref` (`source_ref()`: a pseudonym within its district,
+   one-to-one there, so a reader of ballots counts the same distinct sources).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
@@ -51,6 +55,18 @@ DEFAULT_SOURCE_CAP = 5  # shared.config.Settings.min_sources's default
 def source_of(vote: Mapping) -> str | None:
     """Rule 7's source of a vote's fields: its `source_key`, or the `voter_key` of a vote written before it."""
     return vote.get("source_key") or vote.get("voter_key")
+
+
+def source_ref(district: str, source: str | None) -> str | None:
+    """Rule 7's source as a ballot carries it: a pseudonym of the (already hashed) source within its district.
+
+    Why not the source itself: for the web and LINE channels it is the voter's key, and ballots.v1 publishes no
+    voter identity, hashed or not (docs/events.md). Counting distinct sources per district-day and window only
+    needs one name per source within a district, which this is (SHA-256, 128 bits kept: a collision is out of
+    reach); the same source in two districts has two unrelated refs, so no ballot reader can link them."""
+    if not source:
+        return None
+    return hashlib.sha256(f"{district}:{source}".encode()).hexdigest()[:32]
 
 
 def vote_day(submitted_at: datetime) -> date:
@@ -106,7 +122,8 @@ def ballot_fields(vote: Mapping, decision: str, offset: int, *, day: date | None
             "comment": text, "submitted_at": vote["submitted_at"], "channel": vote["channel"],
             "service": vote["service"], "staff": vote["staff"] or staff or None, "received_at": vote["received_at"],
             "comment_at": at, "flag_reason": vote["flag_reason"] if decision == FLAGGED else None,
-            "votes_offset": offset}
+            "votes_offset": offset,
+            "source_ref": source_ref(vote["district_code"], source_of(vote)) if decision == COUNTED else None}
 
 
 def ballot_of(vote: VoteEvent, decision: str, offset: int, *, early: FollowUp | None = None) -> BallotEvent:
@@ -259,6 +276,12 @@ def windows_of(days: Mapping[date, Tally], windows: Iterable[Window],
     for window in windows:
         out[window.name] = window_json(window, Tally.sum_of([t for day, t in items if window.contains(day)]), cap)
     return out
+
+
+def figures_of(days: Mapping[str, Mapping[date, Tally]], windows: Sequence[Window],
+               cap: int = DEFAULT_SOURCE_CAP) -> dict[str, dict]:
+    """Every district's day tallies as its figures (`{"windows": …}`, what ranking stores): a replay's answer."""
+    return {code: {"windows": windows_of(district_days, windows, cap)} for code, district_days in days.items()}
 
 
 @dataclass
@@ -416,5 +439,73 @@ class LogCounter:
     def figures(self, today: date, campaign_start: date | None = None,
                 campaign_end: date | None = None) -> dict[str, dict]:
         """Each district's windows in the scores.v1 shape (what ranking stores as its figures)."""
-        windows = windows_for(today, campaign_start, campaign_end)
-        return {code: {"windows": windows_of(days, windows, self.source_cap)} for code, days in self.days.items()}
+        return figures_of(self.days, windows_for(today, campaign_start, campaign_end), self.source_cap)
+
+
+@dataclass
+class BallotCounter:
+    """What scoring decided (`ballots.v1`), folded into per-district day tallies: what an award and a what-if
+    count, so that they state the figures of the public board (scoring's standings), not a recount of votes.v1.
+
+    Only `vote` ballots are votes (a `comment` ballot repeats its vote's decision). Ballots are at least once:
+    a `vote_id` is taken once, by its first ballot (a replayed batch decides it the same way, docs/events.md),
+    except that a later copy may complete a counted vote's rule-7 source when the first carried none (a ballot
+    written before `source_ref` existed, published again by `sangsuk ballots backfill`). A counted ballot goes
+    into its day's tally (score, submitted_at, source), a flagged one is counted apart as flagged, a repeat is
+    counted as a repeat; every one opens its district-day as `LogCounter` does, so both give the same figures
+    for the same decisions. Ballots of districts outside `codes` are refused."""
+
+    codes: frozenset[str]
+    source_cap: int = DEFAULT_SOURCE_CAP
+    days: dict[str, dict[date, Tally]] = field(default_factory=dict)
+    # vote_id -> True once its source is known (or needs none): a copy adds nothing then.
+    seen: dict[str, bool] = field(default_factory=dict)
+    repeats: int = 0
+    redelivered: int = 0  # copies of a vote's ballot (at least once), skipped
+    refused: int = 0  # ballots of a district outside `codes`
+    without_source: int = 0  # counted votes whose ballot carries no source (older records): rule 7 misses them
+
+    def ballot(self, ballot: BallotEvent) -> bool:
+        """Fold one ballot; True when it was the first of its vote (a `comment` ballot or a copy: False)."""
+        if ballot.kind != BALLOT_VOTE:
+            return False
+        if ballot.district_code not in self.codes:
+            self.refused += 1
+            return False
+        known = self.seen.get(ballot.vote_id)
+        if known is not None:
+            self.redelivered += 1
+            if not known and ballot.source_ref and ballot.decision == COUNTED:
+                self._tally(ballot).add_source(ballot.source_ref, self.source_cap)
+                self.seen[ballot.vote_id] = True
+                self.without_source -= 1
+            return False
+        tally = self._tally(ballot)
+        complete = True
+        if ballot.decision == COUNTED:
+            tally.add(ballot.score, ballot.submitted_at)
+            tally.add_source(ballot.source_ref, self.source_cap)
+            complete = ballot.source_ref is not None
+            self.without_source += 0 if complete else 1
+        elif ballot.decision == FLAGGED:
+            tally.flagged += 1
+        else:
+            self.repeats += 1
+        self.seen[ballot.vote_id] = complete
+        return True
+
+    def _tally(self, ballot: BallotEvent) -> Tally:
+        return self.days.setdefault(ballot.district_code, {}).setdefault(date.fromisoformat(ballot.day), Tally())
+
+    @property
+    def counted(self) -> int:
+        return sum(t.votes for days in self.days.values() for t in days.values())
+
+    @property
+    def flagged(self) -> int:
+        return sum(t.flagged for days in self.days.values() for t in days.values())
+
+    def figures(self, today: date, campaign_start: date | None = None,
+                campaign_end: date | None = None) -> dict[str, dict]:
+        """Each district's windows in the scores.v1 shape, as `LogCounter.figures` gives them."""
+        return figures_of(self.days, windows_for(today, campaign_start, campaign_end), self.source_cap)

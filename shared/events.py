@@ -193,6 +193,11 @@ class BallotEvent(DistrictEvent):
     flag_reason: str | None = _f(wire("str", default=None, length=(0, 64), doc="why it was flagged"), None)
     votes_offset: int = _f(wire("int", default=-1, low=-1, doc="the vote's offset in its votes.v1 partition"), -1)
     schema: str = _f(wire("str", doc="schema name"), SCHEMA_BALLOTS_V1)
+    # Last, with a default: records written before it (and positional construction) stay valid.
+    source_ref: str | None = _f(wire("str", default=None, pattern=r"^[0-9a-f]{32}$",
+                                     doc="on a counted vote: its source (rule 7) as a pseudonym of this district "
+                                     "(shared.counting.source_ref), what a reader counts distinct per district; "
+                                     "null otherwise and on records written before it"), None)
 
     @property
     def counted(self) -> bool:
@@ -630,7 +635,8 @@ def _ballot_json(ballot: Mapping) -> dict:
             "channel": ballot["channel"], "service": ballot["service"], "staff": ballot["staff"],
             "received_at": _wire_time(received) if received else None,
             "comment_at": _wire_time(comment_at) if comment_at else None,
-            "flag_reason": ballot["flag_reason"], "votes_offset": ballot["votes_offset"]}
+            "flag_reason": ballot["flag_reason"], "votes_offset": ballot["votes_offset"],
+            "source_ref": ballot.get("source_ref")}
 
 
 def ballots_record(district_code: str, ballots: Iterable[BallotEvent | Mapping]) -> bytes:

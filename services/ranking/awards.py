@@ -1,10 +1,13 @@
 """Awards anyone can verify: a frozen ranking per size group, hashed over its canonical JSON.
 
-`close` reads votes.v1 up to its end offsets at that moment, ranks each group with the configured
-formula and the current size-group assignment, and stores the snapshot under the award's name with
-a plain insert (a second close of the same name is refused by the store). `verify` rebuilds the
-same ranking from the log up to the frozen offsets, with the frozen formula, assignment and day,
-and checks the hash: it fails if a vote inside the range was altered or the snapshot was edited.
+`close` reads ballots.v1 (scoring's decisions) up to its end offsets at that moment, so that an award states
+the figures of the public board (scoring's standings) and never a recount of its own; it ranks each group with
+the configured formula and the current size-group assignment, and stores the snapshot under the award's name
+with a plain insert (a second close of the same name is refused by the store). The body names the log it was
+built from (`ballots_topic`, or `votes_topic` for an award closed over votes.v1 before awards followed ballots)
+and that log's end offsets. `verify` rebuilds the same ranking from the same log up to the frozen offsets, with
+the frozen formula, assignment and day (and, for a votes.v1 award, its frozen flag caps), and checks the hash:
+it fails if a record inside the range was altered or the snapshot was edited.
 `preview` computes what a close would store, without storing it. `withdraw` marks a mistaken close
 withdrawn, with a reason and a time, beside the snapshot (the snapshot and its hash stay as they were,
 so it can still be verified, and the verification shows the withdrawal); a corrected award is closed
@@ -23,7 +26,7 @@ from datetime import date, datetime
 from services.ranking.boards import boards_for
 from services.ranking.domain import GROUPS, WINDOWS, Entry
 from services.ranking.formulas import Formula
-from services.ranking.replay import LogTallies
+from services.ranking.replay import BallotTallies, Tallies
 from shared.districts import Registry
 from shared.flags import FlagSettings
 from shared.timeutil import iso_utc
@@ -31,6 +34,8 @@ from shared.timeutil import iso_utc
 AWARD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 REASON_MAX = 500  # characters of a withdrawal's reason
 PODIUM = 3
+# What an award was built from, as its body names it: the key of the topic it read.
+BALLOTS, VOTES = "ballots", "votes"
 
 
 class AwardError(Exception):
@@ -51,11 +56,15 @@ def entry_json(e: Entry) -> dict:
 
 
 def snapshot_body(*, name: str, closed_at: datetime, day: date, window: str, campaign: tuple[date | None, date | None],
-                  formula: Formula, votes_topic: str, ends: Mapping[int, int], size_groups: Mapping[str, str],
-                  tallies: LogTallies, flags: FlagSettings | None = None) -> dict:
-    """The award's canonical body. `flags`: the caps its votes were judged with, frozen with it so that a verify
-    judges the log as the close did whatever the caps are by then (an award closed before they were frozen has
-    none, and is verified with the platform's caps)."""
+                  formula: Formula, topic: str, ends: Mapping[int, int], size_groups: Mapping[str, str],
+                  tallies: Tallies, source: str = BALLOTS, flags: FlagSettings | None = None) -> dict:
+    """The award's canonical body. `source`: the log it was built from (`BALLOTS`, or `VOTES` for an award closed
+    over votes.v1), named in the body as `<source>_topic` beside that log's `end_offsets`. `flags` (votes.v1
+    awards only): the caps its votes were judged with, frozen with it so that a verify judges the log as the
+    close did whatever the caps are by then (an award closed before they were frozen has none, and is verified
+    with the platform's caps). A ballots.v1 award has none: scoring judged its votes."""
+    if source not in (BALLOTS, VOTES):
+        raise AwardError(f"an award is built from {BALLOTS} or {VOTES}, not {source!r}")
     if window not in WINDOWS:
         raise AwardError(f"window must be one of {', '.join(WINDOWS)}")
     groups: dict[str, list[str]] = {g: [] for g in GROUPS}
@@ -67,7 +76,7 @@ def snapshot_body(*, name: str, closed_at: datetime, day: date, window: str, cam
         "award": name, "closed_at": iso_utc(closed_at), "day": day.isoformat(), "window": window,
         "campaign": {"from": campaign[0].isoformat() if campaign[0] else None,
                      "to": campaign[1].isoformat() if campaign[1] else None},
-        "formula": formula.to_json(), "votes_topic": votes_topic,
+        "formula": formula.to_json(), f"{source}_topic": topic,
         "end_offsets": {str(p): o for p, o in sorted(ends.items())},
         "size_groups": dict(sorted(size_groups.items())),
         "groups": {g: [entry_json(e) for e in boards[(g, window)]] for g in GROUPS},
@@ -80,7 +89,16 @@ def frozen_flags(stored: Mapping) -> FlagSettings | None:
     return FlagSettings.from_json(stored["flags"]) if "flags" in stored else None
 
 
-def rebuild_body(stored: Mapping, tallies: LogTallies) -> dict:
+def built_from(stored: Mapping) -> str:
+    """The log an award was built from, as its body says (`BALLOTS` or `VOTES`)."""
+    return VOTES if "votes_topic" in stored and "ballots_topic" not in stored else BALLOTS
+
+
+def topic_of(stored: Mapping) -> str:
+    return stored[f"{built_from(stored)}_topic"]
+
+
+def rebuild_body(stored: Mapping, tallies: Tallies) -> dict:
     """The snapshot a verifier computes from the log, with the stored award's frozen choices."""
     campaign = stored["campaign"]
     return snapshot_body(
@@ -89,9 +107,9 @@ def rebuild_body(stored: Mapping, tallies: LogTallies) -> dict:
         campaign=(date.fromisoformat(campaign["from"]) if campaign["from"] else None,
                   date.fromisoformat(campaign["to"]) if campaign["to"] else None),
         formula=Formula(stored["formula"]["name"], stored["formula"]["params"],
-                        stored["formula"].get("min_sources", 1)), votes_topic=stored["votes_topic"],
+                        stored["formula"].get("min_sources", 1)), topic=topic_of(stored),
         ends={int(p): o for p, o in stored["end_offsets"].items()}, size_groups=stored["size_groups"],
-        tallies=tallies, flags=frozen_flags(stored))
+        tallies=tallies, source=built_from(stored), flags=frozen_flags(stored))
 
 
 def differences(stored: Mapping, rebuilt: Mapping, limit: int = 50) -> list[dict]:
@@ -123,14 +141,20 @@ def named(entry: Mapping, registry: Registry) -> dict:
             "score": entry["score"], "mean": entry["mean"], "votes": entry["votes"]}
 
 
-def summary(body: Mapping, tallies: LogTallies, registry: Registry) -> dict:
+def summary(body: Mapping, tallies: Tallies, registry: Registry) -> dict:
     """What a close or a preview reports: the winners and podium with names, how many votes were counted,
     flagged (left out as suspicious), duplicates skipped and refused (unreadable), and per group how many
-    districts were excluded from the ranking (too few votes to be eligible)."""
+    districts were excluded from the ranking (too few votes to be eligible). Over ballots.v1 also the
+    ballots delivered twice (taken once) and the counted votes whose ballot named no source (rule 7: written
+    before ballots carried it; `sangsuk ballots backfill` publishes them again with it)."""
     groups = body["groups"]
+    extra = {}
+    if isinstance(tallies, BallotTallies):
+        extra = {"ballots_redelivered": tallies.redelivered, "counted_without_source": tallies.without_source}
     return {
+        "built_from": built_from(body),
         "votes_counted": tallies.counted, "votes_flagged": tallies.flagged,
-        "duplicates_skipped": tallies.duplicates, "votes_refused": tallies.refused,
+        "duplicates_skipped": tallies.duplicates, "votes_refused": tallies.refused, **extra,
         "winners": {g: [named(e, registry) for e in groups[g] if e["rank"] == 1] for g in GROUPS},
         "podium": {g: [named(e, registry) for e in groups[g] if e["rank"] is not None and e["rank"] <= PODIUM]
                    for g in GROUPS},

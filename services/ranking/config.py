@@ -50,6 +50,9 @@ class RankingConfig:
     # The public site's vote links and QR codes (as ingest's; optional here: without it the district
     # page links to /d/<code> on the same host and shows no QR code). Never taken from a request's Host.
     public_base_url: str | None = None
+    # Scoring's consumer group (SCORING_GROUP_ID, as scoring reads it): an award's close reports how far it had
+    # decided votes.v1 (services/ranking/coverage.py).
+    scoring_group: str = "scoring"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RankingConfig:
@@ -65,4 +68,5 @@ class RankingConfig:
             central_office_keys=central_office_keys(env),
             reload_interval_s=float(env.get("RANKING_RELOAD_S", default.reload_interval_s)),
             public_base_url=env.get("PUBLIC_BASE_URL") or None,
+            scoring_group=env.get("SCORING_GROUP_ID") or default.scoring_group,
         )

@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from pymongo.errors import PyMongoError
 
 from services.ranking import web_metrics
+from services.ranking.awards import built_from, topic_of
 from services.ranking.boards import BoardKey, build_boards, snapshot_id
 from services.ranking.domain import GROUPS, Entry
 from services.ranking.formulas import Formula
@@ -82,7 +83,9 @@ def award_summary(doc: dict) -> dict:
               for g, entries in body["groups"].items()}
     return {"name": body["award"], "sha256": doc["sha256"], "closed_at": body["closed_at"], "day": body["day"],
             "window": body["window"], "formula": body["formula"], "campaign": body["campaign"],
-            "end_offsets": body["end_offsets"], "podium": podium,
+            # The log the award was built from and whose offsets these are (ballots.v1, or votes.v1 for older ones).
+            "built_from": built_from(body), "topic": topic_of(body), "end_offsets": body["end_offsets"],
+            "podium": podium,
             "entrants": {g: len(entries) for g, entries in body["groups"].items()},
             "withdrawn": doc.get("withdrawn")}  # a mistaken close, kept: {"at", "reason"}
 

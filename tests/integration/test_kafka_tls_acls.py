@@ -151,6 +151,28 @@ def test_ranking_reads_the_votes_log_without_a_group(broker, topics):
     assert sum(ends.values()) >= 1
 
 
+def test_ranking_reads_the_ballots_log_and_scorings_offsets_for_an_award(broker, topics):
+    """An award's close folds ballots.v1 with no group and reports how far group scoring had committed votes.v1
+    (Describe on the group: it reads the offsets, and still cannot join the group, see the test above)."""
+    from services.ranking.coverage import committed_offsets
+    from services.ranking.replay import end_offsets, read_ballots_log
+
+    names, _ = topics
+    settings = broker.settings["kafka-ranking"]
+    ends = end_offsets(settings, names.ballots)
+    assert sum(ends.values()) >= 1  # scoring's record from the test above
+    tallies = read_ballots_log(settings, names.ballots, ends, ["3706"], progress=False)
+    assert tallies.unreadable == sum(ends.values())  # read (not refused by the broker): the test above wrote "{}"
+    deadline = time.monotonic() + 30
+    committed = {}
+    while not committed and time.monotonic() < deadline:
+        committed = committed_offsets(settings, "scoring", names.votes)
+        assert not isinstance(committed, str), committed
+        time.sleep(0.5)
+    assert sum(committed.values()) >= 1
+    assert isinstance(committed_offsets(broker.settings["stranger"], "scoring", names.votes), str)
+
+
 def test_keda_reads_the_groups_offsets_and_the_topics_ends(broker, topics):
     names, _ = topics
     settings = broker.settings["kafka-keda"]

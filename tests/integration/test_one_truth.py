@@ -3,9 +3,10 @@
 Hypothesis builds a log (redeliveries of whole batches, duplicate `vote_id`s at other positions, a
 voter's second vote the same Bangkok day, flagged votes, comments before and after their vote, votes on
 both sides of Bangkok midnight). Scoring's own processor decides it on the real store and publishes
-ballots; notify's processor reads those ballots into its store; the replay (awards, what-if) counts the
-raw log with the shared rules. Per district and Bangkok day, all three hold the same votes and sums, and
-notify holds exactly the comments of the votes scoring counted.
+ballots; notify's processor reads those ballots into its store; awards and what-if fold those ballots
+(`BallotTallies`, redelivered ones too); the rules' own replay counts the raw log. Per district and Bangkok
+day, all four hold the same votes and sums (and the awards' fold the same windows and sources as scoring's
+standings), and notify holds exactly the comments of the votes scoring counted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.notify.bootstrap import bootstrap as notify_bootstrap
-from services.ranking.replay import LogTallies
+from services.ranking.replay import BallotTallies, LogTallies
 from services.scoring.bootstrap import bootstrap as scoring_bootstrap
 from services.scoring.config import ScoringConfig
 from services.scoring.store import ScoringStore
@@ -144,6 +145,18 @@ def test_every_reader_counts_what_scoring_decided(infra, spec, batch, redeliver)
         replayed_sources = {(code, w): window["sources"] for code, figures in replay.figures(
             bangkok_day(now), None, None).items() for w, window in figures["windows"].items() if window["sources"]}
         assert scored_sources == replayed_sources
+        # What an award or a what-if counts: scoring's ballots folded, a redelivered half included.
+        awarded = BallotTallies(CODES, SOURCE_CAP)
+        awarded.add_records([*ballots, *ballots[: len(ballots) // 2]])
+        assert {(code, day.isoformat()): {"votes": t.votes, "sum": t.total}
+                for code, days in awarded.counter.days.items() for day, t in days.items() if t.votes} == scored
+        award_windows = awarded.figures(bangkok_day(now), None, None)
+        assert {(code, w): (window["votes"], window["sum"], window["flagged"], window["sources"])
+                for code, figures in award_windows.items() for w, window in figures["windows"].items()
+                if window["votes"] or window["flagged"]} == {
+            (code, w): (window["votes"], window["sum"], window["flagged"], window["sources"])
+            for code, standing in standings.items() for w, window in standing.windows.items()
+            if window["votes"] or window["flagged"]}
 
         decided = [b for record in ballots for b in decode_ballots(record.value)]
         # Scoring's ballots are the shared rules' own, field for field (a comment may join its vote in the

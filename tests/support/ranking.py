@@ -27,6 +27,8 @@ def ranking_env(settings: Settings, **extra: str) -> dict[str, str]:
             "TOPIC_STORIES_DECISIONS": settings.topics.stories_decisions,
         "TOPIC_BALLOTS": settings.topics.ballots,
         "VOTES_PARTITIONS": str(settings.votes_partitions), "RANKING_GROUP_ID": f"ranking-{settings.mongo_db}",
+        # Scoring's group as tests/support/scoring.py names it: an award's close reports how far it had decided.
+        "SCORING_GROUP_ID": f"scoring-{settings.mongo_db}",
         # Tests of other rules feed votes from one kiosk key or none: the distinct-sources rule off (1) unless
         # a test sets it (tests/integration/test_rank_sources.py).
         "MIN_SOURCES": "1",
@@ -99,3 +101,22 @@ def ranking_boards(db, registry, formula):
     from services.ranking.store import RankingStore
 
     return build_boards(RankingStore(db).all_figures(), registry, formula)
+
+
+def wait_scoring_decided(settings: Settings, timeout_s: float = 120) -> dict[int, int]:
+    """Wait until scoring's group (tests/support/scoring.py's name) has committed votes.v1 to its end: every vote
+    then has its ballot in ballots.v1 (they are acknowledged before the commit). Returns the committed offsets."""
+    from services.ranking.coverage import committed_offsets
+    from services.ranking.replay import end_offsets
+    from tests.support.scoring import wait_until
+
+    ends = {p: o for p, o in end_offsets(settings, settings.topics.votes).items() if o}
+    if not ends:
+        return {}
+
+    def decided():
+        committed = committed_offsets(settings, f"scoring-{settings.mongo_db}", settings.topics.votes)
+        return committed if not isinstance(committed, str) and all(
+            committed.get(p, 0) >= o for p, o in ends.items()) else None
+
+    return wait_until(decided, timeout_s, "scoring to decide every vote of votes.v1")

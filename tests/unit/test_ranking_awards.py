@@ -1,4 +1,5 @@
-"""Rebuilding from votes.v1 bytes and the award snapshot: scoring's counting rules, a stable hash that moves
+"""Rebuilding from votes.v1 bytes (awards closed before they followed ballots) or ballots.v1 records, and the
+award snapshot: scoring's counting rules, a stable hash that moves
 when one vote changes, and a verifier that names the district that differs."""
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def test_a_vote_belongs_to_its_bangkok_day_and_windows_follow_the_day():
 def body(t: LogTallies, formula: Formula | None = None) -> dict:
     return awards.snapshot_body(name="sangsuk-2026", closed_at=CLOSED, day=date(2026, 11, 22), window="campaign",
                                 campaign=(None, None), formula=formula or Formula("mean", {"min_votes": 1}),
-                                votes_topic="votes.v1", ends={0: 3, 1: 0}, size_groups=SIZE_GROUPS, tallies=t)
+                                topic="votes.v1", source=awards.VOTES, ends={0: 3, 1: 0}, size_groups=SIZE_GROUPS,
+                                tallies=t)
 
 
 def test_snapshot_hash_is_stable_and_moves_when_one_vote_changes():
@@ -118,7 +120,7 @@ def test_an_award_freezes_the_flag_caps_its_votes_were_judged_with():
 
     closed = awards.snapshot_body(name="sangsuk-2026", closed_at=CLOSED, day=date(2026, 11, 22), window="campaign",
                                   campaign=(None, None), formula=Formula("mean", {"min_votes": 1}),
-                                  votes_topic="votes.v1", ends={0: 4}, size_groups=SIZE_GROUPS,
+                                  topic="votes.v1", source=awards.VOTES, ends={0: 4}, size_groups=SIZE_GROUPS,
                                   tallies=tallies(strict), flags=strict)
     assert closed["flags"]["address_daily_cap"] == 2
     assert closed["groups"]["small"][0]["votes"] == 2  # the 3rd and 4th from one address flagged
@@ -131,7 +133,61 @@ def test_an_award_freezes_the_flag_caps_its_votes_were_judged_with():
     # An award closed before caps were frozen has none, and rebuilds as it was closed (with the platform's caps).
     old = json.loads(awards.award_document(awards.snapshot_body(
         name="sangsuk-2026", closed_at=CLOSED, day=date(2026, 11, 22), window="campaign", campaign=(None, None),
-        formula=Formula("mean", {"min_votes": 1}), votes_topic="votes.v1", ends={0: 4}, size_groups=SIZE_GROUPS,
-        tallies=tallies(None)))["canonical"])
+        formula=Formula("mean", {"min_votes": 1}), topic="votes.v1", source=awards.VOTES, ends={0: 4},
+        size_groups=SIZE_GROUPS, tallies=tallies(None)))["canonical"])
     assert "flags" not in old and awards.frozen_flags(old) is None
     assert awards.digest(awards.rebuild_body(old, tallies(None))) == awards.digest(old)
+
+
+def test_an_award_closed_over_votes_before_awards_followed_ballots_rebuilds_to_its_hash():
+    """The hash the code before this change gave this award (votes.v1 body; computed with that code, pinned): an
+    award stored then must verify exactly as before."""
+    raws = [vote("a", SMALL[0], 5), vote("b", SMALL[1], 4), vote("c", SMALL[1], 4)]
+    stored = json.loads(awards.award_document(body(tallies_of(raws)))["canonical"])
+    assert awards.built_from(stored) == awards.VOTES and awards.topic_of(stored) == "votes.v1"
+    assert awards.digest(awards.rebuild_body(stored, tallies_of(raws))) == (
+        "6cd518d03678d3cfb9bba4b83873a6fee80e0f97b1c1019138d22225c3426b4e")
+
+
+def test_an_award_over_ballots_names_its_log_and_rebuilds_from_it():
+    from services.ranking.replay import BallotTallies
+    from shared.counting import LogCounter
+    from shared.events import VoteEvent, ballots_record, decode
+
+    counter = LogCounter(frozenset(CODES))
+    ballots = [counter.vote(decode(VoteEvent, raw), i) for i, raw in enumerate(
+        [vote("a", SMALL[0], 5), vote("b", SMALL[1], 4), vote("c", SMALL[1], 3)])]
+
+    def folded(items) -> BallotTallies:
+        t = BallotTallies(CODES)
+        for b in items:
+            t.add(ballots_record(b.district_code, [b]))
+        return t
+
+    closed = awards.snapshot_body(name="sangsuk-2027", closed_at=CLOSED, day=date(2026, 11, 22), window="campaign",
+                                  campaign=(None, None), formula=Formula("mean", {"min_votes": 1}),
+                                  topic="ballots.v1", ends={0: 3}, size_groups=SIZE_GROUPS, tallies=folded(ballots))
+    assert closed["ballots_topic"] == "ballots.v1" and "votes_topic" not in closed and "flags" not in closed
+    stored = json.loads(awards.award_document(closed)["canonical"])
+    assert awards.built_from(stored) == awards.BALLOTS
+    assert awards.digest(awards.rebuild_body(stored, folded([*ballots, ballots[0]]))) == awards.digest(closed)
+    from dataclasses import replace
+
+    edited = [replace(ballots[0], score=1), *ballots[1:]]  # one ballot altered inside the range
+    assert awards.digest(awards.rebuild_body(stored, folded(edited))) != awards.digest(closed)
+    summary = awards.summary(closed, folded([*ballots, ballots[0]]), REGISTRY)
+    assert (summary["built_from"], summary["votes_counted"], summary["ballots_redelivered"]) == ("ballots", 3, 1)
+
+
+def test_the_close_reports_how_far_scoring_had_decided():
+    from services.ranking.coverage import report
+
+    done = report("scoring", "votes.v1", {0: 5, 1: 3}, {0: 5, 1: 3})
+    assert (done["votes_undecided"], done["decided_offsets"]) == (0, {"0": 5, "1": 3})
+    behind = report("scoring", "votes.v1", {0: 5}, {0: 7, 1: 2})
+    assert behind["votes_undecided"] == 4 and "at most 4 votes" in behind["note"]
+    nothing = report("scoring", "votes.v1", {}, {0: 3})
+    assert nothing["votes_undecided"] == 3 and "SCORING_GROUP_ID" in nothing["note"]
+    unknown = report("scoring", "votes.v1", "cannot read group scoring's offsets: GroupAuthorizationFailedError",
+                     {0: 3})
+    assert unknown["votes_undecided"] is None and "unknown" in unknown["note"]
