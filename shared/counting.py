@@ -366,8 +366,29 @@ class WindowCache:
         return _ClosedSums(today, windows, frozenset(closed_parts), sums), today_tallies
 
 
+class DayTallies:
+    """What a replay answers from its per-district day tallies (`days`, `source_cap`), whichever log it folded:
+    `LogCounter` (votes.v1, the rules applied again) and `BallotCounter` (ballots.v1, scoring's decisions)."""
+
+    days: dict[str, dict[date, Tally]]
+    source_cap: int
+
+    @property
+    def counted(self) -> int:
+        return sum(t.votes for days in self.days.values() for t in days.values())
+
+    @property
+    def flagged(self) -> int:
+        return sum(t.flagged for days in self.days.values() for t in days.values())
+
+    def figures(self, today: date, campaign_start: date | None = None,
+                campaign_end: date | None = None) -> dict[str, dict]:
+        """Each district's windows in the scores.v1 shape (what ranking stores as its figures)."""
+        return figures_of(self.days, windows_for(today, campaign_start, campaign_end), self.source_cap)
+
+
 @dataclass
-class LogCounter:
+class LogCounter(DayTallies):
     """The counting rules over a log held in memory: what a replay (awards, what-if, audit checks, tests)
     counts. Feed it the log's records in any interleaving of partitions and topics that keeps each
     partition's order; it answers the ballots scoring publishes for the same log."""
@@ -425,25 +446,12 @@ class LogCounter:
         return comment_ballot(event, decided.decision, decided.score, decided.submitted_at)
 
     @property
-    def counted(self) -> int:
-        return sum(t.votes for days in self.days.values() for t in days.values())
-
-    @property
-    def flagged(self) -> int:
-        return sum(t.flagged for days in self.days.values() for t in days.values())
-
-    @property
     def repeats(self) -> int:
         return sum(1 for b in self.votes.values() if b.decision == REPEAT)
 
-    def figures(self, today: date, campaign_start: date | None = None,
-                campaign_end: date | None = None) -> dict[str, dict]:
-        """Each district's windows in the scores.v1 shape (what ranking stores as its figures)."""
-        return figures_of(self.days, windows_for(today, campaign_start, campaign_end), self.source_cap)
-
 
 @dataclass
-class BallotCounter:
+class BallotCounter(DayTallies):
     """What scoring decided (`ballots.v1`), folded into per-district day tallies: what an award and a what-if
     count, so that they state the figures of the public board (scoring's standings), not a recount of votes.v1.
 
@@ -496,16 +504,3 @@ class BallotCounter:
 
     def _tally(self, ballot: BallotEvent) -> Tally:
         return self.days.setdefault(ballot.district_code, {}).setdefault(date.fromisoformat(ballot.day), Tally())
-
-    @property
-    def counted(self) -> int:
-        return sum(t.votes for days in self.days.values() for t in days.values())
-
-    @property
-    def flagged(self) -> int:
-        return sum(t.flagged for days in self.days.values() for t in days.values())
-
-    def figures(self, today: date, campaign_start: date | None = None,
-                campaign_end: date | None = None) -> dict[str, dict]:
-        """Each district's windows in the scores.v1 shape, as `LogCounter.figures` gives them."""
-        return figures_of(self.days, windows_for(today, campaign_start, campaign_end), self.source_cap)
